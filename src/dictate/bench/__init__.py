@@ -1,0 +1,1 @@
+"""`dictate bench`: latency and accuracy measurement of a dictate service."""

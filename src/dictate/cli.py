@@ -1,0 +1,153 @@
+"""The `dictate` command. Builds settings from flags + DICTATE_* env vars; imports server, TUI and bench lazily."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dictate import __version__
+from dictate.bench.command import bench_app
+from dictate.config import Device, LogFormat
+from dictate.errors import DictateError, ExitCode
+from dictate.tui.command import tui_command
+
+app = typer.Typer(
+    name="dictate",
+    help="Streaming speech-to-text: a WebSocket service, a dictation dashboard, and a benchmark.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("tui")(tui_command)
+app.add_typer(bench_app, name="bench")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dictate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """dictate: speak, and the words are typed where your cursor is."""
+
+
+def _overrides(**values: object) -> dict[str, object]:
+    """Flags the user gave (not None), to layer over DICTATE_* environment variables."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on [env DICTATE_HOST; 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port [env DICTATE_PORT; 8000].")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Hub name (turbo, small...), local CTranslate2 dir, or packaged:base [DICTATE_MODEL]."),
+    ] = None,
+    device: Annotated[Device | None, typer.Option(help="auto, cuda or cpu [DICTATE_DEVICE].")] = None,
+    compute_type: Annotated[
+        str | None, typer.Option(help="float16, int8, int8_float16... or auto [DICTATE_COMPUTE_TYPE].")
+    ] = None,
+    language: Annotated[str | None, typer.Option(help="Language code, or auto [DICTATE_LANGUAGE; en].")] = None,
+    silence_duration: Annotated[
+        float | None, typer.Option(help="Seconds of silence that end an utterance [DICTATE_SILENCE_DURATION].")
+    ] = None,
+    max_sessions: Annotated[
+        int | None, typer.Option(help="Concurrent sessions [DICTATE_MAX_SESSIONS; 4].")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(help="Shared secret clients must send [DICTATE_TOKEN].", show_default=False)
+    ] = None,
+    log_level: Annotated[str | None, typer.Option(help="debug, info, warning, error [DICTATE_LOG_LEVEL].")] = None,
+    log_format: Annotated[LogFormat | None, typer.Option(help="text or json [DICTATE_LOG_FORMAT].")] = None,
+) -> None:
+    """Run the speech-to-text WebSocket service (needs the [server] extra)."""
+    from dictate.config import ServerSettings
+
+    settings = ServerSettings(
+        **_overrides(  # type: ignore[arg-type]
+            host=host,
+            port=port,
+            model=model,
+            device=device,
+            compute_type=compute_type,
+            language=language,
+            silence_duration=silence_duration,
+            max_sessions=max_sessions,
+            token=token,
+            log_level=log_level,
+            log_format=log_format,
+        )
+    )
+    try:
+        from dictate.server.run import run_server
+    except ImportError as exc:
+        from dictate.errors import ServerDependencyError
+
+        raise ServerDependencyError(
+            f"`dictate serve` needs the server extra ({exc.name} is missing): "
+            "pip install 'dictate[server]' && pip install --no-deps RealtimeSTT==1.1.2"
+        ) from exc
+    run_server(settings)
+
+
+@app.command()
+def transcribe(
+    files: Annotated[list[Path], typer.Argument(help="Audio files (WAV, FLAC... any rate and channels).")],
+    server: Annotated[
+        str | None,
+        typer.Option(help="ws://host:port/stream of a running service [DICTATE_SERVER]; default: embedded."),
+    ] = None,
+    token: Annotated[str | None, typer.Option(help="Shared secret [DICTATE_TOKEN].", show_default=False)] = None,
+    model: Annotated[str | None, typer.Option(help="Model of the embedded server.")] = None,
+    speed: Annotated[
+        float,
+        typer.Option(
+            help="Streaming speed, x real time. The server times silence by the wall clock: speeds above 1 "
+            "can merge or drop utterances; 0 sends as fast as possible."
+        ),
+    ] = 1.0,
+    interim: Annotated[bool, typer.Option(help="Show interim text in place (on a terminal).")] = True,
+) -> None:
+    """Stream audio files to the service at real-time pace and print what it hears."""
+    from dictate.config import ClientSettings
+    from dictate.transcribe import run_transcribe
+
+    settings = ClientSettings(**_overrides(server=server, token=token, model=model))  # type: ignore[arg-type]
+    for path in files:
+        if not path.is_file():
+            raise DictateError(f"no such file: {path}")
+    run_transcribe(settings, files, speed=speed, show_interim=interim and sys.stdout.isatty())
+
+
+def main() -> None:
+    """Console entry point: expected failures become one line on stderr and an exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app(standalone_mode=False)
+    except DictateError as exc:
+        typer.echo(f"dictate: {exc}", err=True)
+        sys.exit(int(exc.exit_code))
+    except KeyboardInterrupt:
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except (typer.Abort, typer.Exit) as exc:
+        sys.exit(getattr(exc, "exit_code", 1))
+    except Exception as exc:  # click usage errors and friends
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,150 @@
+"""The WebSocket client side of the protocol, shared by `transcribe`, `tui` and `bench`. asyncio + websockets."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable
+from urllib.parse import urlsplit
+
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+
+from dictate.audio import DEFAULT_FRAME_MS, split_frames
+from dictate.errors import AuthenticationError, ConnectionFailedError, ServerBusyError
+from dictate.protocol import (
+    STREAM_PATH,
+    CloseCode,
+    EndMessage,
+    ErrorMessage,
+    ProtocolError,
+    ServerMessage,
+    StartMessage,
+    decode_server_message,
+    encode,
+    frame_seconds,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def normalise_stream_url(server: str) -> str:
+    """Accept 'host:port', 'http(s)://host[:port]' or a ws(s):// URL; return the ws(s)://.../stream URL."""
+    url = server.strip()
+    if "://" not in url:
+        url = f"ws://{url}"
+    scheme, rest = url.split("://", 1)
+    scheme = {"http": "ws", "https": "wss"}.get(scheme.lower(), scheme.lower())
+    if scheme not in ("ws", "wss"):
+        raise ConnectionFailedError(f"server URL must be ws://, wss://, http:// or https://, got {server!r}")
+    parts = urlsplit(f"{scheme}://{rest}")
+    if not parts.hostname:
+        raise ConnectionFailedError(f"server URL has no host: {server!r}")
+    path = parts.path if parts.path not in ("", "/") else STREAM_PATH
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{scheme}://{parts.netloc}{path}{query}"
+
+
+def http_base_url(stream_url: str) -> str:
+    """The http(s):// origin of a stream URL (for /healthz, /readyz)."""
+    parts = urlsplit(stream_url)
+    scheme = "https" if parts.scheme == "wss" else "http"
+    return f"{scheme}://{parts.netloc}"
+
+
+async def open_stream(url: str, token: str | None = None, timeout: float = 10.0) -> ClientConnection:
+    """Open the audio WebSocket, mapping handshake failures to one-line DictateErrors."""
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    try:
+        return await connect(
+            url, additional_headers=headers, open_timeout=timeout, max_size=2**20, ping_interval=20
+        )
+    except InvalidStatus as exc:
+        status = exc.response.status_code
+        if status in (401, 403):
+            raise AuthenticationError(f"{url} refused the connection (HTTP {status}): check the token") from exc
+        raise ConnectionFailedError(f"{url} answered HTTP {status}: is it a dictate server?") from exc
+    except InvalidURI as exc:
+        raise ConnectionFailedError(f"invalid server URL {url!r}") from exc
+    except (OSError, InvalidHandshake, TimeoutError, asyncio.TimeoutError) as exc:
+        raise ConnectionFailedError(f"cannot connect to {url}: {exc or type(exc).__name__}") from exc
+
+
+def error_for_close(code: int | None, reason: str) -> ConnectionFailedError | None:
+    """Map a close frame to the error a user should see (None for a normal close)."""
+    if code in (None, CloseCode.NORMAL):
+        return None
+    text = reason or "no reason given"
+    if code == CloseCode.POLICY_VIOLATION and "token" in text.lower():
+        return AuthenticationError(f"the server refused the token: {text}")
+    if code == CloseCode.TRY_AGAIN_LATER:
+        return ServerBusyError(f"the server is busy: {text}")
+    if code == CloseCode.GOING_AWAY:
+        return ConnectionFailedError(f"the server is shutting down: {text}")
+    return ConnectionFailedError(f"the server closed the connection ({code}): {text}")
+
+
+async def messages(ws: ClientConnection) -> AsyncIterator[ServerMessage]:
+    """Yield decoded server messages until the server closes; raise the mapped error on an abnormal close."""
+    try:
+        async for raw in ws:
+            try:
+                yield decode_server_message(raw)
+            except ProtocolError as exc:
+                logger.warning("ignoring undecodable server message: %s", exc.message)
+    except ConnectionClosed:
+        pass
+    error = error_for_close(ws.close_code, ws.close_reason or "")
+    if error is not None:
+        raise error
+
+
+async def send_pcm_paced(
+    ws: ClientConnection,
+    frames: Iterable[bytes],
+    speed: float = 1.0,
+    on_frame: object = None,
+) -> float:
+    """Send PCM frames paced at ``speed`` x real time (0 = as fast as possible). Returns seconds of audio sent."""
+    started = time.monotonic()
+    sent = 0.0
+    for frame in frames:
+        await ws.send(frame)
+        sent += frame_seconds(len(frame))
+        if callable(on_frame):
+            on_frame(sent)
+        if speed > 0:
+            delay = started + sent / speed - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+    return sent
+
+
+async def stream_file_pcm(
+    ws: ClientConnection, pcm: bytes, speed: float = 1.0, frame_ms: int = DEFAULT_FRAME_MS
+) -> float:
+    """Declare the format, send ``pcm`` paced, then the end message. Returns seconds sent."""
+    await ws.send(encode(StartMessage()))
+    seconds = await send_pcm_paced(ws, split_frames(pcm, frame_ms), speed)
+    await ws.send(encode(EndMessage()))
+    return seconds
+
+
+def describe_error(message: ErrorMessage) -> str:
+    """One line for an error message from the server."""
+    return f"server error ({message.code}): {message.message}"
+
+
+__all__ = [
+    "describe_error",
+    "error_for_close",
+    "http_base_url",
+    "messages",
+    "normalise_stream_url",
+    "open_stream",
+    "send_pcm_paced",
+    "stream_file_pcm",
+    "websockets",
+]

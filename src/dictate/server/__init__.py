@@ -1,0 +1,1 @@
+"""`dictate serve`: the FastAPI WebSocket service. Never imports the TUI's libraries."""

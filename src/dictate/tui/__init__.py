@@ -1,0 +1,1 @@
+"""The `dictate tui` dashboard (Textual). Never imported by the server."""
