@@ -1,0 +1,213 @@
+"""Interim/final state machine and the committed-text diff. Pure: messages in, typing plans out, no I/O.
+
+The dashboard types into whatever application has the focus. It cannot read that text back, so it keeps
+``committed_text``: exactly what it has typed in the current dictation run (one ON..OFF). Every change is
+planned as a diff against it (``TypingPlan``: a number of backspaces, then text to type), so nothing is ever
+typed twice, and a revision of text already typed is an explicit correction, never a retyping.
+
+``settled_text`` is the prefix of ``committed_text`` that can no longer change: final utterances, and text
+left in place when typing was switched off or the connection dropped. A plan never deletes into it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from dictate.config import TypingMode
+from dictate.protocol import FinalMessage, InterimMessage
+
+# Characters that attach to the previous word: no space is put before them when an utterance starts with one.
+_NO_SPACE_BEFORE = frozenset(",.;:!?)]}%…'’\"”")
+LIVE_AGREEMENT = 2  # interims that must agree on a prefix before live mode types it
+
+
+@dataclass(frozen=True)
+class TypingPlan:
+    """Press backspace ``backspaces`` times, then type ``text``."""
+
+    backspaces: int = 0
+    text: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether the plan sends no key at all."""
+        return self.backspaces == 0 and not self.text
+
+
+NO_TYPING = TypingPlan()
+
+
+def common_prefix_length(first: str, second: str) -> int:
+    """Number of leading characters ``first`` and ``second`` share."""
+    limit = min(len(first), len(second))
+    index = 0
+    while index < limit and first[index] == second[index]:
+        index += 1
+    return index
+
+
+def plan_edit(committed: str, target: str) -> TypingPlan:
+    """The fewest keys (backspaces, then a tail) that turn ``committed`` into ``target``."""
+    shared = common_prefix_length(committed, target)
+    return TypingPlan(backspaces=len(committed) - shared, text=target[shared:])
+
+
+def apply_plan(text: str, plan: TypingPlan) -> str:
+    """What a text field holding ``text`` holds after ``plan`` (backspaces stop at the start)."""
+    kept = text[: max(0, len(text) - plan.backspaces)]
+    return kept + plan.text
+
+
+def normalise_utterance(text: str) -> str:
+    """One utterance as typed: surrounding whitespace dropped, inner runs of whitespace collapsed."""
+    return " ".join(text.split())
+
+
+def join_utterance(previous: str, utterance: str) -> str:
+    """``previous`` followed by ``utterance``, with one space between them where one is needed."""
+    if not utterance:
+        return previous
+    if not previous or previous[-1].isspace() or utterance[0] in _NO_SPACE_BEFORE:
+        return previous + utterance
+    return f"{previous} {utterance}"
+
+
+def stable_prefix(interims: Sequence[str], agreement: int = LIVE_AGREEMENT) -> str:
+    """The whole words that the last ``agreement`` interims agree on (empty until there are that many)."""
+    if agreement < 1 or len(interims) < agreement:
+        return ""
+    recent = [normalise_utterance(text) for text in interims[-agreement:]]
+    shared = recent[0]
+    for text in recent[1:]:
+        shared = shared[: common_prefix_length(shared, text)]
+    if shared and all(text[len(shared) : len(shared) + 1] == " " for text in recent):
+        return shared  # every interim goes on with a space: the last shared word is complete
+    cut = shared.rfind(" ")
+    return shared[:cut] if cut > 0 else ""
+
+
+def final_latency_ms(message: FinalMessage) -> float | None:
+    """End of speech to final text on the server's clock (ms), or None when the server did not say."""
+    if message.speech_end is None:
+        return None
+    return max(0.0, (message.sent_at - message.speech_end) * 1000.0)
+
+
+@dataclass
+class Transcript:
+    """What is being said now, and what has been typed in this dictation run.
+
+    Feed it server messages; each call returns the ``TypingPlan`` to send to the focused application
+    (``NO_TYPING`` when nothing must be typed). ``reset()`` starts a new run (each ON).
+    """
+
+    mode: TypingMode = TypingMode.FINAL
+    committed_text: str = ""
+    settled_text: str = ""
+    interim_text: str = ""
+    typing_stopped: bool = False
+    _utterance_id: int | None = None
+    _interims: list[str] = field(default_factory=list)
+    _finalized_ids: set[int] = field(default_factory=set)
+
+    def reset(self) -> None:
+        """A new dictation run: nothing typed yet, typing allowed."""
+        self.committed_text = ""
+        self.settled_text = ""
+        self.typing_stopped = False
+        self.new_session()
+
+    def new_session(self) -> None:
+        """A new server session (first connection or a reconnect): utterance ids start again."""
+        self.interim_text = ""
+        self._utterance_id = None
+        self._interims.clear()
+        self._finalized_ids.clear()
+
+    @property
+    def live_text(self) -> str:
+        """The part of ``committed_text`` typed from interims of the open utterance (may still be corrected)."""
+        return self.committed_text[len(self.settled_text) :]
+
+    def set_mode(self, mode: TypingMode) -> None:
+        """Change the typing mode; text typed live so far stays, and the final corrects it unless mode is off."""
+        self.mode = mode
+        if mode is TypingMode.OFF:
+            self.settle()
+
+    def settle(self) -> None:
+        """Make everything typed so far permanent: later plans never delete into it."""
+        self.settled_text = self.committed_text
+
+    def stop_typing(self) -> None:
+        """Type nothing more in this run (after OFF, or when the connection drops)."""
+        self.typing_stopped = True
+        self.settle()
+
+    def resume_typing(self) -> None:
+        """Allow typing again after a reconnect, keeping what was typed (it is never replayed)."""
+        self.typing_stopped = False
+        self.settle()
+
+    def connection_lost(self) -> None:
+        """The socket dropped: stop typing now, keep the text typed so far, forget the open utterance."""
+        self.stop_typing()
+        self.new_session()
+
+    def on_interim(self, message: InterimMessage) -> TypingPlan:
+        """An interim result: show it; in live mode type its stabilized words."""
+        if message.utterance_id in self._finalized_ids:
+            return NO_TYPING  # a late interim of an utterance already final
+        if message.utterance_id != self._utterance_id:
+            self._utterance_id = message.utterance_id
+            self._interims.clear()
+        text = normalise_utterance(message.text)
+        self.interim_text = text
+        self._interims.append(text)
+        del self._interims[:-LIVE_AGREEMENT]
+        if self.mode is not TypingMode.LIVE or self.typing_stopped:
+            return NO_TYPING
+        stable = stable_prefix(self._interims)
+        target = join_utterance(self.settled_text, stable) if stable else self.settled_text
+        if self.committed_text.startswith(target):
+            return NO_TYPING  # the model is only less sure than before: keep what is typed, no churn
+        return self._commit(target)
+
+    def on_final(self, message: FinalMessage) -> TypingPlan:
+        """A final result: type it (correcting live text) unless typing is off. Each utterance only once."""
+        if message.utterance_id in self._finalized_ids:
+            return NO_TYPING
+        self._finalized_ids.add(message.utterance_id)
+        if message.utterance_id == self._utterance_id:
+            self.interim_text = ""
+            self._interims.clear()
+            self._utterance_id = None
+        if self.mode is TypingMode.OFF or self.typing_stopped:
+            self.settle()
+            return NO_TYPING
+        target = join_utterance(self.settled_text, normalise_utterance(message.text))
+        plan = self._commit(target)
+        self.settle()
+        return plan
+
+    def _commit(self, target: str) -> TypingPlan:
+        if not target.startswith(self.settled_text):  # pragma: no cover - join_utterance guarantees it
+            raise AssertionError("a typing plan must never delete settled text")
+        plan = plan_edit(self.committed_text, target)
+        self.committed_text = target
+        return plan
+
+
+__all__ = [
+    "NO_TYPING",
+    "TypingPlan",
+    "Transcript",
+    "apply_plan",
+    "common_prefix_length",
+    "final_latency_ms",
+    "join_utterance",
+    "normalise_utterance",
+    "plan_edit",
+    "stable_prefix",
+]
