@@ -127,11 +127,11 @@ class Transcript:
 
     @property
     def live_text(self) -> str:
-        """The part of ``committed_text`` typed from interims of the open utterance (may still be corrected)."""
+        """What was typed from interims of the open utterance (the final may still correct it)."""
         return self.committed_text[len(self.settled_text) :]
 
     def set_mode(self, mode: TypingMode) -> None:
-        """Change the typing mode; text typed live so far stays, and the final corrects it unless mode is off."""
+        """Change the typing mode; live text typed so far stays (the final corrects it unless now off)."""
         self.mode = mode
         if mode is TypingMode.OFF:
             self.settle()
@@ -191,6 +191,12 @@ class Transcript:
         self.settle()
         return plan
 
+    def on_message(self, message: InterimMessage | FinalMessage) -> TypingPlan:
+        """``on_interim`` or ``on_final``, by message type."""
+        if isinstance(message, FinalMessage):
+            return self.on_final(message)
+        return self.on_interim(message)
+
     def _commit(self, target: str) -> TypingPlan:
         if not target.startswith(self.settled_text):  # pragma: no cover - join_utterance guarantees it
             raise AssertionError("a typing plan must never delete settled text")
@@ -201,8 +207,8 @@ class Transcript:
 
 __all__ = [
     "NO_TYPING",
-    "TypingPlan",
     "Transcript",
+    "TypingPlan",
     "apply_plan",
     "common_prefix_length",
     "final_latency_ms",

@@ -24,7 +24,9 @@ def interim(utterance_id: int, text: str) -> InterimMessage:
     return InterimMessage(utterance_id=utterance_id, text=text, speech_start=None, sent_at=0.0)
 
 
-def final(utterance_id: int, text: str, speech_end: float | None = 10.0, sent_at: float = 10.5) -> FinalMessage:
+def final(
+    utterance_id: int, text: str, speech_end: float | None = 10.0, sent_at: float = 10.5
+) -> FinalMessage:
     return FinalMessage(
         utterance_id=utterance_id,
         text=text,
@@ -218,7 +220,7 @@ utterance_texts = st.lists(words, min_size=0, max_size=6).map(" ".join)
 
 @st.composite
 def message_streams(draw: st.DrawFn) -> list[InterimMessage | FinalMessage]:
-    """Utterances 0..n: some interims (revising each other), then one final; with duplicates and stale ones."""
+    """Utterances 0..n: interims (revising each other), then a final; with duplicates and stale ones."""
     stream: list[InterimMessage | FinalMessage] = []
     for utterance_id in range(draw(st.integers(0, 4))):
         for text in draw(st.lists(utterance_texts, max_size=5)):
@@ -250,7 +252,7 @@ def test_typed_text_is_exactly_the_finals_once(
     editor = Editor()
     for message in stream:
         settled = transcript.settled_text
-        plan = transcript.on_final(message) if isinstance(message, FinalMessage) else transcript.on_interim(message)
+        plan = transcript.on_message(message)
         assert plan.backspaces <= len(editor.text) - len(settled), "a plan deleted settled text"
         editor.apply(plan)
         assert editor.text == transcript.committed_text
@@ -268,7 +270,7 @@ def test_nothing_is_typed_after_stop(stream: list[InterimMessage | FinalMessage]
     for index, message in enumerate(stream):
         if index == stop_at:
             transcript.stop_typing()
-        plan = transcript.on_final(message) if isinstance(message, FinalMessage) else transcript.on_interim(message)
+        plan = transcript.on_message(message)
         if index >= stop_at:
             assert plan.is_empty
         editor.apply(plan)
