@@ -1,0 +1,249 @@
+"""Benchmark metrics from timelines of events. Pure: no I/O, no clocks.
+
+A stream's observations are a ``StreamRecord``: client-side monotonic times at which the speech onset
+and the end of speech were sent, and the arrival time of every server message. ``score_stream`` turns
+one record into a ``StreamResult``; ``summarise`` turns many results into p50/p95/max figures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+EventKind = Literal["interim", "final", "error"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One server message as the client saw it."""
+
+    at: float  # client monotonic clock (s) when the message arrived
+    kind: EventKind
+    text: str = ""
+    audio_seconds: float | None = None  # final only: audio the server's final pass saw
+    processing_seconds: float | None = None  # final only: duration of the server's final pass
+
+
+@dataclass(frozen=True)
+class StreamRecord:
+    """Raw observations of one streamed clip."""
+
+    clip: str
+    reference: str
+    onset_sent_at: float | None  # monotonic time the frame holding the first speech sample was sent
+    end_sent_at: float | None  # monotonic time the frame holding the last speech sample was sent
+    events: tuple[Event, ...] = ()
+    failure: str | None = None  # transport-level failure (connection refused, timeout, abnormal close)
+    repeat: int = 0
+    concurrency: int = 1
+    audio_seconds: float = 0.0  # seconds of PCM sent, silences included
+
+
+@dataclass(frozen=True)
+class StreamResult:
+    """Figures of one streamed clip (``None`` where a figure could not be measured)."""
+
+    clip: str
+    repeat: int
+    concurrency: int
+    reference: str
+    hypothesis: str
+    first_interim_latency: float | None
+    final_latency: float | None
+    rtf: float | None
+    wer: float | None
+    finals: int
+    interims: int
+    failure: str | None
+    audio_seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """Whether the stream produced a final text with no error."""
+        return self.failure is None
+
+
+def first_interim_latency(events: Iterable[Event], onset_sent_at: float | None) -> float | None:
+    """Arrival of the first non-empty interim (at or after the onset was sent) minus the onset send time."""
+    if onset_sent_at is None:
+        return None
+    for event in sorted(events, key=lambda e: e.at):
+        if event.kind == "interim" and event.text.strip() and event.at >= onset_sent_at:
+            return event.at - onset_sent_at
+    return None
+
+
+def final_latency(events: Iterable[Event], end_sent_at: float | None) -> float | None:
+    """Arrival of the last non-empty final minus the time the end of (the last) speech was sent.
+
+    With several utterances in one clip this is the latency of the last one: the one a user waits for.
+    """
+    if end_sent_at is None:
+        return None
+    finals = [e for e in events if e.kind == "final" and e.text.strip()]
+    if not finals:
+        return None
+    return max(e.at for e in finals) - end_sent_at
+
+
+def real_time_factor(events: Iterable[Event]) -> float | None:
+    """Server-reported processing time over audio time, summed over the stream's finals."""
+    audio = processing = 0.0
+    for event in events:
+        if event.kind == "final" and event.audio_seconds and event.processing_seconds is not None:
+            audio += event.audio_seconds
+            processing += event.processing_seconds
+    return processing / audio if audio > 0 else None
+
+
+def hypothesis_text(events: Iterable[Event]) -> str:
+    """The final texts of a stream in arrival order, joined by spaces (WER is computed on this)."""
+    ordered = sorted((e for e in events if e.kind == "final"), key=lambda e: e.at)
+    return " ".join(e.text.strip() for e in ordered if e.text.strip())
+
+
+def score_stream(
+    record: StreamRecord, clip_wer: Callable[[str, str], float | None] | None = None
+) -> StreamResult:
+    """Latencies, RTF, failure and (with ``clip_wer(reference, hypothesis)``) the WER of one stream."""
+    events = record.events
+    failure = record.failure
+    errors = [e for e in events if e.kind == "error"]
+    if failure is None and errors:
+        failure = f"server error: {errors[0].text}"
+    hypothesis = hypothesis_text(events)
+    latency = final_latency(events, record.end_sent_at)
+    if failure is None and latency is None:
+        failure = "no final text"
+    return StreamResult(
+        clip=record.clip,
+        repeat=record.repeat,
+        concurrency=record.concurrency,
+        reference=record.reference,
+        hypothesis=hypothesis,
+        first_interim_latency=first_interim_latency(events, record.onset_sent_at),
+        final_latency=latency,
+        rtf=real_time_factor(events),
+        wer=clip_wer(record.reference, hypothesis) if clip_wer is not None and failure is None else None,
+        finals=sum(1 for e in events if e.kind == "final"),
+        interims=sum(1 for e in events if e.kind == "interim"),
+        failure=failure,
+        audio_seconds=record.audio_seconds,
+    )
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) with linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile must be within 0-100, got {q}")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    lower = math.floor(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    weight = position - lower
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * weight
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """p50/p95/max/mean of one metric over the streams that measured it."""
+
+    count: int
+    p50: float | None
+    p95: float | None
+    max: float | None
+    mean: float | None
+
+    @classmethod
+    def of(cls, values: Iterable[float | None]) -> Distribution:
+        """Summarise the values, skipping ``None``."""
+        present = [v for v in values if v is not None]
+        if not present:
+            return cls(0, None, None, None, None)
+        return cls(
+            count=len(present),
+            p50=percentile(present, 50),
+            p95=percentile(present, 95),
+            max=max(present),
+            mean=sum(present) / len(present),
+        )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Figures of one concurrency level."""
+
+    concurrency: int
+    streams: int
+    failures: int
+    first_interim_latency: Distribution
+    final_latency: Distribution
+    rtf: Distribution
+    wer: float | None  # corpus WER over the successful streams (errors / reference words)
+    keeps_up: bool
+    failure_reasons: dict[str, int] = field(default_factory=dict)
+
+
+def keeps_up(results: Sequence[StreamResult], max_final_latency: float) -> bool:
+    """Every stream succeeded and got its last final within ``max_final_latency`` s of the end of speech.
+
+    A server that does not keep up with real time falls further behind with every second of audio, so its
+    final text arrives ever later (or never): a bounded end-of-speech-to-final latency is the test.
+    """
+    if not results:
+        return False
+    return all(
+        r.ok and r.final_latency is not None and r.final_latency <= max_final_latency for r in results
+    )
+
+
+def summarise(
+    results: Sequence[StreamResult],
+    concurrency: int,
+    corpus_wer: Callable[[Sequence[str], Sequence[str]], float | None],
+    max_final_latency: float,
+) -> Summary:
+    """Summary of the results of one concurrency level; ``corpus_wer(references, hypotheses)``."""
+    good = [r for r in results if r.ok]
+    reasons: dict[str, int] = {}
+    for r in results:
+        if r.failure is not None:
+            reasons[r.failure] = reasons.get(r.failure, 0) + 1
+    return Summary(
+        concurrency=concurrency,
+        streams=len(results),
+        failures=len(results) - len(good),
+        first_interim_latency=Distribution.of(r.first_interim_latency for r in good),
+        final_latency=Distribution.of(r.final_latency for r in good),
+        rtf=Distribution.of(r.rtf for r in good),
+        wer=corpus_wer([r.reference for r in good], [r.hypothesis for r in good]) if good else None,
+        keeps_up=keeps_up(results, max_final_latency),
+        failure_reasons=reasons,
+    )
+
+
+def max_realtime_concurrency(summaries: Iterable[Summary]) -> int | None:
+    """The largest N such that every level up to and including N kept up (None if even the first did not)."""
+    best: int | None = None
+    for summary in sorted(summaries, key=lambda s: s.concurrency):
+        if not summary.keeps_up:
+            break
+        best = summary.concurrency
+    return best
+
+
+def concurrency_levels(maximum: int) -> list[int]:
+    """The levels a sweep up to ``maximum`` visits: 1, 2, 4, 8... and ``maximum`` itself."""
+    if maximum < 1:
+        raise ValueError("concurrency must be at least 1")
+    levels = []
+    level = 1
+    while level < maximum:
+        levels.append(level)
+        level *= 2
+    levels.append(maximum)
+    return levels

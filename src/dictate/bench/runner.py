@@ -1,0 +1,172 @@
+"""Stream clips to a dictate service over the real protocol, N at a time, and record what arrives when.
+
+Every stream sends {"type":"start"}, then its PCM as 20 ms frames paced at real time by
+``client.send_pcm_paced``, then {"type":"end"}, and reads server messages until the server closes. The
+client's monotonic clock stamps the moment the frame holding the speech onset (and the end of speech)
+was sent, and the arrival of every message: latencies never mix the server's clock with ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+
+from dictate.audio import DEFAULT_FRAME_MS, split_frames
+from dictate.bench.inputs import BenchClip, StreamAudio
+from dictate.bench.metrics import Event, StreamRecord
+from dictate.client import messages, open_stream, send_pcm_paced
+from dictate.errors import DictateError
+from dictate.protocol import (
+    EndMessage,
+    ErrorMessage,
+    FinalMessage,
+    InterimMessage,
+    ReadyMessage,
+    StartMessage,
+    encode,
+)
+
+logger = logging.getLogger(__name__)
+
+_EPSILON = 1e-6
+
+
+@dataclass(frozen=True)
+class StreamJob:
+    """One stream to run: a clip, its padded audio, and which repeat it is."""
+
+    clip: BenchClip
+    audio: StreamAudio
+    repeat: int = 0
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """How streams are sent."""
+
+    url: str
+    token: str | None = None
+    frame_ms: int = DEFAULT_FRAME_MS
+    connect_timeout: float = 10.0
+    final_timeout: float = 30.0  # after the end message, how long to wait for the server to finish
+
+
+@dataclass
+class RunObservations:
+    """What a level (or a whole run) saw besides the per-stream records."""
+
+    ready: dict[str, Any] | None = None
+    records: list[StreamRecord] = field(default_factory=list)
+
+
+class _SendClock:
+    """Stamps the monotonic time at which the onset and end-of-speech samples went out (``on_frame``)."""
+
+    def __init__(self, onset: float | None, end: float | None) -> None:
+        self._onset = onset
+        self._end = end
+        self.onset_sent_at: float | None = None
+        self.end_sent_at: float | None = None
+
+    def __call__(self, seconds_sent: float) -> None:
+        now = time.monotonic()
+        # the frame just sent covers (seconds_sent - frame, seconds_sent]
+        if self.onset_sent_at is None and self._onset is not None and seconds_sent > self._onset + _EPSILON:
+            self.onset_sent_at = now
+        if self.end_sent_at is None and self._end is not None and seconds_sent >= self._end - _EPSILON:
+            self.end_sent_at = now
+
+
+async def run_stream(
+    job: StreamJob, options: StreamOptions, concurrency: int = 1, observations: RunObservations | None = None
+) -> StreamRecord:
+    """Stream one clip; a failure (refused, error message, abnormal close, timeout) is recorded, not raised."""
+    events: list[Event] = []
+    clock = _SendClock(job.audio.onset, job.audio.end)
+    failure: str | None = None
+    budget = options.connect_timeout + job.audio.seconds * 1.5 + options.final_timeout
+    try:
+        async with asyncio.timeout(budget):
+            ws = await open_stream(options.url, options.token, options.connect_timeout)
+            try:
+                receiver = asyncio.create_task(_receive(ws, events, observations))
+                try:
+                    await _send(ws, job.audio.pcm, options.frame_ms, clock)
+                    await receiver
+                finally:
+                    receiver.cancel()
+            finally:
+                await ws.close()
+    except DictateError as exc:
+        failure = str(exc)
+    except TimeoutError:
+        failure = f"timed out: no close within {budget:.0f} s"
+    return StreamRecord(
+        clip=job.clip.name,
+        reference=job.clip.reference,
+        onset_sent_at=clock.onset_sent_at,
+        end_sent_at=clock.end_sent_at,
+        events=tuple(events),
+        failure=failure,
+        repeat=job.repeat,
+        concurrency=concurrency,
+        audio_seconds=job.audio.seconds,
+    )
+
+
+async def _send(ws: Any, pcm: bytes, frame_ms: int, clock: _SendClock) -> None:
+    try:
+        await ws.send(encode(StartMessage()))
+        await send_pcm_paced(ws, split_frames(pcm, frame_ms), 1.0, on_frame=clock)
+        await ws.send(encode(EndMessage()))
+    except ConnectionClosed:
+        logger.debug("server closed while we were sending")  # the receiver reports why
+
+
+async def _receive(ws: Any, events: list[Event], observations: RunObservations | None) -> None:
+    async for message in messages(ws):
+        now = time.monotonic()
+        if isinstance(message, InterimMessage):
+            events.append(Event(now, "interim", message.text))
+        elif isinstance(message, FinalMessage):
+            events.append(Event(now, "final", message.text, message.audio_seconds, message.processing_seconds))
+        elif isinstance(message, ErrorMessage):
+            events.append(Event(now, "error", f"{message.code}: {message.message}"))
+        elif isinstance(message, ReadyMessage) and observations is not None and observations.ready is None:
+            observations.ready = asdict(message)
+
+
+def rotated(jobs: Sequence[StreamJob], worker: int, workers: int) -> list[StreamJob]:
+    """The job list as worker ``worker`` of ``workers`` plays it: all jobs, starting at its own offset."""
+    if not jobs:
+        return []
+    offset = (worker * len(jobs)) // workers
+    return [*jobs[offset:], *jobs[:offset]]
+
+
+async def run_level(
+    jobs: Sequence[StreamJob],
+    options: StreamOptions,
+    concurrency: int,
+    on_done: Callable[[StreamRecord], None] | None = None,
+) -> RunObservations:
+    """``concurrency`` workers, each streaming every job back to back (rotated so they play different clips)."""
+    observations = RunObservations()
+
+    async def worker(index: int) -> None:
+        for job in rotated(jobs, index, concurrency):
+            record = await run_stream(job, options, concurrency, observations)
+            observations.records.append(record)
+            if on_done is not None:
+                on_done(record)
+
+    async with asyncio.TaskGroup() as group:
+        for index in range(concurrency):
+            group.create_task(worker(index))
+    return observations
