@@ -71,7 +71,7 @@ def serve(
     log_level: Annotated[str | None, typer.Option(help="debug, info, warning, error [DICTATE_LOG_LEVEL].")] = None,
     log_format: Annotated[LogFormat | None, typer.Option(help="text or json [DICTATE_LOG_FORMAT].")] = None,
 ) -> None:
-    """Run the speech-to-text WebSocket service (needs the [server] extra)."""
+    """Run the speech-to-text WebSocket service (needs the \\[server] extra)."""
     from dictate.config import ServerSettings
 
     settings = ServerSettings(

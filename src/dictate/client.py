@@ -20,6 +20,7 @@ from dictate.protocol import (
     EndMessage,
     ErrorMessage,
     ProtocolError,
+    ReadyMessage,
     ServerMessage,
     StartMessage,
     decode_server_message,
@@ -132,6 +133,18 @@ async def stream_file_pcm(
     return seconds
 
 
+async def wait_ready(ws: ClientConnection) -> ReadyMessage:
+    """Read the session's first message: ``ready``. Audio sent before it would reach the server in a burst,
+    which its wall-clock VAD cannot time. Raises the mapped error if the server refuses the session."""
+    async for message in messages(ws):
+        if isinstance(message, ReadyMessage):
+            return message
+        if isinstance(message, ErrorMessage) and message.fatal:
+            break
+    error = error_for_close(ws.close_code, ws.close_reason or "")
+    raise error or ConnectionFailedError("the server closed the session before it was ready")
+
+
 def describe_error(message: ErrorMessage) -> str:
     """One line for an error message from the server."""
     return f"server error ({message.code}): {message.message}"
@@ -146,5 +159,6 @@ __all__ = [
     "open_stream",
     "send_pcm_paced",
     "stream_file_pcm",
+    "wait_ready",
     "websockets",
 ]

@@ -1,0 +1,160 @@
+"""FastAPI app factory: /stream (WebSocket), /healthz, /readyz, /metrics. State lives on the app, not in globals."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from enum import Enum
+
+from fastapi import FastAPI, WebSocket
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from dictate import __version__
+from dictate.config import ServerSettings
+from dictate.errors import DictateError
+from dictate.protocol import STREAM_PATH, CloseCode, ErrorCode, ErrorMessage, encode
+from dictate.server.engine import SharedModel
+from dictate.server.metrics import Metrics
+from dictate.server.models import ModelChoice, choose_model
+from dictate.server.session import Session
+
+logger = logging.getLogger(__name__)
+
+
+class Status(str, Enum):
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"
+    DRAINING = "draining"
+
+
+@dataclass
+class ServiceState:
+    """Everything the routes share. One per app."""
+
+    settings: ServerSettings
+    choice: ModelChoice
+    metrics: Metrics = field(default_factory=Metrics)
+    model: SharedModel | None = None
+    status: Status = Status.LOADING
+    failure: str | None = None
+    sessions: dict[str, Session] = field(default_factory=dict)
+    session_tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def load_model(self) -> None:
+        """Load and warm the shared model off the event loop; on failure, record it (run.py exits)."""
+        model = SharedModel(self.choice, self.settings)
+        try:
+            await asyncio.to_thread(model.load)
+        except DictateError as exc:
+            self.status, self.failure = Status.FAILED, str(exc)
+            logger.error("%s", exc)
+            return
+        self.model = model
+        if self.status is Status.LOADING:
+            self.status = Status.READY
+            logger.info("ready: %s on %s (%s)", self.choice.label, self.choice.device, self.choice.compute_type)
+
+    async def drain(self, timeout: float) -> None:
+        """Stop taking sessions; ask each to finalize pending speech and close with 1001; wait for them."""
+        self.status = Status.DRAINING
+        logger.info("draining %d session(s)", len(self.sessions))
+        for session in list(self.sessions.values()):
+            session.request_drain()
+        if self.session_tasks:
+            _, pending = await asyncio.wait(self.session_tasks, timeout=timeout)
+            if pending:
+                logger.warning("%d session(s) did not finish within %.0f s", len(pending), timeout)
+
+
+def create_app(settings: ServerSettings, choice: ModelChoice | None = None) -> FastAPI:
+    """Build the service. ``choice`` (device/model) is resolved from settings when not given."""
+    state = ServiceState(settings, choice or choose_model(settings))
+    logger.info("%s", state.choice.reason)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loader = asyncio.create_task(state.load_model(), name="load-model")
+        yield
+        if state.status is not Status.DRAINING:
+            await state.drain(settings.drain_timeout)
+        loader.cancel()
+
+    app = FastAPI(title="dictate", version=__version__, lifespan=lifespan)
+    app.state.service = state
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is up (the model may still be loading)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """200 once the model is loaded and warmed up; 503 while loading, after a failure, or while draining."""
+        body = {
+            "status": state.status.value,
+            "model": state.choice.label,
+            "device": state.choice.device,
+            "compute_type": state.choice.compute_type,
+            "sessions": len(state.sessions),
+            "max_sessions": settings.max_sessions,
+        }
+        if state.failure:
+            body["error"] = state.failure
+        return JSONResponse(body, status_code=200 if state.status is Status.READY else 503)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.websocket(STREAM_PATH)
+    async def stream(ws: WebSocket) -> None:
+        await ws.accept()
+        refusal = _refusal(ws, state)
+        if refusal is not None:
+            code, error_code, message, reason = refusal
+            state.metrics.rejected_sessions.labels(reason=error_code).inc()
+            logger.info("refused a session: %s", message)
+            await ws.send_text(encode(ErrorMessage(error_code, message, fatal=True)))
+            await ws.close(code=int(code), reason=reason)
+            return
+        assert state.model is not None
+        session = Session(ws, state.model, settings, state.metrics)
+        task = asyncio.current_task()
+        assert task is not None
+        state.sessions[session.id] = session
+        state.session_tasks.add(task)  # type: ignore[arg-type]
+        state.metrics.sessions.inc()
+        state.metrics.active_sessions.inc()
+        try:
+            await session.run()
+        finally:
+            state.metrics.active_sessions.dec()
+            state.sessions.pop(session.id, None)
+            state.session_tasks.discard(task)  # type: ignore[arg-type]
+
+    return app
+
+
+def _refusal(ws: WebSocket, state: ServiceState) -> tuple[CloseCode, str, str, str] | None:
+    """Why this connection must be refused (close code, error code, message, close reason), or None."""
+    expected = state.settings.token.get_secret_value() if state.settings.token else None
+    if expected is not None:
+        header = ws.headers.get("authorization", "")
+        given = header[7:].strip() if header.lower().startswith("bearer ") else ws.query_params.get("token", "")
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            what = "missing" if not given else "invalid"
+            return CloseCode.POLICY_VIOLATION, ErrorCode.UNAUTHORIZED, f"{what} token", f"{what} token"
+    if state.status is Status.DRAINING:
+        return CloseCode.TRY_AGAIN_LATER, ErrorCode.SHUTTING_DOWN, "the server is shutting down", "shutting down"
+    if state.status is not Status.READY or state.model is None:
+        return CloseCode.TRY_AGAIN_LATER, ErrorCode.SERVER_BUSY, "the model is still loading", "model loading"
+    if len(state.sessions) >= state.settings.max_sessions:
+        message = f"the server is at its limit of {state.settings.max_sessions} concurrent sessions"
+        return CloseCode.TRY_AGAIN_LATER, ErrorCode.SERVER_BUSY, message, "server busy"
+    return None

