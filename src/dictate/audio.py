@@ -111,3 +111,26 @@ class FrameAccumulator:
         rest = bytes(self._pending)
         self._pending.clear()
         return rest
+
+
+class StreamConverter:
+    """Blocks of device audio (frames[, channels], any rate) to wire PCM, resampled as one continuous stream.
+
+    Unlike ``to_pcm16_mono_16k`` on each block, the resampler keeps its filter state between blocks, so block
+    edges add no clicks. Stateful, no I/O; ``level_dbfs`` of the last block is kept for a meter.
+    """
+
+    def __init__(self, rate: int, to_rate: int = SAMPLE_RATE) -> None:
+        if rate <= 0:
+            raise ValueError(f"sample rate must be positive, got {rate}")
+        self.rate = rate
+        self.last_level_dbfs = -120.0
+        self._stream = None if rate == to_rate else soxr.ResampleStream(rate, to_rate, 1, dtype="float32")
+
+    def push(self, block: npt.NDArray[np.floating] | npt.NDArray[np.integer], last: bool = False) -> bytes:
+        """Convert one block; ``last=True`` flushes the resampler's delay line."""
+        mono = to_mono(block)
+        self.last_level_dbfs = level_dbfs(mono)
+        if self._stream is not None:
+            mono = np.asarray(self._stream.resample_chunk(mono, last=last), dtype=np.float32)
+        return float_to_pcm16(mono)

@@ -145,6 +145,10 @@ class ClientSettings(BaseSettings):
     final_grace: float = Field(
         3.0, ge=0, description="After OFF, seconds to wait for the last final text (it is still typed)."
     )
+    history_path: Path | None = Field(
+        None,
+        description="SQLite file of the dashboard's history; default: <user data dir>/dictate/history.sqlite3",
+    )
 
     @field_validator("token", mode="before")
     @classmethod

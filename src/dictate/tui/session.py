@@ -1,0 +1,304 @@
+"""One dictation run (ON..OFF): audio source -> WebSocket -> events, with reconnects. asyncio, no UI.
+
+The dashboard runs ``DictationSession.run()`` as a worker on its event loop and receives ``SessionEvent``s
+through a plain callback on that loop. ``stop()`` is the OFF sequence: stop the audio at once, send the end
+message, wait up to ``final_grace`` for the last final, then close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+from dictate.audio import level_dbfs, pcm16_to_float
+from dictate.client import describe_error, messages, open_stream
+from dictate.errors import AudioError, AuthenticationError, ConnectionFailedError
+from dictate.protocol import (
+    EndMessage,
+    ErrorMessage,
+    FinalMessage,
+    InterimMessage,
+    ReadyMessage,
+    StartMessage,
+)
+from dictate.protocol import encode as encode_message
+from dictate.tui.sources import AudioSource
+
+logger = logging.getLogger(__name__)
+
+LEVEL_INTERVAL_S = 0.1
+
+
+def reconnect_delay(attempt: int, base: float = 0.5, cap: float = 10.0) -> float:
+    """Seconds to wait before reconnect attempt ``attempt`` (0-based): exponential, capped."""
+    return float(min(cap, base * 2 ** min(attempt, 16)))
+
+
+@dataclass(frozen=True)
+class Connecting:
+    """Opening the socket (attempt 0 is the first)."""
+
+    url: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Connected:
+    """The server said ready."""
+
+    ready: ReadyMessage
+
+
+@dataclass(frozen=True)
+class Disconnected:
+    """The connection failed or dropped; ``retry_in`` is None when no retry will follow."""
+
+    reason: str
+    retry_in: float | None
+
+
+@dataclass(frozen=True)
+class ServerWarning:
+    """A non-fatal error message from the server."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Level:
+    """Input level of the audio just sent (dBFS)."""
+
+    dbfs: float
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The run cannot go on (token refused, no microphone...): the dashboard goes OFF."""
+
+    reason: str
+
+
+SessionEvent = (
+    Connecting | Connected | Disconnected | ServerWarning | Level | Failed | InterimMessage | FinalMessage
+)
+
+
+class _Dropped(Exception):
+    """The server closed a session we did not end."""
+
+
+class DictationSession:
+    """Stream one source to one server until ``stop()``; reconnects with backoff when the socket drops."""
+
+    def __init__(
+        self,
+        url: str,
+        source: AudioSource,
+        on_event: Callable[[SessionEvent], None],
+        token: str | None = None,
+        connect_timeout: float = 10.0,
+        final_grace: float = 3.0,
+        record_pcm: Path | None = None,
+    ) -> None:
+        self.url = url
+        self._source = source
+        self._emit = on_event
+        self._token = token
+        self._connect_timeout = connect_timeout
+        self._final_grace = final_grace
+        self._record_path = record_pcm
+        self._record: BinaryIO | None = None
+        self._ws: ClientConnection | None = None
+        self._stop_requested = asyncio.Event()
+        self._audio_task: asyncio.Task[None] | None = None
+        self.frames_sent = 0
+
+    # ------------------------------------------------------------------ public
+
+    async def run(self) -> None:
+        """Stream until ``stop()`` (or a fatal failure, reported as ``Failed``)."""
+        try:
+            if self._record_path is not None:
+                self._record = self._record_path.open("wb")
+            self._audio_task = asyncio.create_task(self._pump_audio(), name="dictate-audio")
+            await self._connection_loop()
+        except AuthenticationError as exc:
+            self._emit(Failed(str(exc)))
+        except AudioError as exc:
+            self._emit(Failed(str(exc)))
+        except OSError as exc:
+            self._emit(Failed(f"cannot write {self._record_path}: {exc}"))
+        finally:
+            await self._stop_audio()
+            if self._record is not None:
+                self._record.close()
+
+    def stop(self) -> None:
+        """Request OFF: audio stops now, the last final is awaited for ``final_grace`` seconds."""
+        self._stop_requested.set()
+
+    # ------------------------------------------------------------------ audio
+
+    async def _pump_audio(self) -> None:
+        """Read the source; send each frame while connected (frames are dropped while disconnected)."""
+        last_level = 0.0
+        peak = -120.0
+        async for frame in self._source.frames():
+            peak = max(peak, level_dbfs(pcm16_to_float(frame)))
+            now = time.monotonic()
+            if now - last_level >= LEVEL_INTERVAL_S:
+                self._emit(Level(peak))
+                last_level, peak = now, -120.0
+            ws = self._ws
+            if ws is None:
+                continue
+            try:
+                await ws.send(frame)
+            except ConnectionClosed:
+                continue  # the receiver notices and reconnects
+            self.frames_sent += 1
+            if self._record is not None:
+                self._record.write(frame)
+
+    async def _stop_audio(self) -> None:
+        task, self._audio_task = self._audio_task, None
+        if task is None:
+            return
+        if not task.done():
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        self._emit(Level(-120.0))
+
+    def _raise_audio_failure(self) -> None:
+        task = self._audio_task
+        if task is not None and task.done() and not task.cancelled():
+            error = task.exception()
+            if error is not None:
+                raise error
+
+    # ------------------------------------------------------------------ connection
+
+    async def _connection_loop(self) -> None:
+        attempt = 0
+        while not self._stop_requested.is_set():
+            self._emit(Connecting(self.url, attempt))
+            try:
+                ws = await self._open()
+            except AuthenticationError:
+                raise
+            except ConnectionFailedError as exc:
+                await self._wait_before_retry(str(exc), attempt)
+                attempt += 1
+                continue
+            try:
+                ended = await self._serve(ws)
+            except (ConnectionFailedError, _Dropped) as exc:
+                if isinstance(exc, AuthenticationError):
+                    raise
+                self._ws = None
+                await self._wait_before_retry(str(exc) or "the server closed the connection", 0)
+                attempt = 1
+                continue
+            finally:
+                self._ws = None
+                await ws.close()
+            if ended:
+                return
+
+    async def _open(self) -> ClientConnection:
+        open_task = asyncio.create_task(open_stream(self.url, self._token, self._connect_timeout))
+        stop_task = asyncio.create_task(self._stop_requested.wait())
+        try:
+            await asyncio.wait({open_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop_task.cancel()
+        if not open_task.done():
+            open_task.cancel()
+            with contextlib.suppress(BaseException):
+                await open_task
+            raise ConnectionFailedError("stopped while connecting")
+        return open_task.result()
+
+    async def _wait_before_retry(self, reason: str, attempt: int) -> None:
+        self._raise_audio_failure()
+        if self._stop_requested.is_set():
+            self._emit(Disconnected(reason, None))
+            return
+        delay = reconnect_delay(attempt)
+        self._emit(Disconnected(reason, delay))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop_requested.wait(), delay)
+
+    async def _serve(self, ws: ClientConnection) -> bool:
+        """Run one connection. True: ended by ``stop()``. Raises when the server drops us."""
+        await ws.send(encode_message(StartMessage()))
+        receiver = asyncio.create_task(self._receive(ws), name="dictate-receive")
+        stop_wait = asyncio.create_task(self._stop_requested.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {receiver, stop_wait, *([self._audio_task] if self._audio_task else [])},
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if receiver in done:
+                receiver.result()  # raises the mapped close error
+                raise _Dropped("the server ended the session")
+            if stop_wait not in done:  # the audio source failed
+                receiver.cancel()
+                self._raise_audio_failure()
+                raise AudioError("the audio source ended")
+            await self._finish(ws, receiver)
+            return True
+        finally:
+            stop_wait.cancel()
+            if not receiver.done():
+                receiver.cancel()
+                with contextlib.suppress(BaseException):
+                    await receiver
+
+    async def _finish(self, ws: ClientConnection, receiver: asyncio.Task[None]) -> None:
+        """OFF: no more audio, ask for the last final, give it ``final_grace`` seconds to arrive."""
+        self._ws = None
+        await self._stop_audio()
+        with contextlib.suppress(ConnectionClosed):
+            await ws.send(encode_message(EndMessage()))
+        try:
+            await asyncio.wait_for(asyncio.shield(receiver), self._final_grace)
+        except TimeoutError:
+            logger.info("no close within the %.1f s grace period after end", self._final_grace)
+        except ConnectionFailedError as exc:
+            logger.info("connection closed after end: %s", exc)
+
+    async def _receive(self, ws: ClientConnection) -> None:
+        async for message in messages(ws):
+            if isinstance(message, ReadyMessage):
+                self._ws = ws  # audio flows from now on
+                self._emit(Connected(message))
+            elif isinstance(message, ErrorMessage):
+                if message.fatal:
+                    logger.info("fatal server error: %s", message.code)
+                self._emit(ServerWarning(describe_error(message)))
+            else:
+                self._emit(message)
+
+
+__all__ = [
+    "Connected",
+    "Connecting",
+    "DictationSession",
+    "Disconnected",
+    "Failed",
+    "Level",
+    "ServerWarning",
+    "SessionEvent",
+    "reconnect_delay",
+]
