@@ -1,12 +1,196 @@
-"""`dictate bench` command group. Keep this module light: heavy imports go inside the functions."""
+"""`dictate bench` command group. Keep this module light: heavy imports go inside the functions.
+
+`dictate bench FILES|manifest.tsv OPTIONS` runs the benchmark (the `run` command is the default);
+`dictate bench compare A.json B.json` puts two runs side by side.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from typer.core import TyperGroup
 
-bench_app = typer.Typer(help="Measure latency and accuracy of a dictate service (placeholder: being built).")
+DEFAULT_OUT_DIR = Path("bench-out")
 
 
-@bench_app.callback(invoke_without_command=True)
-def bench() -> None:
-    """Benchmark (placeholder)."""
+class BenchGroup(TyperGroup):
+    """Sends anything that is not a subcommand (files, options, nothing) to the default `run` command."""
+
+    default_command = "run"
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # click or typer's vendored click
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+bench_app = typer.Typer(
+    cls=BenchGroup,
+    help="Measure latency and accuracy of a dictate service: `dictate bench FILES|manifest.tsv OPTIONS`, "
+    "`dictate bench compare A.json B.json`.",
+)
+
+
+def _default_out(kind: str) -> Path:
+    return DEFAULT_OUT_DIR / f"{kind}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
+
+
+@bench_app.command("run")
+def run_command(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Audio files and/or manifest.tsv files (default: ../shared/audio/manifest.tsv)."),
+    ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(help="ws://host:port/stream of a running service [DICTATE_SERVER]; default: embedded."),
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(help="Shared secret [DICTATE_TOKEN].", show_default=False)
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model of the embedded server, or of --floor.")] = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Streams at once (the sweep goes 1, 2, 4... N).")
+    ] = 1,
+    sweep: Annotated[
+        bool, typer.Option(help="Run every level 1, 2, 4... up to --concurrency, or only N.")
+    ] = True,
+    repeat: Annotated[
+        int, typer.Option(min=1, help="Stream every clip this many times (per stream worker).")
+    ] = 1,
+    out: Annotated[
+        Path | None, typer.Option(help="The run JSON (default: bench-out/KIND-TIME.json).")
+    ] = None,
+    plot: Annotated[Path | None, typer.Option(help="Draw latency CDFs into this PNG.")] = None,
+    floor: Annotated[
+        bool,
+        typer.Option(
+            "--floor", help="Transcribe the clips whole, offline, with the server's model: the floor."
+        ),
+    ] = False,
+    memory: Annotated[
+        bool,
+        typer.Option(
+            "--memory", help="Sample the server's RSS per level (embedded server, or --server-pid)."
+        ),
+    ] = False,
+    server_pid: Annotated[
+        int | None, typer.Option(help="Pid of a --server on this machine, for --memory.")
+    ] = None,
+    server_arg: Annotated[
+        list[str] | None, typer.Option(help="Extra flag for the embedded `dictate serve` (repeatable).")
+    ] = None,
+    leading_silence: Annotated[float, typer.Option(min=0, help="Seconds of silence before each clip.")] = 1.0,
+    trailing_silence: Annotated[float, typer.Option(min=0, help="Seconds of silence after each clip.")] = 3.0,
+    max_final_latency: Annotated[
+        float,
+        typer.Option(
+            help="A stream keeps up in real time if its final comes within this many s of end of speech."
+        ),
+    ] = 3.0,
+    final_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the server after the end message.")
+    ] = 30.0,
+    include_derived: Annotated[
+        bool, typer.Option(help="Keep manifest rows marked DERIVED (e.g. the 52 s concatenation).")
+    ] = False,
+    warmup: Annotated[
+        bool, typer.Option(help="Stream the shortest clip once, unmeasured, before measuring.")
+    ] = True,
+) -> None:
+    """Stream clips at real-time pace (1 s silence, clip, trailing silence) and measure latency and WER."""
+    from dictate.bench.run import BenchOptions
+    from dictate.config import ClientSettings
+
+    given = {"server": server, "token": token, "model": model}
+    overrides = {key: value for key, value in given.items() if value}
+    settings = ClientSettings(**overrides)  # type: ignore[arg-type]
+    options = BenchOptions(
+        inputs=list(files or []),
+        server=settings.server,
+        token=settings.token.get_secret_value() if settings.token else None,
+        model=settings.model,
+        concurrency=concurrency,
+        sweep=sweep,
+        repeat=repeat,
+        leading_silence=leading_silence,
+        trailing_silence=trailing_silence,
+        final_timeout=final_timeout,
+        max_final_latency=max_final_latency,
+        include_derived=include_derived,
+        warmup=warmup,
+        memory=memory,
+        server_pid=server_pid,
+        server_args=list(server_arg or []),
+        start_timeout=settings.embedded_start_timeout,
+    )
+    report = _run_with_progress(options, floor)
+    _finish(report, out or _default_out("floor" if floor else "stream"), plot)
+
+
+def _run_with_progress(options: Any, floor: bool) -> dict[str, Any]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from dictate.bench.run import run_bench, run_floor_bench
+
+    console = Console(stderr=True)
+    failures = 0
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("preparing", total=None)
+
+        def on_start(total: int) -> None:
+            label = "offline passes" if floor else "streams"
+            progress.update(task, total=total, description=label)
+
+        def on_done(record: Any) -> None:
+            nonlocal failures
+            if getattr(record, "failure", None):
+                failures += 1
+            suffix = f" ({failures} failed)" if failures else ""
+            level = getattr(record, "concurrency", 1)
+            progress.update(task, advance=1, description=f"{'floor' if floor else f'N={level}'}{suffix}")
+
+        if floor:
+            return run_floor_bench(options, on_start, on_done)
+        return run_bench(options, on_start, on_done)
+
+
+def _finish(report: dict[str, Any], out: Path, plot: Path | None) -> None:
+    from rich.console import Console
+
+    from dictate.bench.report import summary_table, write_report
+
+    write_report(report, out)
+    console = Console()
+    console.print(summary_table(report))
+    console.print(f"wrote {out}")
+    if plot is not None:
+        from dictate.bench.plot import plot_report
+
+        plot_report(report, plot)
+        console.print(f"wrote {plot}")
+
+
+@bench_app.command("compare")
+def compare_command(
+    first: Annotated[Path, typer.Argument(help="Run A (JSON from `dictate bench`).")],
+    second: Annotated[Path, typer.Argument(help="Run B; ratios are B/A.")],
+) -> None:
+    """Two bench runs side by side, level by level, with B/A ratios."""
+    from rich.console import Console
+
+    from dictate.bench.report import compare_table, load_report
+
+    a, b = load_report(first), load_report(second)
+    Console().print(compare_table(a, b, first.stem, second.stem))

@@ -196,9 +196,7 @@ def keeps_up(results: Sequence[StreamResult], max_final_latency: float) -> bool:
     """
     if not results:
         return False
-    return all(
-        r.ok and r.final_latency is not None and r.final_latency <= max_final_latency for r in results
-    )
+    return all(r.ok and r.final_latency is not None and r.final_latency <= max_final_latency for r in results)
 
 
 def summarise(

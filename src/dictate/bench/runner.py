@@ -86,7 +86,7 @@ class _SendClock:
 async def run_stream(
     job: StreamJob, options: StreamOptions, concurrency: int = 1, observations: RunObservations | None = None
 ) -> StreamRecord:
-    """Stream one clip; a failure (refused, error message, abnormal close, timeout) is recorded, not raised."""
+    """Stream one clip; a failure (refused, error, abnormal close, timeout) is recorded, not raised."""
     events: list[Event] = []
     clock = _SendClock(job.audio.onset, job.audio.end)
     failure: str | None = None
@@ -135,7 +135,9 @@ async def _receive(ws: Any, events: list[Event], observations: RunObservations |
         if isinstance(message, InterimMessage):
             events.append(Event(now, "interim", message.text))
         elif isinstance(message, FinalMessage):
-            events.append(Event(now, "final", message.text, message.audio_seconds, message.processing_seconds))
+            events.append(
+                Event(now, "final", message.text, message.audio_seconds, message.processing_seconds)
+            )
         elif isinstance(message, ErrorMessage):
             events.append(Event(now, "error", f"{message.code}: {message.message}"))
         elif isinstance(message, ReadyMessage) and observations is not None and observations.ready is None:
@@ -156,7 +158,7 @@ async def run_level(
     concurrency: int,
     on_done: Callable[[StreamRecord], None] | None = None,
 ) -> RunObservations:
-    """``concurrency`` workers, each streaming every job back to back (rotated so they play different clips)."""
+    """``concurrency`` workers, each streaming every job back to back (rotated: different clips at once)."""
     observations = RunObservations()
 
     async def worker(index: int) -> None:

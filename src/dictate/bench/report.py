@@ -1,0 +1,212 @@
+"""The bench's outputs: the run JSON, the summary table, and the side-by-side comparison of two runs."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from dictate import __version__
+from dictate.bench.metrics import StreamResult, Summary, max_realtime_concurrency
+from dictate.errors import ConfigError
+
+SCHEMA = "dictate-bench/1"
+
+# (flat key, label, unit) of the figures the tables show, in order
+FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("streams", "streams", ""),
+    ("failures", "failures", ""),
+    ("first_interim_latency.p50", "first interim p50", "s"),
+    ("first_interim_latency.p95", "first interim p95", "s"),
+    ("first_interim_latency.max", "first interim max", "s"),
+    ("final_latency.p50", "end of speech to final p50", "s"),
+    ("final_latency.p95", "end of speech to final p95", "s"),
+    ("final_latency.max", "end of speech to final max", "s"),
+    ("floor_seconds.p50", "offline final pass p50", "s"),
+    ("floor_seconds.p95", "offline final pass p95", "s"),
+    ("floor_seconds.max", "offline final pass max", "s"),
+    ("wer", "WER", "%"),
+    ("rtf.p50", "RTF p50", ""),
+    ("rtf.max", "RTF max", ""),
+    ("memory.peak_rss_mb", "server peak RSS", "MB"),
+)
+
+
+def level_entry(
+    summary: Summary | Mapping[str, Any],
+    results: Sequence[StreamResult] | Sequence[Mapping[str, Any]],
+    wall_seconds: float,
+    memory: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One concurrency level of a run, as JSON-able data."""
+    return {
+        "concurrency": summary.concurrency if isinstance(summary, Summary) else summary["concurrency"],
+        "wall_seconds": round(wall_seconds, 3),
+        "summary": asdict(summary) if isinstance(summary, Summary) else dict(summary),
+        "memory": dict(memory) if memory is not None else None,
+        "streams": [asdict(r) if isinstance(r, StreamResult) else dict(r) for r in results],
+    }
+
+
+def build_report(
+    kind: str,
+    levels: list[dict[str, Any]],
+    machine: Mapping[str, Any],
+    server: Mapping[str, Any],
+    settings: Mapping[str, Any],
+    memory: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The whole run: what was measured, where, against what, with every per-clip figure."""
+    summaries = [_summary_from_dict(level["summary"]) for level in levels if kind == "stream"]
+    return {
+        "schema": SCHEMA,
+        "kind": kind,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "dictate_version": __version__,
+        "machine": dict(machine),
+        "server": dict(server),
+        "settings": dict(settings),
+        "max_realtime_concurrency": max_realtime_concurrency(summaries) if summaries else None,
+        "memory": dict(memory) if memory is not None else None,
+        "levels": levels,
+    }
+
+
+def _summary_from_dict(data: Mapping[str, Any]) -> Summary:
+    from dictate.bench.metrics import Distribution
+
+    return Summary(
+        concurrency=int(data["concurrency"]),
+        streams=int(data["streams"]),
+        failures=int(data["failures"]),
+        first_interim_latency=Distribution(**data["first_interim_latency"]),
+        final_latency=Distribution(**data["final_latency"]),
+        rtf=Distribution(**data["rtf"]),
+        wer=data["wer"],
+        keeps_up=bool(data["keeps_up"]),
+        failure_reasons=dict(data.get("failure_reasons", {})),
+    )
+
+
+def write_report(report: Mapping[str, Any], path: Path) -> None:
+    """Write the JSON atomically (a .tmp file renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    temporary.replace(path)
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """Read a run JSON written by `dictate bench`."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read bench result {path}: {exc}") from exc
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise ConfigError(f"{path} is not a `dictate bench` result ({SCHEMA})")
+    return data
+
+
+def flat_figures(level: Mapping[str, Any]) -> dict[str, float | None]:
+    """A level's figures keyed like 'final_latency.p50' (WER in %, memory in MB). Pure."""
+    flat: dict[str, float | None] = {}
+    for key, value in level.get("summary", {}).items():
+        if isinstance(value, Mapping):
+            for stat in ("p50", "p95", "max"):
+                if stat in value:
+                    flat[f"{key}.{stat}"] = value[stat]
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            flat[key] = value * 100 if key == "wer" else value
+        elif value is None and key == "wer":
+            flat[key] = None
+    memory = level.get("memory") or {}
+    if memory.get("peak_rss_bytes") is not None:
+        flat["memory.peak_rss_mb"] = memory["peak_rss_bytes"] / 2**20
+    return flat
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    """b / a, or None where it means nothing (a missing value, a zero denominator)."""
+    if a is None or b is None or a == 0 or math.isnan(a) or math.isnan(b):
+        return None
+    return b / a
+
+
+def _format(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "" and float(value).is_integer():
+        return str(int(value))
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    return f"{value:.2f}{unit and ' ' + unit}" if unit == "s" else f"{value:.3f}"
+
+
+def _present_figures(levels: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, str]]:
+    keys: set[str] = set()
+    for level in levels:
+        keys.update(k for k, v in flat_figures(level).items() if v is not None)
+    keys.update(("streams", "failures"))
+    return [figure for figure in FIGURES if figure[0] in keys]
+
+
+def summary_table(report: Mapping[str, Any]) -> Table:
+    """Figures (rows) by concurrency level (columns)."""
+    levels = report["levels"]
+    title = "dictate bench" + (" --floor (offline, whole clips)" if report["kind"] == "floor" else "")
+    ready = report.get("server", {}).get("ready") or {}
+    if ready:
+        title += f": {ready.get('model')} on {ready.get('device')} ({ready.get('compute_type')})"
+    table = Table(title=title)
+    table.add_column("figure")
+    for level in levels:
+        table.add_column(f"N={level['concurrency']}", justify="right")
+    for key, label, unit in _present_figures(levels):
+        table.add_row(label, *(_format(flat_figures(level).get(key), unit) for level in levels))
+    if report["kind"] == "stream":
+        table.add_row(
+            "keeps up in real time", *("yes" if lv["summary"]["keeps_up"] else "NO" for lv in levels)
+        )
+        best = report.get("max_realtime_concurrency")
+        table.caption = f"largest N at which every stream keeps up in real time: {best if best else 'none'}"
+    memory = report.get("memory") or {}
+    if memory.get("per_session_mb") is not None:
+        table.caption = f"{table.caption or ''}\nserver memory per additional session: "
+        table.caption += f"{memory['per_session_mb']:.0f} MB"
+    return table
+
+
+def compare_table(a: Mapping[str, Any], b: Mapping[str, Any], a_name: str, b_name: str) -> Table:
+    """Two runs side by side, level by level (matched by concurrency), with B/A ratios."""
+    table = Table(title=f"{a_name} vs {b_name}")
+    table.add_column("N", justify="right")
+    table.add_column("figure")
+    table.add_column(a_name, justify="right")
+    table.add_column(b_name, justify="right")
+    table.add_column("B/A", justify="right")
+    a_levels = {lv["concurrency"]: lv for lv in a["levels"]}
+    b_levels = {lv["concurrency"]: lv for lv in b["levels"]}
+    pairs = [(n, a_levels[n], b_levels[n]) for n in sorted(a_levels) if n in b_levels]
+    if not pairs:  # e.g. a floor (N=1) against a sweep that starts elsewhere: compare first levels
+        pairs = [(a["levels"][0]["concurrency"], a["levels"][0], b["levels"][0])]
+    for n, level_a, level_b in pairs:
+        fa, fb = flat_figures(level_a), flat_figures(level_b)
+        for key, label, unit in _present_figures([level_a, level_b]):
+            r = ratio(fa.get(key), fb.get(key))
+            table.add_row(
+                str(n),
+                label,
+                _format(fa.get(key), unit),
+                _format(fb.get(key), unit),
+                "-" if r is None else f"{r:.2f}x",
+            )
+        table.add_section()
+    return table

@@ -1,0 +1,207 @@
+"""The shell of `dictate bench`: prepare streams, own the embedded server, run levels, build the report."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dictate.audiofile import read_wav_as_pcm16
+from dictate.bench.inputs import BenchClip, StreamAudio, collect_clips, padded
+from dictate.bench.machine import machine_info
+from dictate.bench.memory import MemorySampler, find_child, per_session_bytes, tree_memory
+from dictate.bench.metrics import StreamRecord, concurrency_levels, score_stream, summarise
+from dictate.bench.report import build_report, level_entry
+from dictate.bench.runner import RunObservations, StreamJob, StreamOptions, run_level, run_stream
+from dictate.bench.vad import SileroVad, find_speech
+from dictate.bench.wer import clip_wer, corpus_wer
+from dictate.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_SESSIONS = 4  # the server's default session limit
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """Everything a stream run needs (built by the command from flags and DICTATE_* variables)."""
+
+    inputs: list[Path] = field(default_factory=list)
+    server: str | None = None
+    token: str | None = None
+    model: str | None = None
+    concurrency: int = 1
+    sweep: bool = True
+    repeat: int = 1
+    leading_silence: float = 1.0
+    trailing_silence: float = 3.0
+    final_timeout: float = 30.0
+    max_final_latency: float = 3.0
+    include_derived: bool = False
+    warmup: bool = True
+    memory: bool = False
+    server_pid: int | None = None
+    server_args: list[str] = field(default_factory=list)
+    start_timeout: float = 180.0
+
+    @property
+    def levels(self) -> list[int]:
+        """The concurrency levels to run, ascending."""
+        return concurrency_levels(self.concurrency) if self.sweep else [self.concurrency]
+
+
+def prepare_jobs(
+    clips: Sequence[BenchClip], leading: float, trailing: float, repeat: int, vad: SileroVad | None = None
+) -> list[StreamJob]:
+    """Read, pad and locate the speech of every clip (VAD over exactly the PCM that will be sent)."""
+    detector = vad or SileroVad()
+    audios = []
+    for clip in clips:
+        pcm = padded(read_wav_as_pcm16(clip.path), leading, trailing)
+        span = find_speech(pcm, detector)
+        if span is None:
+            logger.warning("no speech found in %s: its latencies cannot be measured", clip.path)
+        audios.append((clip, StreamAudio(pcm, span.onset if span else None, span.end if span else None)))
+    return [StreamJob(clip, audio, index) for index in range(repeat) for clip, audio in audios]
+
+
+@contextmanager
+def service(options: BenchOptions) -> Iterator[tuple[str, dict[str, Any], int | None]]:
+    """(stream URL, server description, server pid or None): the given --server, or an embedded one."""
+    if options.server:
+        from dictate.client import normalise_stream_url
+
+        url = normalise_stream_url(options.server)
+        yield url, {"url": url, "embedded": False}, options.server_pid
+        return
+    from dictate.embedded import EmbeddedServer
+
+    args = list(options.server_args)
+    if max(options.levels) > DEFAULT_MAX_SESSIONS and "--max-sessions" not in args:
+        args += ["--max-sessions", str(max(options.levels))]
+    with EmbeddedServer(model=options.model, extra_args=args, start_timeout=options.start_timeout) as server:
+        pid = find_child(["serve", "--port", str(server.port)])
+        description = {"url": server.url, "embedded": True, "args": args, "readyz": server.ready_info}
+        yield server.url, description, pid
+
+
+async def _run_levels(
+    jobs: list[StreamJob],
+    stream_options: StreamOptions,
+    options: BenchOptions,
+    pid: int | None,
+    on_done: Callable[[StreamRecord], None],
+) -> tuple[dict[str, Any] | None, list[tuple[int, list[StreamRecord], float, dict[str, Any] | None]]]:
+    ready: dict[str, Any] | None = None
+    if options.warmup and jobs:
+        warm = RunObservations()
+        shortest = min(jobs, key=lambda job: job.audio.seconds)
+        record = await run_stream(shortest, stream_options, 1, warm)
+        if record.failure:
+            logger.warning("warm-up stream failed: %s", record.failure)
+        ready = warm.ready
+    levels = []
+    for concurrency in options.levels:
+        sampler = MemorySampler(pid) if pid is not None else None
+        idle = tree_memory(pid)["rss_bytes"] if pid is not None else None
+        if sampler is not None:
+            sampler.start()
+        started = time.monotonic()
+        observations = await run_level(jobs, stream_options, concurrency, on_done)
+        wall = time.monotonic() - started
+        memory = await sampler.stop() if sampler is not None else None
+        if memory is not None:
+            memory["idle_rss_bytes"] = idle
+        ready = ready or observations.ready
+        levels.append((concurrency, observations.records, wall, memory))
+    return ready, levels
+
+
+def total_streams(options: BenchOptions, jobs: int) -> int:
+    """How many streams a run makes (for the progress bar), warm-up excluded."""
+    return sum(jobs * level for level in options.levels)
+
+
+def run_bench(
+    options: BenchOptions,
+    on_start: Callable[[int], None] | None = None,
+    on_done: Callable[[StreamRecord], None] | None = None,
+) -> dict[str, Any]:
+    """Run every level against the service and return the report (see report.build_report)."""
+    if options.memory and options.server and options.server_pid is None:
+        raise ConfigError("--memory needs the embedded server (no --server) or --server-pid PID")
+    clips = collect_clips(options.inputs, options.include_derived)
+    jobs = prepare_jobs(clips, options.leading_silence, options.trailing_silence, options.repeat)
+    if on_start is not None:
+        on_start(total_streams(options, len(jobs)))
+    with service(options) as (url, server, pid):
+        if options.memory and pid is None:
+            raise ConfigError("--memory: cannot find the server process")
+        stream_options = StreamOptions(url=url, token=options.token, final_timeout=options.final_timeout)
+        ready, raw_levels = asyncio.run(
+            _run_levels(jobs, stream_options, options, pid if options.memory else None, on_done or _ignore)
+        )
+    server["ready"] = ready
+    levels = []
+    peaks: dict[int, int] = {}
+    for concurrency, records, wall, memory in raw_levels:
+        results = [score_stream(record, clip_wer) for record in records]
+        summary = summarise(results, concurrency, corpus_wer, options.max_final_latency)
+        levels.append(level_entry(summary, results, wall, memory))
+        if memory is not None:
+            peaks[concurrency] = memory["peak_rss_bytes"]
+    slope = per_session_bytes(peaks)
+    memory_report = None
+    if peaks:
+        memory_report = {
+            "method": "peak RSS of the server process tree (/proc) per level; per session = slope over N",
+            "per_session_bytes": slope,
+            "per_session_mb": slope / 2**20 if slope is not None else None,
+            "peak_rss_bytes_by_concurrency": {str(n): peak for n, peak in sorted(peaks.items())},
+        }
+    settings = {
+        key: str(value) if isinstance(value, Path) else value
+        for key, value in asdict(options).items()
+        if key not in ("token", "inputs")
+    }
+    settings["inputs"] = [str(path) for path in options.inputs]
+    settings["clips"] = [clip.name for clip in clips]
+    settings["frame_ms"] = stream_options.frame_ms
+    settings["levels"] = options.levels
+    return build_report("stream", levels, machine_info(), server, settings, memory_report)
+
+
+def _ignore(_record: StreamRecord) -> None:
+    return None
+
+
+def run_floor_bench(
+    options: BenchOptions,
+    on_start: Callable[[int], None] | None = None,
+    on_done: Callable[[Any], None] | None = None,
+) -> dict[str, Any]:
+    """`--floor`: every clip transcribed whole, offline, with the server's model and decoding settings."""
+    from dictate.bench.floor import OfflineModel, floor_level, run_floor
+
+    clips = collect_clips(options.inputs, options.include_derived)
+    data = [(clip.name, clip.reference, read_wav_as_pcm16(clip.path)) for clip in clips]
+    model = OfflineModel(options.model)
+    if on_start is not None:
+        on_start(len(data) * options.repeat)
+    started = time.monotonic()
+    results = run_floor(model, data, options.repeat, on_done)
+    level = floor_level(results, time.monotonic() - started)
+    server = {"url": None, "embedded": False, "offline": True, "ready": model.describe()}
+    settings = {
+        "inputs": [str(path) for path in options.inputs],
+        "clips": [clip.name for clip in clips],
+        "repeat": options.repeat,
+        "model": options.model,
+        "include_derived": options.include_derived,
+    }
+    return build_report("floor", [level], machine_info(), server, settings)
