@@ -1,10 +1,117 @@
-"""`dictate tui` command definition. Keep this module light: import Textual and friends inside the function."""
+"""`dictate tui` command. Light on purpose: Textual, sounddevice and pynput are imported in the function."""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from dictate.config import TypingMode
 
-def tui_command() -> None:
-    """Open the dictation dashboard (placeholder: being built)."""
-    raise typer.Exit(1)
+logger = logging.getLogger(__name__)
+
+
+def _log_to(path: Path | None, debug: bool) -> None:
+    """Send logs to a file (or nowhere visible): a terminal UI must never get stray writes on its screen."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            root.removeHandler(handler)
+    if path is not None:
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    else:
+        from textual.logging import TextualHandler
+
+        root.addHandler(TextualHandler())
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+
+
+def _print_devices() -> None:
+    from dictate.tui.sources import list_input_devices
+
+    devices = list_input_devices()
+    if not devices:
+        typer.echo("no input devices found (use --source FILE to dictate from a WAV file)")
+        return
+    for device in devices:
+        mark = "*" if device.is_default else " "
+        typer.echo(
+            f"{mark} {device.index:3d}  {device.name}  ({device.channels} ch, {device.default_rate} Hz)"
+        )
+
+
+def tui_command(
+    server: Annotated[
+        str | None,
+        typer.Option(
+            help="ws(s)://host/stream of a running service [DICTATE_SERVER]; default: start one embedded."
+        ),
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(help="Shared secret [DICTATE_TOKEN].", show_default=False)
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model of the embedded server [DICTATE_MODEL].")] = None,
+    on: Annotated[bool, typer.Option("--on", help="Start listening at once.")] = False,
+    source: Annotated[
+        Path | None,
+        typer.Option(help="Dictate from this audio file at real-time pace instead of the microphone."),
+    ] = None,
+    record_pcm: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the PCM sent to the server here (play: ffplay -f s16le -ar 16000 -ac 1 FILE)."
+        ),
+    ] = None,
+    type_mode: Annotated[
+        TypingMode | None,
+        typer.Option("--type", help="final: type each final utterance; live: type as words firm up; off."),
+    ] = None,
+    input_device: Annotated[
+        str | None,
+        typer.Option(help="Input device index or name [DICTATE_INPUT_DEVICE]; see --list-devices."),
+    ] = None,
+    list_devices: Annotated[
+        bool, typer.Option("--list-devices", help="List input devices and exit.")
+    ] = False,
+    hotkey: Annotated[
+        str | None,
+        typer.Option(help="Global ON/OFF hotkey, pynput syntax [DICTATE_HOTKEY; <ctrl>+<alt>+<space>]."),
+    ] = None,
+    global_hotkey: Annotated[bool, typer.Option(help="Listen for the global hotkey.")] = True,
+    history: Annotated[
+        Path | None, typer.Option(help="History database file [DICTATE_HISTORY_PATH; user data dir].")
+    ] = None,
+    log_file: Annotated[Path | None, typer.Option(help="Write logs here (never the dictated text).")] = None,
+    debug: Annotated[bool, typer.Option(help="Debug logging (keystroke counts and timings).")] = False,
+) -> None:
+    """Open the dictation dashboard: press space (or the global hotkey) and speak into any app."""
+    from dictate.config import ClientSettings
+    from dictate.errors import AudioError
+
+    if list_devices:
+        _print_devices()
+        return
+    if source is not None and not source.is_file():
+        raise AudioError(f"no such audio file: {source}")
+    overrides = {
+        "server": server,
+        "token": token,
+        "model": model,
+        "type_mode": type_mode,
+        "input_device": input_device,
+        "hotkey": hotkey,
+        "history_path": history,
+    }
+    settings = ClientSettings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    _log_to(log_file, debug)
+
+    from dictate.tui.app import DictateApp, TuiOptions
+
+    options = TuiOptions(
+        settings=settings, source=source, record_pcm=record_pcm, start_on=on, global_hotkey=global_hotkey
+    )
+    DictateApp(options).run()

@@ -79,7 +79,7 @@ def _macos_trusted() -> bool:  # pragma: no cover - macOS only
 class KeyboardSink:
     """Types plans with pynput's Controller on one owned thread, in order."""
 
-    def __init__(self, on_error: Callable[[str], None], key_delay: float = 0.0) -> None:
+    def __init__(self, on_error: Callable[[str], object], key_delay: float = 0.0) -> None:
         self._on_error = on_error
         self._key_delay = key_delay
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dictate-typing")
@@ -157,7 +157,7 @@ class KeyboardSink:
 class GlobalHotkey:
     """A system-wide hotkey (pynput GlobalHotKeys) whose listener thread this object starts and stops."""
 
-    def __init__(self, hotkey: str, on_press: Callable[[], None]) -> None:
+    def __init__(self, hotkey: str, on_press: Callable[[], object]) -> None:
         self.hotkey = hotkey
         self._on_press = on_press
         self._listener: Any = None
