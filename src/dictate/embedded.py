@@ -108,7 +108,12 @@ class EmbeddedServer:
                 return line.removeprefix("dictate: ")
         return lines[-1] if lines else "no output"
 
-    def stop(self, timeout: float = 15.0) -> None:
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM, wait, then SIGKILL if needed. Idempotent."""
         process, self._process = self._process, None
         if process is not None and process.poll() is None:

@@ -86,6 +86,8 @@ class Session:
                 await sender
             if self._failed:
                 code, reason = CloseCode.INTERNAL_ERROR, "speech recognition failed"
+            # free the recorder before the close frame: once a client sees the close, its slot is free
+            await asyncio.to_thread(self._engine.close)
             await self._close(code, reason)
         except WebSocketDisconnect:
             self.log.info("client disconnected")

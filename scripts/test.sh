@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, types, then pytest (real server, real model, real audio; Xvfb started by the tests).
+# Extra arguments go to pytest, e.g. scripts/test.sh tests/unit -x
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${VENV:-.venv}"
+export HF_HUB_OFFLINE=1            # tests never download anything
+export PYTHONUNBUFFERED=1
+"$VENV/bin/ruff" check src tests
+"$VENV/bin/mypy"
+"$VENV/bin/python" -m pytest "$@"
