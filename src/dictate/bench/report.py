@@ -165,7 +165,7 @@ def summary_table(report: Mapping[str, Any]) -> Table:
     ready = report.get("server", {}).get("ready") or {}
     if ready:
         title += f": {ready.get('model')} on {ready.get('device')} ({ready.get('compute_type')})"
-    table = Table(title=title)
+    table = Table(title=title, min_width=72)
     table.add_column("figure")
     for level in levels:
         table.add_column(f"N={level['concurrency']}", justify="right")
@@ -186,7 +186,7 @@ def summary_table(report: Mapping[str, Any]) -> Table:
 
 def compare_table(a: Mapping[str, Any], b: Mapping[str, Any], a_name: str, b_name: str) -> Table:
     """Two runs side by side, level by level (matched by concurrency), with B/A ratios."""
-    table = Table(title=f"{a_name} vs {b_name}")
+    table = Table(title=f"{a_name} vs {b_name}", min_width=72)
     table.add_column("N", justify="right")
     table.add_column("figure")
     table.add_column(a_name, justify="right")

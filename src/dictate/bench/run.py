@@ -85,7 +85,7 @@ def service(options: BenchOptions) -> Iterator[tuple[str, dict[str, Any], int | 
     if max(options.levels) > DEFAULT_MAX_SESSIONS and "--max-sessions" not in args:
         args += ["--max-sessions", str(max(options.levels))]
     with EmbeddedServer(model=options.model, extra_args=args, start_timeout=options.start_timeout) as server:
-        pid = find_child(["serve", "--port", str(server.port)])
+        pid = getattr(server, "pid", None) or find_child(["serve", "--port", str(server.port)])
         description = {"url": server.url, "embedded": True, "args": args, "readyz": server.ready_info}
         yield server.url, description, pid
 

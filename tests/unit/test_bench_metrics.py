@@ -1,0 +1,154 @@
+"""Bench metrics from synthetic event timelines: latencies, failures, percentiles, summaries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dictate.bench.metrics import (
+    Distribution,
+    Event,
+    StreamRecord,
+    concurrency_levels,
+    final_latency,
+    first_interim_latency,
+    hypothesis_text,
+    keeps_up,
+    max_realtime_concurrency,
+    percentile,
+    real_time_factor,
+    score_stream,
+    summarise,
+)
+
+
+def record(
+    events: list[Event], onset: float | None = 11.0, end: float | None = 13.0, **kw: object
+) -> StreamRecord:
+    return StreamRecord("clip.wav", "ten of clubs", onset, end, tuple(events), **kw)  # type: ignore[arg-type]
+
+
+def test_first_interim_is_first_non_empty_interim_after_onset() -> None:
+    events = [
+        Event(10.5, "interim", "uh"),  # before the onset was sent: not speech of this clip
+        Event(11.2, "interim", "  "),  # empty
+        Event(11.6, "interim", "ten"),
+        Event(11.9, "interim", "ten of"),
+    ]
+    assert first_interim_latency(events, 11.0) == pytest.approx(0.6)
+
+
+def test_first_interim_missing() -> None:
+    assert first_interim_latency([Event(12.0, "final", "ten")], 11.0) is None
+    assert first_interim_latency([Event(12.0, "interim", "ten")], None) is None
+
+
+def test_final_latency_uses_the_last_final_of_a_multi_utterance_stream() -> None:
+    events = [
+        Event(12.0, "final", "first sentence."),
+        Event(20.0, "final", ""),  # an empty final does not count
+        Event(14.1, "final", "second sentence."),
+    ]
+    assert final_latency(events, 13.0) == pytest.approx(1.1)
+    assert hypothesis_text(events) == "first sentence. second sentence."
+
+
+def test_rtf_sums_processing_over_audio() -> None:
+    events = [
+        Event(1.0, "final", "a", audio_seconds=2.0, processing_seconds=0.5),
+        Event(2.0, "final", "b", audio_seconds=6.0, processing_seconds=1.5),
+        Event(1.5, "interim", "a"),
+    ]
+    assert real_time_factor(events) == pytest.approx(0.25)
+    assert real_time_factor([Event(1.0, "interim", "a")]) is None
+
+
+def test_score_stream_success() -> None:
+    result = score_stream(
+        record([Event(11.8, "interim", "ten"), Event(14.0, "final", "10 of clubs", 3.0, 0.6)]),
+        clip_wer=lambda ref, hyp: 0.0,
+    )
+    assert result.ok
+    assert result.first_interim_latency == pytest.approx(0.8)
+    assert result.final_latency == pytest.approx(1.0)
+    assert result.rtf == pytest.approx(0.2)
+    assert result.wer == 0.0
+    assert (result.finals, result.interims) == (1, 1)
+
+
+def test_no_final_is_a_failure_not_a_crash() -> None:
+    result = score_stream(record([Event(11.8, "interim", "ten")]), clip_wer=lambda ref, hyp: 1.0)
+    assert result.failure == "no final text"
+    assert result.wer is None  # failed streams are left out of WER
+
+
+def test_error_message_and_transport_failure() -> None:
+    errored = score_stream(record([Event(12.0, "error", "engine_failed: boom"), Event(14.0, "final", "ten")]))
+    assert errored.failure == "server error: engine_failed: boom"
+    refused = score_stream(record([], failure="the server is busy: full"))
+    assert refused.failure == "the server is busy: full"
+
+
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50), st.floats(0, 100))
+def test_percentile_matches_numpy_linear(values: list[float], q: float) -> None:
+    assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)), rel=1e-9, abs=1e-6)
+
+
+def test_percentile_examples_and_errors() -> None:
+    assert percentile([3.0, 1.0, 2.0, 4.0], 50) == 2.5
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 95) == pytest.approx(4.8)
+    assert percentile([7.0], 95) == 7.0
+    with pytest.raises(ValueError):
+        percentile([], 50)
+    with pytest.raises(ValueError):
+        percentile([1.0], 101)
+
+
+def test_distribution_skips_missing_values() -> None:
+    dist = Distribution.of([1.0, None, 3.0])
+    assert (dist.count, dist.p50, dist.max, dist.mean) == (2, 2.0, 3.0, 2.0)
+    assert Distribution.of([None]) == Distribution(0, None, None, None, None)
+
+
+def test_summarise_counts_failures_and_excludes_them() -> None:
+    good = score_stream(record([Event(11.5, "interim", "x"), Event(14.0, "final", "ten of clubs")]))
+    slow = score_stream(record([Event(11.5, "interim", "x"), Event(17.5, "final", "ten of clubs")]))
+    failed = score_stream(record([], failure="timed out"))
+    seen: list[tuple[list[str], list[str]]] = []
+
+    def wer(refs: list[str], hyps: list[str]) -> float:
+        seen.append((list(refs), list(hyps)))
+        return 0.0
+
+    summary = summarise([good, slow, failed], 2, wer, max_final_latency=3.0)  # type: ignore[arg-type]
+    assert (summary.streams, summary.failures, summary.concurrency) == (3, 1, 2)
+    assert summary.final_latency.count == 2
+    assert summary.final_latency.max == pytest.approx(4.5)
+    assert summary.failure_reasons == {"timed out": 1}
+    assert seen == [(["ten of clubs"] * 2, ["ten of clubs"] * 2)]
+    assert not summary.keeps_up
+
+
+def test_keeps_up_and_max_realtime_concurrency() -> None:
+    fast = score_stream(record([Event(14.0, "final", "a")]))
+    slow = score_stream(record([Event(18.0, "final", "a")]))
+    assert keeps_up([fast, fast], 3.0)
+    assert not keeps_up([fast, slow], 3.0)
+    assert not keeps_up([], 3.0)
+
+    def level(n: int, ok: bool) -> object:
+        return summarise([fast if ok else slow], n, lambda r, h: None, 3.0)
+
+    levels = [level(1, True), level(2, True), level(4, False), level(8, True)]
+    assert max_realtime_concurrency(levels) == 2  # type: ignore[arg-type]
+    assert max_realtime_concurrency([level(1, False)]) is None  # type: ignore[list-item]
+
+
+def test_concurrency_levels() -> None:
+    assert concurrency_levels(1) == [1]
+    assert concurrency_levels(4) == [1, 2, 4]
+    assert concurrency_levels(6) == [1, 2, 4, 6]
+    with pytest.raises(ValueError):
+        concurrency_levels(0)
