@@ -28,6 +28,7 @@ def _log_to(path: Path | None, debug: bool) -> None:
 
         root.addHandler(TextualHandler())
     root.setLevel(logging.DEBUG if debug else logging.INFO)
+    logging.getLogger("websockets").setLevel(logging.INFO)  # frame dumps are noise
 
 
 def _print_devices() -> None:

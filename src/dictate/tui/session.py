@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import BinaryIO
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from dictate.audio import level_dbfs, pcm16_to_float
+from dictate.audio import DEFAULT_FRAME_MS, level_dbfs, pcm16_to_float
 from dictate.client import describe_error, messages, open_stream
 from dictate.errors import AudioError, AuthenticationError, ConnectionFailedError
 from dictate.protocol import (
@@ -36,6 +37,7 @@ from dictate.tui.sources import AudioSource
 logger = logging.getLogger(__name__)
 
 LEVEL_INTERVAL_S = 0.1
+PREROLL_S = 1.0  # microphone audio kept while the first connection opens, sent once the server is ready
 
 
 def reconnect_delay(attempt: int, base: float = 0.5, cap: float = 10.0) -> float:
@@ -120,6 +122,8 @@ class DictationSession:
         self._ws: ClientConnection | None = None
         self._stop_requested = asyncio.Event()
         self._audio_task: asyncio.Task[None] | None = None
+        self._ever_connected = False
+        self._first_ready = asyncio.Event()
         self.frames_sent = 0
 
     # ------------------------------------------------------------------ public
@@ -152,6 +156,9 @@ class DictationSession:
         """Read the source; send each frame while connected (frames are dropped while disconnected)."""
         last_level = 0.0
         peak = -120.0
+        preroll: deque[bytes] = deque(maxlen=int(PREROLL_S * 1000 / DEFAULT_FRAME_MS))
+        if self._source.wait_for_server:
+            await self._first_ready.wait()  # a file starts playing when the server listens
         async for frame in self._source.frames():
             peak = max(peak, level_dbfs(pcm16_to_float(frame)))
             now = time.monotonic()
@@ -160,14 +167,20 @@ class DictationSession:
                 last_level, peak = now, -120.0
             ws = self._ws
             if ws is None:
+                if not self._ever_connected:
+                    preroll.append(frame)  # speech before the first ready is sent once the server is ready
                 continue
-            try:
-                await ws.send(frame)
-            except ConnectionClosed:
-                continue  # the receiver notices and reconnects
-            self.frames_sent += 1
-            if self._record is not None:
-                self._record.write(frame)
+            preroll.append(frame)
+            while preroll:
+                try:
+                    await ws.send(preroll[0])
+                except ConnectionClosed:
+                    preroll.clear()
+                    break  # the receiver notices and reconnects; audio of a dead connection is dropped
+                sent = preroll.popleft()
+                self.frames_sent += 1
+                if self._record is not None:
+                    self._record.write(sent)
 
     async def _stop_audio(self) -> None:
         task, self._audio_task = self._audio_task, None
@@ -281,6 +294,8 @@ class DictationSession:
     async def _receive(self, ws: ClientConnection) -> None:
         async for message in messages(ws):
             if isinstance(message, ReadyMessage):
+                self._ever_connected = True
+                self._first_ready.set()
                 self._ws = ws  # audio flows from now on
                 self._emit(Connected(message))
             elif isinstance(message, ErrorMessage):

@@ -32,6 +32,7 @@ class AudioSource(Protocol):
     """Something that yields wire PCM frames until closed."""
 
     description: str
+    wait_for_server: bool  # True: start reading only once the server is ready (a file); False: a live mic
 
     def frames(self) -> AsyncIterator[bytes]:
         """Wire PCM frames, paced at real time, until the consumer stops iterating."""
@@ -89,6 +90,7 @@ class MicrophoneSource:
 
     def __init__(self, device: str | None = None, frame_ms: int = DEFAULT_FRAME_MS) -> None:
         self._device = _device_argument(device)
+        self.wait_for_server = False
         self._frame_ms = frame_ms
         self.description = "default microphone" if device is None else f"input {device}"
 
@@ -156,6 +158,7 @@ class FileSource:
         speed: float = 1.0,
     ) -> None:
         self.path = path
+        self.wait_for_server = True
         self._frame_ms = frame_ms
         self._speed = speed
         self._pcm = read_wav_as_pcm16(path)  # raises AudioError with a clear message
