@@ -26,6 +26,7 @@ ENV TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu \
     DICTATE_DEVICE=cpu
 
 # ---- Python 3.11 (Ubuntu 22.04 ships 3.10; deadsnakes has 3.11)
+# os-${VARIANT} names a stage above, not an image to tag (hadolint cannot resolve the ARG).
 # hadolint ignore=DL3006
 FROM os-${VARIANT} AS python
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
