@@ -215,6 +215,10 @@ class DictateApp(App[None]):
     def _search_changed(self) -> None:
         self.refresh_history()
 
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.query_one("#history", DataTable).focus()
+
     def on_hotkey_pressed(self, _message: HotkeyPressed) -> None:
         self.action_toggle_listening()
 

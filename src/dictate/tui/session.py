@@ -188,7 +188,7 @@ class DictationSession:
             return
         if not task.done():
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        with contextlib.suppress(asyncio.CancelledError, Exception):  # a failure was already raised by run()
             await task
         self._emit(Level(-120.0))
 
