@@ -42,7 +42,7 @@ class ServiceState:
     metrics: Metrics = field(default_factory=Metrics)
     model: SharedModel | None = None
     status: Status = Status.LOADING
-    failure: str | None = None
+    load_error: DictateError | None = None
     sessions: dict[str, Session] = field(default_factory=dict)
     session_tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -52,7 +52,7 @@ class ServiceState:
         try:
             await asyncio.to_thread(model.load)
         except DictateError as exc:
-            self.status, self.failure = Status.FAILED, str(exc)
+            self.status, self.load_error = Status.FAILED, exc
             logger.error("%s", exc)
             return
         self.model = model
@@ -81,7 +81,7 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None) -> F
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loader = asyncio.create_task(state.load_model(), name="load-model")
         yield
-        if state.status is not Status.DRAINING:
+        if state.status is Status.READY:
             await state.drain(settings.drain_timeout)
         loader.cancel()
 
@@ -104,8 +104,8 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None) -> F
             "sessions": len(state.sessions),
             "max_sessions": settings.max_sessions,
         }
-        if state.failure:
-            body["error"] = state.failure
+        if state.load_error:
+            body["error"] = str(state.load_error)
         return JSONResponse(body, status_code=200 if state.status is Status.READY else 503)
 
     @app.get("/metrics")

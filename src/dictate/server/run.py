@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
 from typing import Any
 
 import uvicorn
 
 from dictate.config import ServerSettings
-from dictate.errors import ModelLoadError
 from dictate.server.app import ServiceState, Status, create_app
 from dictate.server.logs import configure_logging
 
@@ -64,6 +62,5 @@ def run_server(settings: ServerSettings) -> None:
     )
     server = DrainingServer(config, state)
     server.run()
-    if state.status is Status.FAILED:
-        raise ModelLoadError(state.failure or "the model failed to load")
-    sys.stdout.flush()
+    if state.load_error is not None:
+        raise state.load_error
