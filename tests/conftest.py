@@ -34,9 +34,7 @@ def load_clips() -> dict[str, Clip]:
         raise FileNotFoundError(f"speech clips not found: {manifest} (set DICTATE_TEST_AUDIO)")
     with manifest.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
-    return {
-        row["file"]: Clip(directory / row["file"], float(row["duration_s"]), row["transcript"]) for row in rows
-    }
+    return {row["file"]: Clip(directory / row["file"], float(row["duration_s"]), row["transcript"]) for row in rows}
 
 
 @pytest.fixture(scope="session")

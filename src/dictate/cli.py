@@ -60,11 +60,10 @@ def serve(
     ] = None,
     language: Annotated[str | None, typer.Option(help="Language code, or auto [DICTATE_LANGUAGE; en].")] = None,
     silence_duration: Annotated[
-        float | None, typer.Option(help="Seconds of silence that end an utterance [DICTATE_SILENCE_DURATION].")
+        float | None,
+        typer.Option(help="Seconds of silence that end an utterance [DICTATE_SILENCE_DURATION]."),
     ] = None,
-    max_sessions: Annotated[
-        int | None, typer.Option(help="Concurrent sessions [DICTATE_MAX_SESSIONS; 4].")
-    ] = None,
+    max_sessions: Annotated[int | None, typer.Option(help="Concurrent sessions [DICTATE_MAX_SESSIONS; 4].")] = None,
     token: Annotated[
         str | None, typer.Option(help="Shared secret clients must send [DICTATE_TOKEN].", show_default=False)
     ] = None,

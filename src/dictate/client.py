@@ -59,9 +59,7 @@ async def open_stream(url: str, token: str | None = None, timeout: float = 10.0)
     """Open the audio WebSocket, mapping handshake failures to one-line DictateErrors."""
     headers = {"Authorization": f"Bearer {token}"} if token else None
     try:
-        return await connect(
-            url, additional_headers=headers, open_timeout=timeout, max_size=2**20, ping_interval=20
-        )
+        return await connect(url, additional_headers=headers, open_timeout=timeout, max_size=2**20, ping_interval=20)
     except InvalidStatus as exc:
         status = exc.response.status_code
         if status in (401, 403):
@@ -69,7 +67,7 @@ async def open_stream(url: str, token: str | None = None, timeout: float = 10.0)
         raise ConnectionFailedError(f"{url} answered HTTP {status}: is it a dictate server?") from exc
     except InvalidURI as exc:
         raise ConnectionFailedError(f"invalid server URL {url!r}") from exc
-    except (OSError, InvalidHandshake, TimeoutError, asyncio.TimeoutError) as exc:
+    except (OSError, InvalidHandshake, TimeoutError) as exc:
         raise ConnectionFailedError(f"cannot connect to {url}: {exc or type(exc).__name__}") from exc
 
 

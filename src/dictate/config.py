@@ -45,9 +45,7 @@ class ServerSettings(BaseSettings):
         ),
     )
     device: Device = Field(Device.AUTO, description="auto (CUDA when available, else CPU), cuda or cpu.")
-    compute_type: str = Field(
-        "auto", description="CTranslate2 compute type; auto = float16 on CUDA, int8 on CPU."
-    )
+    compute_type: str = Field("auto", description="CTranslate2 compute type; auto = float16 on CUDA, int8 on CPU.")
     language: str = Field(
         "en", description="Spoken language code (en, de, fr...), or 'auto' to detect it per utterance."
     )
@@ -74,16 +72,16 @@ class ServerSettings(BaseSettings):
     max_frame_bytes: int = Field(
         MAX_FRAME_BYTES, ge=2, description="Largest binary audio frame accepted (bytes); bigger closes 1009."
     )
-    idle_timeout: float = Field(
-        60.0, gt=0, description="Close a session that sends nothing for this many seconds."
-    )
+    idle_timeout: float = Field(60.0, gt=0, description="Close a session that sends nothing for this many seconds.")
     token: SecretStr | None = Field(
         None,
         description="Shared secret; when set, clients must send 'Authorization: Bearer TOKEN' or '?token='.",
     )
     cpu_threads: int = Field(0, ge=0, description="CTranslate2 CPU threads per model call; 0 = automatic.")
     model_workers: int = Field(
-        1, ge=1, description="Parallel model calls (CTranslate2 num_workers); raise it on a GPU for many sessions."
+        1,
+        ge=1,
+        description="Parallel model calls (CTranslate2 num_workers); raise it on a GPU for many sessions.",
     )
     cache_dir: Path | None = Field(
         None, description="Where packaged models are assembled; default: the user cache directory."

@@ -59,7 +59,9 @@ class EmbeddedServer:
         self._start_timeout = start_timeout
         self._env = env
         self._process: subprocess.Popen[bytes] | None = None
-        self._log_file = tempfile.NamedTemporaryFile(prefix="dictate-embedded-", suffix=".log", delete=False)
+        self._log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
+            prefix="dictate-embedded-", suffix=".log", delete=False
+        )
         self.log_path = Path(self._log_file.name)
 
     def start(self) -> EmbeddedServer:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import time
@@ -102,7 +101,12 @@ def test_readyz_is_503_unless_ready_and_healthz_always_200() -> None:
     choice = ModelChoice("/nonexistent", "packaged:base", "cpu", "int8", True, "test")
     app = create_app(ServerSettings(), choice)
     client = TestClient(app)  # no lifespan: nothing loads
-    for status, code in [(Status.LOADING, 503), (Status.READY, 200), (Status.DRAINING, 503), (Status.FAILED, 503)]:
+    for status, code in [
+        (Status.LOADING, 503),
+        (Status.READY, 200),
+        (Status.DRAINING, 503),
+        (Status.FAILED, 503),
+    ]:
         app.state.service.status = status
         response = client.get("/readyz")
         assert response.status_code == code, status

@@ -146,6 +146,7 @@ def test_token_in_query_is_accepted(server: EmbeddedServer) -> None:
 
 def test_session_limit_refuses_with_1013(server: EmbeddedServer) -> None:
     _wait_until(lambda: readyz(server)["sessions"] == 0)
+
     async def scenario() -> SessionLog:
         headers = {"Authorization": f"Bearer {TOKEN}"}
         held = [await connect(server.url, additional_headers=headers) for _ in range(MAX_SESSIONS)]
@@ -168,6 +169,7 @@ def test_session_limit_refuses_with_1013(server: EmbeddedServer) -> None:
 
 def test_idle_client_is_closed(server: EmbeddedServer) -> None:
     _wait_until(lambda: readyz(server)["sessions"] == 0)
+
     async def scenario() -> SessionLog:
         log = SessionLog()
         async with connect(server.url, additional_headers={"Authorization": f"Bearer {TOKEN}"}) as ws:
@@ -189,8 +191,8 @@ def test_vanished_client_mid_utterance_frees_its_session(server: EmbeddedServer,
         pcm = read_wav_as_pcm16(clips["ps_librivox_sns01_0870.wav"].path)[: 32000 * 2]
         async with connect(server.url, additional_headers={"Authorization": f"Bearer {TOKEN}"}) as ws:
             await ws.recv()
-            from dictate.client import send_pcm_paced
             from dictate.audio import split_frames
+            from dictate.client import send_pcm_paced
 
             await send_pcm_paced(ws, split_frames(pcm))
             ws.transport.abort()  # no close frame: the client just disappears mid-utterance

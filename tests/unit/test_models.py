@@ -21,7 +21,12 @@ def test_cpu_fallback_uses_packaged_base_in_int8(tmp_path: Path) -> None:
 
 def test_cuda_defaults_to_turbo_in_float16() -> None:
     choice = choose_model(ServerSettings(), cuda_devices=1)
-    assert (choice.device, choice.compute_type, choice.source, choice.is_local) == ("cuda", "float16", "turbo", False)
+    assert (choice.device, choice.compute_type, choice.source, choice.is_local) == (
+        "cuda",
+        "float16",
+        "turbo",
+        False,
+    )
 
 
 def test_cuda_requested_without_gpu_is_a_clear_error() -> None:
@@ -33,7 +38,12 @@ def test_packaged_model_is_assembled_once_with_the_right_size(tmp_path: Path) ->
     target = assemble_packaged_model("base", tmp_path)
     model_bin = target / "model.bin"
     assert model_bin.stat().st_size == 145_217_607
-    assert {p.name for p in target.iterdir()} == {"model.bin", "config.json", "tokenizer.json", "vocabulary.json"}
+    assert {p.name for p in target.iterdir()} == {
+        "model.bin",
+        "config.json",
+        "tokenizer.json",
+        "vocabulary.json",
+    }
     mtime = model_bin.stat().st_mtime_ns
     assert assemble_packaged_model("base", tmp_path) == target
     assert model_bin.stat().st_mtime_ns == mtime  # not rebuilt
@@ -59,12 +69,14 @@ def test_local_directories_and_hub_names(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFoundError, match="does not exist"):
         resolve_model_source(str(tmp_path / "missing"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ModelNotFoundError, match="missing model.bin, config.json"):
+    with pytest.raises(ModelNotFoundError, match=r"missing model\.bin, config\.json"):
         resolve_model_source(str(tmp_path / "empty"))
     good = assemble_packaged_model("base", tmp_path / "cache")
     assert resolve_model_source(str(good)) == (str(good.resolve()), good.name, True)
     assert resolve_model_source("turbo") == ("turbo", "turbo", False)
     assert resolve_model_source("Systran/faster-whisper-small") == (
-        "Systran/faster-whisper-small", "Systran/faster-whisper-small", False,
+        "Systran/faster-whisper-small",
+        "Systran/faster-whisper-small",
+        False,
     )
     assert os.path.isdir(good)

@@ -39,15 +39,29 @@ def test_server_messages_round_trip(message: object) -> None:
 
 def test_encoded_messages_carry_type_and_final_flag() -> None:
     assert json.loads(encode(InterimMessage(1, "a", None, 0.0))) | {} == {
-        "type": "interim", "utterance_id": 1, "text": "a", "speech_start": None, "sent_at": 0.0, "final": False,
+        "type": "interim",
+        "utterance_id": 1,
+        "text": "a",
+        "speech_start": None,
+        "sent_at": 0.0,
+        "final": False,
     }
     assert json.loads(encode(FinalMessage(1, "a", 0, 1, 2, 1, 0.1)))["final"] is True
     assert "é" in encode(InterimMessage(1, "é", None, 0.0))  # UTF-8, not \\u escapes
 
 
 def test_unknown_fields_are_ignored_for_forward_compatibility() -> None:
-    raw = json.dumps({"type": "interim", "utterance_id": 1, "text": "x", "speech_start": None, "sent_at": 1,
-                      "final": False, "confidence": 0.9})
+    raw = json.dumps(
+        {
+            "type": "interim",
+            "utterance_id": 1,
+            "text": "x",
+            "speech_start": None,
+            "sent_at": 1,
+            "final": False,
+            "confidence": 0.9,
+        }
+    )
     assert decode_server_message(raw) == InterimMessage(1, "x", None, 1)
 
 

@@ -128,7 +128,7 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None) -> F
         task = asyncio.current_task()
         assert task is not None
         state.sessions[session.id] = session
-        state.session_tasks.add(task)  # type: ignore[arg-type]
+        state.session_tasks.add(task)
         state.metrics.sessions.inc()
         state.metrics.active_sessions.inc()
         try:
@@ -136,7 +136,7 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None) -> F
         finally:
             state.metrics.active_sessions.dec()
             state.sessions.pop(session.id, None)
-            state.session_tasks.discard(task)  # type: ignore[arg-type]
+            state.session_tasks.discard(task)
 
     return app
 
@@ -151,7 +151,12 @@ def _refusal(ws: WebSocket, state: ServiceState) -> tuple[CloseCode, str, str, s
             what = "missing" if not given else "invalid"
             return CloseCode.POLICY_VIOLATION, ErrorCode.UNAUTHORIZED, f"{what} token", f"{what} token"
     if state.status is Status.DRAINING:
-        return CloseCode.TRY_AGAIN_LATER, ErrorCode.SHUTTING_DOWN, "the server is shutting down", "shutting down"
+        return (
+            CloseCode.TRY_AGAIN_LATER,
+            ErrorCode.SHUTTING_DOWN,
+            "the server is shutting down",
+            "shutting down",
+        )
     if state.status is not Status.READY or state.model is None:
         return CloseCode.TRY_AGAIN_LATER, ErrorCode.SERVER_BUSY, "the model is still loading", "model loading"
     if len(state.sessions) >= state.settings.max_sessions:

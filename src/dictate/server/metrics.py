@@ -12,16 +12,12 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.active_sessions = Gauge(
-            "dictate_active_sessions", "WebSocket sessions open now.", registry=self.registry
-        )
+        self.active_sessions = Gauge("dictate_active_sessions", "WebSocket sessions open now.", registry=self.registry)
         self.sessions = Counter("dictate_sessions", "Sessions accepted.", registry=self.registry)
         self.rejected_sessions = Counter(
             "dictate_rejected_sessions", "Sessions refused, by reason.", ["reason"], registry=self.registry
         )
-        self.audio_seconds = Counter(
-            "dictate_audio_seconds", "Seconds of audio received.", registry=self.registry
-        )
+        self.audio_seconds = Counter("dictate_audio_seconds", "Seconds of audio received.", registry=self.registry)
         self.finals = Counter("dictate_finals", "Final utterances sent.", registry=self.registry)
         self.end_of_speech_to_final = Histogram(
             "dictate_end_of_speech_to_final_seconds",

@@ -105,9 +105,7 @@ def check_model_dir(path: Path) -> None:
         raise ModelNotFoundError(f"model directory {path} does not exist")
     missing = [name for name in ("model.bin", "config.json") if not (path / name).is_file()]
     if missing:
-        raise ModelNotFoundError(
-            f"{path} is not a CTranslate2 Whisper model directory (missing {', '.join(missing)})"
-        )
+        raise ModelNotFoundError(f"{path} is not a CTranslate2 Whisper model directory (missing {', '.join(missing)})")
 
 
 def default_cache_dir() -> Path:

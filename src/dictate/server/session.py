@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
+from collections.abc import MutableMapping
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -112,8 +114,8 @@ class Session:
                     return CloseCode.GOING_AWAY, "server shutting down"
                 if receive not in done:
                     receive.cancel()
-                    message = f"no audio for {self._settings.idle_timeout:g} s"
-                    await self._send_error(ErrorCode.IDLE_TIMEOUT, message, fatal=True)
+                    idle = f"no audio for {self._settings.idle_timeout:g} s"
+                    await self._send_error(ErrorCode.IDLE_TIMEOUT, idle, fatal=True)
                     return CloseCode.POLICY_VIOLATION, "idle timeout"
                 message = receive.result()
                 if message["type"] == "websocket.disconnect":
@@ -125,7 +127,7 @@ class Session:
         finally:
             drain.cancel()
 
-    async def _handle(self, message: dict[str, Any]) -> bool:
+    async def _handle(self, message: MutableMapping[str, Any]) -> bool:
         """Handle one frame; True when the client ended the stream. Fatal protocol errors raise _Closing."""
         data: bytes | None = message.get("bytes")
         text: str | None = message.get("text")
@@ -169,7 +171,10 @@ class Session:
                     self._metrics.end_of_speech_to_final.observe(max(0.0, now - event.speech_end))
                 self.log.info(
                     "final utterance %d: %d chars, final pass %.2f s for %.2f s of audio",
-                    event.utterance_id, len(event.text), event.processing_seconds, event.audio_seconds,
+                    event.utterance_id,
+                    len(event.text),
+                    event.processing_seconds,
+                    event.audio_seconds,
                 )
                 if self._settings.log_transcripts:
                     self.log.debug("final text: %s", event.text)
@@ -180,8 +185,7 @@ class Session:
 
     def _connected(self) -> bool:
         return (
-            self._ws.client_state is WebSocketState.CONNECTED
-            and self._ws.application_state is WebSocketState.CONNECTED
+            self._ws.client_state is WebSocketState.CONNECTED and self._ws.application_state is WebSocketState.CONNECTED
         )
 
     async def _send(self, message: Any) -> None:
@@ -202,7 +206,5 @@ class Session:
 
     async def _close(self, code: int, reason: str) -> None:
         if self._connected():
-            try:
+            with contextlib.suppress(RuntimeError, OSError):
                 await self._ws.close(code=int(code), reason=reason[:120])
-            except (RuntimeError, OSError):
-                pass
