@@ -31,9 +31,7 @@ def server() -> Iterator[EmbeddedServer]:
 
 
 @pytest.fixture(scope="module")
-def report(
-    server: EmbeddedServer, clips: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Any]:
+def report(server: EmbeddedServer, clips: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     pid = find_child(["serve", "--port", str(server.port)])
     options = BenchOptions(
         inputs=[clips[name].path for name in CLIPS],

@@ -92,9 +92,7 @@ def test_server_error_and_abnormal_close_are_failures() -> None:
     async def failing(ws: ServerConnection) -> None:
         await ws.send(json.dumps(READY))
         await ws.recv()
-        await ws.send(
-            json.dumps({"type": "error", "code": "engine_failed", "message": "boom", "fatal": True})
-        )
+        await ws.send(json.dumps({"type": "error", "code": "engine_failed", "message": "boom", "fatal": True}))
         await ws.close(CloseCode.INTERNAL_ERROR, "recognizer failed")
 
     async def go() -> Any:

@@ -53,9 +53,7 @@ def test_collect_clips(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert [c.name for c in collect_clips([])] == ["a.wav", "b.wav"]
 
 
-def test_default_manifest_is_the_shared_one(
-    clips: dict[str, object], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_default_manifest_is_the_shared_one(clips: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DICTATE_BENCH_MANIFEST", raising=False)
     repo = Path(__file__).resolve().parents[2]
     monkeypatch.chdir(repo)

@@ -24,9 +24,7 @@ from dictate.bench.metrics import (
 )
 
 
-def record(
-    events: list[Event], onset: float | None = 11.0, end: float | None = 13.0, **kw: object
-) -> StreamRecord:
+def record(events: list[Event], onset: float | None = 11.0, end: float | None = 13.0, **kw: object) -> StreamRecord:
     return StreamRecord("clip.wav", "ten of clubs", onset, end, tuple(events), **kw)  # type: ignore[arg-type]
 
 

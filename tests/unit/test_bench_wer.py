@@ -27,9 +27,7 @@ def test_normaliser_makes_equivalent_spellings_match(reference: str, hypothesis:
 
 
 def test_counts_substitutions_deletions_insertions() -> None:
-    errors = word_errors(
-        ["ten of clubs", "go forward ten meters"], ["10 of gloves", "go forward 10 meters please"]
-    )
+    errors = word_errors(["ten of clubs", "go forward ten meters"], ["10 of gloves", "go forward 10 meters please"])
     assert (errors.substitutions, errors.deletions, errors.insertions, errors.reference_words) == (1, 0, 1, 7)
     assert errors.wer == pytest.approx(2 / 7)
 

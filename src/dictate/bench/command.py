@@ -48,38 +48,25 @@ def run_command(
         str | None,
         typer.Option(help="ws://host:port/stream of a running service [DICTATE_SERVER]; default: embedded."),
     ] = None,
-    token: Annotated[
-        str | None, typer.Option(help="Shared secret [DICTATE_TOKEN].", show_default=False)
-    ] = None,
+    token: Annotated[str | None, typer.Option(help="Shared secret [DICTATE_TOKEN].", show_default=False)] = None,
     model: Annotated[str | None, typer.Option(help="Model of the embedded server, or of --floor.")] = None,
-    concurrency: Annotated[
-        int, typer.Option(min=1, help="Streams at once (the sweep goes 1, 2, 4... N).")
-    ] = 1,
-    sweep: Annotated[
-        bool, typer.Option(help="Run every level 1, 2, 4... up to --concurrency, or only N.")
-    ] = True,
-    repeat: Annotated[
-        int, typer.Option(min=1, help="Stream every clip this many times (per stream worker).")
-    ] = 1,
-    out: Annotated[
-        Path | None, typer.Option(help="The run JSON (default: bench-out/KIND-TIME.json).")
+    concurrency: Annotated[int, typer.Option(min=1, help="Streams at once (the sweep goes 1, 2, 4... N).")] = 1,
+    sweep: Annotated[bool, typer.Option(help="Run every level 1, 2, 4... up to --concurrency, or only N.")] = True,
+    levels: Annotated[
+        str | None, typer.Option(help="Exact concurrency levels, comma-separated (e.g. 1,4): no sweep.")
     ] = None,
+    repeat: Annotated[int, typer.Option(min=1, help="Stream every clip this many times (per stream worker).")] = 1,
+    out: Annotated[Path | None, typer.Option(help="The run JSON (default: bench-out/KIND-TIME.json).")] = None,
     plot: Annotated[Path | None, typer.Option(help="Draw latency CDFs into this PNG.")] = None,
     floor: Annotated[
         bool,
-        typer.Option(
-            "--floor", help="Transcribe the clips whole, offline, with the server's model: the floor."
-        ),
+        typer.Option("--floor", help="Transcribe the clips whole, offline, with the server's model: the floor."),
     ] = False,
     memory: Annotated[
         bool,
-        typer.Option(
-            "--memory", help="Sample the server's RSS per level (embedded server, or --server-pid)."
-        ),
+        typer.Option("--memory", help="Sample the server's RSS per level (embedded server, or --server-pid)."),
     ] = False,
-    server_pid: Annotated[
-        int | None, typer.Option(help="Pid of a --server on this machine, for --memory.")
-    ] = None,
+    server_pid: Annotated[int | None, typer.Option(help="Pid of a --server on this machine, for --memory.")] = None,
     server_arg: Annotated[
         list[str] | None, typer.Option(help="Extra flag for the embedded `dictate serve` (repeatable).")
     ] = None,
@@ -87,19 +74,13 @@ def run_command(
     trailing_silence: Annotated[float, typer.Option(min=0, help="Seconds of silence after each clip.")] = 3.0,
     max_final_latency: Annotated[
         float,
-        typer.Option(
-            help="A stream keeps up in real time if its final comes within this many s of end of speech."
-        ),
+        typer.Option(help="A stream keeps up in real time if its final comes within this many s of end of speech."),
     ] = 3.0,
-    final_timeout: Annotated[
-        float, typer.Option(help="Seconds to wait for the server after the end message.")
-    ] = 30.0,
+    final_timeout: Annotated[float, typer.Option(help="Seconds to wait for the server after the end message.")] = 30.0,
     include_derived: Annotated[
         bool, typer.Option(help="Keep manifest rows marked DERIVED (e.g. the 52 s concatenation).")
     ] = False,
-    warmup: Annotated[
-        bool, typer.Option(help="Stream the shortest clip once, unmeasured, before measuring.")
-    ] = True,
+    warmup: Annotated[bool, typer.Option(help="Stream the shortest clip once, unmeasured, before measuring.")] = True,
 ) -> None:
     """Stream clips at real-time pace (1 s silence, clip, trailing silence) and measure latency and WER."""
     from dictate.bench.run import BenchOptions
@@ -126,9 +107,22 @@ def run_command(
         server_pid=server_pid,
         server_args=list(server_arg or []),
         start_timeout=settings.embedded_start_timeout,
+        explicit_levels=_parse_levels(levels),
     )
     report = _run_with_progress(options, floor)
     _finish(report, out or _default_out("floor" if floor else "stream"), plot)
+
+
+def _parse_levels(text: str | None) -> tuple[int, ...]:
+    if not text:
+        return ()
+    try:
+        levels = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise typer.BadParameter(f"--levels takes integers like 1,2,4, got {text!r}") from exc
+    if not levels or min(levels) < 1:
+        raise typer.BadParameter("--levels must be integers of at least 1")
+    return levels
 
 
 def _run_with_progress(options: Any, floor: bool) -> dict[str, Any]:

@@ -104,9 +104,7 @@ def hypothesis_text(events: Iterable[Event]) -> str:
     return " ".join(e.text.strip() for e in ordered if e.text.strip())
 
 
-def score_stream(
-    record: StreamRecord, clip_wer: Callable[[str, str], float | None] | None = None
-) -> StreamResult:
+def score_stream(record: StreamRecord, clip_wer: Callable[[str, str], float | None] | None = None) -> StreamResult:
     """Latencies, RTF, failure and (with ``clip_wer(reference, hypothesis)``) the WER of one stream."""
     events = record.events
     failure = record.failure

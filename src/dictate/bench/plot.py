@@ -30,9 +30,7 @@ def plot_report(report: Mapping[str, Any], path: Path) -> None:
     figure, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.2), squeeze=False)
     for axis, (metric, label) in zip(axes[0], panels, strict=True):
         for level in report["levels"]:
-            values = [
-                s[metric] for s in level["streams"] if s.get(metric) is not None and not s.get("failure")
-            ]
+            values = [s[metric] for s in level["streams"] if s.get(metric) is not None and not s.get("failure")]
             if not values:
                 continue
             xs, ys = cdf_points(values)

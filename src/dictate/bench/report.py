@@ -172,9 +172,7 @@ def summary_table(report: Mapping[str, Any]) -> Table:
     for key, label, unit in _present_figures(levels):
         table.add_row(label, *(_format(flat_figures(level).get(key), unit) for level in levels))
     if report["kind"] == "stream":
-        table.add_row(
-            "keeps up in real time", *("yes" if lv["summary"]["keeps_up"] else "NO" for lv in levels)
-        )
+        table.add_row("keeps up in real time", *("yes" if lv["summary"]["keeps_up"] else "NO" for lv in levels))
         best = report.get("max_realtime_concurrency")
         table.caption = f"largest N at which every stream keeps up in real time: {best if best else 'none'}"
     memory = report.get("memory") or {}

@@ -48,10 +48,13 @@ class BenchOptions:
     server_pid: int | None = None
     server_args: list[str] = field(default_factory=list)
     start_timeout: float = 180.0
+    explicit_levels: tuple[int, ...] = ()  # run exactly these levels (overrides concurrency and sweep)
 
     @property
     def levels(self) -> list[int]:
         """The concurrency levels to run, ascending."""
+        if self.explicit_levels:
+            return sorted(set(self.explicit_levels))
         return concurrency_levels(self.concurrency) if self.sweep else [self.concurrency]
 
 

@@ -135,9 +135,7 @@ async def _receive(ws: Any, events: list[Event], observations: RunObservations |
         if isinstance(message, InterimMessage):
             events.append(Event(now, "interim", message.text))
         elif isinstance(message, FinalMessage):
-            events.append(
-                Event(now, "final", message.text, message.audio_seconds, message.processing_seconds)
-            )
+            events.append(Event(now, "final", message.text, message.audio_seconds, message.processing_seconds))
         elif isinstance(message, ErrorMessage):
             events.append(Event(now, "error", f"{message.code}: {message.message}"))
         elif isinstance(message, ReadyMessage) and observations is not None and observations.ready is None:

