@@ -274,8 +274,11 @@ def deployment_problems(objects: list[Obj]) -> list[str]:
         problems.append(f"{TOKEN_ENV}'s secretKeyRef must not be optional (the service would run open)")
 
     hf_home = (env.get("HF_HOME") or {}).get("value")
-    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in pod.get("volumes", [])
-              if "persistentVolumeClaim" in v}
+    claims = {
+        v["name"]: v["persistentVolumeClaim"]["claimName"]
+        for v in pod.get("volumes", [])
+        if "persistentVolumeClaim" in v
+    }
     pvc_names = {obj["metadata"]["name"] for obj in find(objects, "PersistentVolumeClaim")}
     mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
     if hf_home != "/models":
@@ -318,9 +321,7 @@ def service_problems(objects: list[Obj]) -> list[str]:
     if spec.get("type", "ClusterIP") != "ClusterIP":
         problems.append(f"Service type {spec.get('type')} is not ClusterIP")
     container = container_of(deployment)
-    mapped = {
-        (p.get("port"), _port_number(container, p.get("targetPort", p.get("port")))) for p in spec["ports"]
-    }
+    mapped = {(p.get("port"), _port_number(container, p.get("targetPort", p.get("port")))) for p in spec["ports"]}
     if (SERVER_PORT, SERVER_PORT) not in mapped:
         problems.append(f"Service does not map port {SERVER_PORT} to the container's {SERVER_PORT}")
     labels = deployment["spec"]["template"]["metadata"].get("labels", {})
@@ -377,9 +378,7 @@ def hpa_problems(objects: list[Obj]) -> list[str]:
         problems.append(f"the HPA scales {target}, not the dictate Deployment")
     if "replicas" in deployment["spec"]:
         problems.append("the Deployment still fixes spec.replicas: it would fight the HPA on every apply")
-    max_sessions = _quantity(
-        (env_of(container_of(deployment)).get("DICTATE_MAX_SESSIONS") or {}).get("value")
-    )
+    max_sessions = _quantity((env_of(container_of(deployment)).get("DICTATE_MAX_SESSIONS") or {}).get("value"))
     metrics = [m for m in spec.get("metrics", []) if m.get("type") == "Pods"]
     names = [m["pods"]["metric"]["name"] for m in metrics]
     if names != [ACTIVE_SESSIONS_METRIC]:
@@ -402,7 +401,9 @@ def namespace_problems(objects: list[Obj]) -> list[str]:
 
 def all_problems(objects: list[Obj]) -> list[str]:
     problems = (
-        deployment_problems(objects) + service_problems(objects) + ingress_problems(objects)
+        deployment_problems(objects)
+        + service_problems(objects)
+        + ingress_problems(objects)
         + namespace_problems(objects)
     )
     if find(objects, "HorizontalPodAutoscaler"):

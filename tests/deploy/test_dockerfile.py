@@ -151,8 +151,14 @@ def test_dockerignore_keeps_the_context_to_the_package() -> None:
     patterns = (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
     for kept in ("pyproject.toml", "README.md", "src/dictate/cli.py", "src/dictate/server/app.py"):
         assert not dockerignore_excludes(patterns, kept), kept
-    for dropped in (".venv/bin/python", ".git/config", "tests/conftest.py", "k8s/base/deployment.yaml",
-                    "src/dictate/__pycache__/cli.cpython-311.pyc", "bench-out/report.json"):
+    for dropped in (
+        ".venv/bin/python",
+        ".git/config",
+        "tests/conftest.py",
+        "k8s/base/deployment.yaml",
+        "src/dictate/__pycache__/cli.cpython-311.pyc",
+        "bench-out/report.json",
+    ):
         assert dockerignore_excludes(patterns, dropped), dropped
 
 

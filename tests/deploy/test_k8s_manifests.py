@@ -70,8 +70,13 @@ def test_base_renders_the_single_gpu_service(base: list[Obj]) -> None:
 
 def test_scale_overlay_adds_autoscaling(scale: list[Obj]) -> None:
     assert kinds(scale) == [
-        "Deployment", "HorizontalPodAutoscaler", "Ingress", "Namespace", "PersistentVolumeClaim",
-        "PodDisruptionBudget", "Service",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "Ingress",
+        "Namespace",
+        "PersistentVolumeClaim",
+        "PodDisruptionBudget",
+        "Service",
     ]
 
 
@@ -173,53 +178,72 @@ def _set(target: dict[str, Any], key: str, value: Any) -> None:
 
 MUTATIONS: dict[str, tuple[Callable[[list[Obj]], None], str]] = {
     "readiness on /healthz": (
-        lambda o: _set(_container(o)["readinessProbe"]["httpGet"], "path", "/healthz"), "readinessProbe"),
+        lambda o: _set(_container(o)["readinessProbe"]["httpGet"], "path", "/healthz"),
+        "readinessProbe",
+    ),
     "liveness on a wrong path": (
-        lambda o: _set(_container(o)["livenessProbe"]["httpGet"], "path", "/health"), "livenessProbe"),
+        lambda o: _set(_container(o)["livenessProbe"]["httpGet"], "path", "/health"),
+        "livenessProbe",
+    ),
     "startup on a wrong port": (
-        lambda o: _set(_container(o)["startupProbe"]["httpGet"], "port", 8080), "startupProbe port"),
+        lambda o: _set(_container(o)["startupProbe"]["httpGet"], "port", 8080),
+        "startupProbe port",
+    ),
     "startup too short for a download": (
-        lambda o: _set(_container(o)["startupProbe"], "failureThreshold", 3), "startupProbe allows"),
+        lambda o: _set(_container(o)["startupProbe"], "failureThreshold", 3),
+        "startupProbe allows",
+    ),
     "no GPU limit": (lambda o: _container(o)["resources"]["limits"].pop("nvidia.com/gpu"), "limits"),
-    "two GPUs requested": (
-        lambda o: _set(_container(o)["resources"]["requests"], "nvidia.com/gpu", 2), "requests"),
-    "container port 8080": (
-        lambda o: _set(_container(o)["ports"][0], "containerPort", 8080), "container ports"),
-    "token as a literal": (
-        lambda o: _set(_env(o, "DICTATE_TOKEN"), "value", "hunter2"), "DICTATE_TOKEN"),
+    "two GPUs requested": (lambda o: _set(_container(o)["resources"]["requests"], "nvidia.com/gpu", 2), "requests"),
+    "container port 8080": (lambda o: _set(_container(o)["ports"][0], "containerPort", 8080), "container ports"),
+    "token as a literal": (lambda o: _set(_env(o, "DICTATE_TOKEN"), "value", "hunter2"), "DICTATE_TOKEN"),
     "optional token": (
-        lambda o: _set(_env(o, "DICTATE_TOKEN")["valueFrom"]["secretKeyRef"], "optional", True), "optional"),
-    "cache not on the claim": (
-        lambda o: _set(_container(o)["volumeMounts"][0], "mountPath", "/cache"), "HF_HOME"),
+        lambda o: _set(_env(o, "DICTATE_TOKEN")["valueFrom"]["secretKeyRef"], "optional", True),
+        "optional",
+    ),
+    "cache not on the claim": (lambda o: _set(_container(o)["volumeMounts"][0], "mountPath", "/cache"), "HF_HOME"),
     "HF_HOME elsewhere": (lambda o: _set(_env(o, "HF_HOME"), "value", "/root/.cache"), "HF_HOME"),
     "grace shorter than the drain": (
         lambda o: _set(_deployment(o)["spec"]["template"]["spec"], "terminationGracePeriodSeconds", 30),
-        "terminationGracePeriodSeconds"),
+        "terminationGracePeriodSeconds",
+    ),
     "drain longer than the grace": (
-        lambda o: _set(_env(o, "DICTATE_DRAIN_TIMEOUT"), "value", "120"), "terminationGracePeriodSeconds"),
+        lambda o: _set(_env(o, "DICTATE_DRAIN_TIMEOUT"), "value", "120"),
+        "terminationGracePeriodSeconds",
+    ),
     "root user": (
         lambda o: _set(_deployment(o)["spec"]["template"]["spec"]["securityContext"], "runAsUser", 0),
-        "runAsUser"),
+        "runAsUser",
+    ),
     "runAsNonRoot off": (
         lambda o: _set(_deployment(o)["spec"]["template"]["spec"]["securityContext"], "runAsNonRoot", False),
-        "runAsNonRoot"),
+        "runAsNonRoot",
+    ),
     "NGINX default read timeout": (
         lambda o: _set(_ingress_annotations(o), "nginx.ingress.kubernetes.io/proxy-read-timeout", "60"),
-        "proxy-read-timeout"),
+        "proxy-read-timeout",
+    ),
     "no send timeout": (
         lambda o: _ingress_annotations(o).pop("nginx.ingress.kubernetes.io/proxy-send-timeout"),
-        "proxy-send-timeout"),
+        "proxy-send-timeout",
+    ),
     "stream not routed": (
         lambda o: _set(find(o, "Ingress")[0]["spec"]["rules"][0]["http"]["paths"][0], "path", "/ws"),
-        "/stream"),
+        "/stream",
+    ),
     "metrics published": (
         lambda o: _set(find(o, "Ingress")[0]["spec"]["rules"][0]["http"]["paths"][1], "path", "/metrics"),
-        "/metrics"),
+        "/metrics",
+    ),
     "no TLS": (lambda o: find(o, "Ingress")[0]["spec"].pop("tls"), "TLS"),
     "Service on another port": (
-        lambda o: _set(find(o, "Service")[0]["spec"]["ports"][0], "port", 80), "Service does not map"),
+        lambda o: _set(find(o, "Service")[0]["spec"]["ports"][0], "port", 80),
+        "Service does not map",
+    ),
     "Service selects nothing": (
-        lambda o: _set(find(o, "Service")[0]["spec"], "selector", {"app": "other"}), "selector"),
+        lambda o: _set(find(o, "Service")[0]["spec"], "selector", {"app": "other"}),
+        "selector",
+    ),
     "NodePort Service": (lambda o: _set(find(o, "Service")[0]["spec"], "type", "NodePort"), "ClusterIP"),
 }
 
@@ -235,15 +259,22 @@ def test_a_broken_manifest_is_caught(base: list[Obj], mistake: str) -> None:
 
 HPA_MUTATIONS: dict[str, tuple[Callable[[list[Obj]], None], str]] = {
     "CPU metric": (
-        lambda o: _set(find(o, "HorizontalPodAutoscaler")[0]["spec"]["metrics"][0]["pods"]["metric"],
-                       "name", "cpu_usage"), ACTIVE_SESSIONS_METRIC),
+        lambda o: _set(
+            find(o, "HorizontalPodAutoscaler")[0]["spec"]["metrics"][0]["pods"]["metric"], "name", "cpu_usage"
+        ),
+        ACTIVE_SESSIONS_METRIC,
+    ),
     "target above capacity": (
-        lambda o: _set(find(o, "HorizontalPodAutoscaler")[0]["spec"]["metrics"][0]["pods"]["target"],
-                       "averageValue", "9"), "per pod"),
+        lambda o: _set(
+            find(o, "HorizontalPodAutoscaler")[0]["spec"]["metrics"][0]["pods"]["target"], "averageValue", "9"
+        ),
+        "per pod",
+    ),
     "fixed replicas kept": (lambda o: _set(_deployment(o)["spec"], "replicas", 2), "replicas"),
     "wrong target": (
         lambda o: _set(find(o, "HorizontalPodAutoscaler")[0]["spec"]["scaleTargetRef"], "name", "other"),
-        "scales"),
+        "scales",
+    ),
 }
 
 
