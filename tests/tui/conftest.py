@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -71,3 +72,137 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 20.0, what:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def real_server() -> Iterator[str]:
+    """A real `dictate serve` (packaged Whisper base) on a free loopback port; yields its stream URL."""
+    from dictate.embedded import EmbeddedServer
+
+    with EmbeddedServer() as server:
+        yield server.url
+
+
+def words(text: str) -> str:
+    """Lower-case words only, for comparing recognised text."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+
+
+# ------------------------------------------------------------------ X11 and tmux helpers
+
+
+@pytest.fixture(scope="module")
+def xvfb() -> Iterator[str]:
+    """A private Xvfb display; yields its DISPLAY value. Fails (never skips) when Xvfb is missing."""
+    import shutil
+    import subprocess
+
+    for tool in ("Xvfb", "xdotool"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is not installed: the typing tests need it (Debian: apt-get install xvfb xdotool)")
+    number = 90 + os.getpid() % 400
+    display = f":{number}"
+    process = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    socket_path = Path(f"/tmp/.X11-unix/X{number}")
+    deadline = time.monotonic() + 10
+    while not socket_path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"Xvfb {display} did not start")
+        time.sleep(0.05)
+    yield display
+    process.terminate()
+    process.wait(10)
+
+
+class TypingTarget:
+    """The Tk window of tk_target.py, focused; ``text()`` reads back what was typed into it."""
+
+    def __init__(self, display: str, tmp_path: Path) -> None:
+        import subprocess
+        import sys
+
+        self.display = display
+        self.output = tmp_path / "typed.txt"
+        self.env = {**os.environ, "DISPLAY": display}
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("tk_target.py")), str(self.output)], env=self.env
+        )
+        deadline = time.monotonic() + 15
+        window = ""
+        while not window:
+            if time.monotonic() > deadline:
+                self.close()
+                pytest.fail("the Tk target window did not appear")
+            found = subprocess.run(
+                ["xdotool", "search", "--name", "dictate-typing-target"], env=self.env, capture_output=True, text=True
+            )
+            window = found.stdout.split()[0] if found.stdout.split() else ""
+            time.sleep(0.1)
+        subprocess.run(["xdotool", "windowfocus", "--sync", window], env=self.env, check=True, timeout=10)
+        self.window = window
+
+    def text(self) -> str:
+        try:
+            return self.output.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+class Tmux:
+    """One detached tmux session running a command; read its screen, send it keys."""
+
+    def __init__(self, command: list[str], env: dict[str, str], size: tuple[int, int] = (110, 34)) -> None:
+        import shlex
+        import subprocess
+
+        self.name = f"dictate-test-{os.getpid()}-{time.monotonic_ns()}"
+        exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+        line = f"cd {shlex.quote(str(REPO_ROOT))} && env {exports} {shlex.join(command)}; sleep 600"
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(size[0]), "-y", str(size[1]), line],
+            check=True,
+        )
+
+    def screen(self) -> str:
+        import subprocess
+
+        done = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
+        return done.stdout
+
+    def press(self, *keys: str) -> None:
+        import subprocess
+
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def wait_for(self, condition: Callable[[str], bool], timeout: float, what: str) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if condition(screen):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; screen:\n{screen}")
+            time.sleep(0.2)
+
+    def close(self) -> None:
+        import subprocess
+
+        self.press("q")
+        time.sleep(1.0)
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def dictate_command(*args: str) -> list[str]:
+    """The real `dictate` console script of this environment."""
+    import sys
+
+    return [str(Path(sys.executable).with_name("dictate")), *args]

@@ -1,4 +1,4 @@
-"""A scripted dictate server: a real WebSocket server on 127.0.0.1 speaking the real protocol, on its own thread.
+"""A scripted dictate server: a real WebSocket server on 127.0.0.1, real protocol, on its own thread.
 
 It answers with scripted text instead of a model, so dashboard tests can check exact typing, reconnects and
 token refusal quickly. Real-model tests use dictate.embedded.EmbeddedServer instead.
@@ -116,9 +116,7 @@ class FakeServer:
                     if not sent_interims and log.audio_bytes >= script.after_bytes:
                         sent_interims = True
                         for text in script.interims:
-                            await ws.send(
-                                encode(InterimMessage(self._utterance, text, time.time(), time.time()))
-                            )
+                            await ws.send(encode(InterimMessage(self._utterance, text, time.time(), time.time())))
                             await asyncio.sleep(0.05)
                         if script.final_on_end_only:
                             pending_final = True

@@ -1,4 +1,4 @@
-"""The dashboard driven by Pilot against a scripted WebSocket server (real client, real protocol, no model)."""
+"""The dashboard driven by Pilot against a scripted WebSocket server (real client and protocol, no model)."""
 
 from __future__ import annotations
 
@@ -78,9 +78,7 @@ def test_off_types_the_last_final_within_grace_then_nothing(tmp_path: Path, clip
 
 
 def test_reconnect_keeps_history_and_types_nothing_twice(tmp_path: Path, clips: dict) -> None:
-    server = FakeServer(
-        [Script(final="First utterance."), Script(final="Second utterance.", after_bytes=8000)]
-    ).start()
+    server = FakeServer([Script(final="First utterance."), Script(final="Second utterance.", after_bytes=8000)]).start()
     sink = RecordingSink()
     app = make_app(tmp_path, server.url, source=clips[CLIP].path, sink=sink)
 
@@ -145,9 +143,7 @@ def test_no_microphone_is_an_error_not_a_crash(tmp_path: Path, fake_server: Fake
     async def scenario() -> None:
         async with app.run_test(size=(100, 34)) as pilot:
             await pilot.press("space")
-            await wait_until(
-                lambda: app.session is None and "microphone" in text_of(app, "#alert"), what="error"
-            )
+            await wait_until(lambda: app.session is None and "microphone" in text_of(app, "#alert"), what="error")
             assert "input" in text_of(app, "#alert").lower()
             assert app.is_running
 
