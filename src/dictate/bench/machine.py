@@ -65,4 +65,5 @@ def machine_info() -> dict[str, Any]:
         "usable_cpus": len(affinity) if affinity is not None else os.cpu_count(),
         "memory_bytes": memory_total_bytes(_read("/proc/meminfo")),
         "gpus": gpus(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,  # other work skews timings
     }
