@@ -165,7 +165,7 @@ def summary_table(report: Mapping[str, Any]) -> Table:
     ready = report.get("server", {}).get("ready") or {}
     if ready:
         title += f": {ready.get('model')} on {ready.get('device')} ({ready.get('compute_type')})"
-    table = Table(title=title, min_width=72)
+    table = Table(title=title, min_width=72, caption_justify="left")
     table.add_column("figure")
     for level in levels:
         table.add_column(f"N={level['concurrency']}", justify="right")
@@ -184,7 +184,7 @@ def summary_table(report: Mapping[str, Any]) -> Table:
 
 def compare_table(a: Mapping[str, Any], b: Mapping[str, Any], a_name: str, b_name: str) -> Table:
     """Two runs side by side, level by level (matched by concurrency), with B/A ratios."""
-    table = Table(title=f"{a_name} vs {b_name}", min_width=72)
+    table = Table(title=f"{a_name} vs {b_name}", min_width=72, caption_justify="left")
     table.add_column("N", justify="right")
     table.add_column("figure")
     table.add_column(a_name, justify="right")
@@ -207,4 +207,17 @@ def compare_table(a: Mapping[str, Any], b: Mapping[str, Any], a_name: str, b_nam
                 "-" if r is None else f"{r:.2f}x",
             )
         table.add_section()
+    table.caption = "\n".join(f"{name}: {describe_run(run)}" for name, run in ((a_name, a), (b_name, b)))
     return table
+
+
+def describe_run(report: Mapping[str, Any]) -> str:
+    """One line: kind, model, device, machine, date. Pure."""
+    ready = report.get("server", {}).get("ready") or {}
+    machine = report.get("machine", {})
+    gpus = machine.get("gpus") or []
+    where = gpus[0] if gpus else f"{machine.get('cpu', '?')} x{machine.get('usable_cpus', '?')}"
+    return (
+        f"{report.get('kind')} run, {ready.get('model', '?')} on {ready.get('device', '?')} "
+        f"({ready.get('compute_type', '?')}), {where}, {report.get('created', '?')}"
+    )
