@@ -39,6 +39,8 @@ class StreamRecord:
     repeat: int = 0
     concurrency: int = 1
     audio_seconds: float = 0.0  # seconds of PCM sent, silences included
+    speech_onset: float | None = None  # where the bench's VAD put the onset, s from the first sample sent
+    speech_end: float | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class StreamResult:
     interims: int
     failure: str | None
     audio_seconds: float
+    speech_onset: float | None = None
+    speech_end: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -129,6 +133,8 @@ def score_stream(record: StreamRecord, clip_wer: Callable[[str, str], float | No
         interims=sum(1 for e in events if e.kind == "interim"),
         failure=failure,
         audio_seconds=record.audio_seconds,
+        speech_onset=record.speech_onset,
+        speech_end=record.speech_end,
     )
 
 

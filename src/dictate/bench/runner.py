@@ -117,6 +117,8 @@ async def run_stream(
         repeat=job.repeat,
         concurrency=concurrency,
         audio_seconds=job.audio.seconds,
+        speech_onset=job.audio.onset,
+        speech_end=job.audio.end,
     )
 
 
