@@ -63,11 +63,14 @@ async def stream_session(
         collector = asyncio.create_task(collect(ws, log))
         await _wait_for(lambda: bool(log.messages) or collector.done(), 60)
         if log.messages and log.messages[0]["type"] == "ready":
-            for frame in before_audio or []:
-                await ws.send(frame)
-            await send_pcm_paced(ws, split_frames(pcm, frame_ms))
-            if end:
-                await ws.send(json.dumps({"type": "end"}))
+            try:
+                for frame in before_audio or []:
+                    await ws.send(frame)
+                await send_pcm_paced(ws, split_frames(pcm, frame_ms))
+                if end:
+                    await ws.send(json.dumps({"type": "end"}))
+            except ConnectionClosed:
+                pass  # the server closed first (a fatal error): what it said is in the log
         await asyncio.wait_for(collector, timeout)
     return log
 
