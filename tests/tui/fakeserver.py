@@ -42,8 +42,11 @@ class ConnectionLog:
 class FakeServer:
     """Start with ``start()``, stop with ``stop()``; ``url`` is the ws:// stream URL."""
 
-    def __init__(self, scripts: list[Script] | None = None, token: str | None = None) -> None:
+    def __init__(
+        self, scripts: list[Script] | None = None, token: str | None = None, late_final: str | None = None
+    ) -> None:
         self.scripts = scripts if scripts is not None else [Script()]
+        self.late_final = late_final  # sent 2 s after the client's end message (past a 1 s grace)
         self.token = token
         self.connections: list[ConnectionLog] = []
         self.port = 0
@@ -127,6 +130,9 @@ class FakeServer:
                     log.ended = True
                     if pending_final:
                         await self._send_final(ws, log, script.final)
+                    if self.late_final is not None:
+                        await asyncio.sleep(2.0)
+                        await self._send_final(ws, log, self.late_final)
                     await ws.close(CloseCode.NORMAL, "end of stream")
                     return
 

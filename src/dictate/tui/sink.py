@@ -27,6 +27,26 @@ MACOS_ACCESSIBILITY_STEPS = (
 )
 
 
+UNICODE_DELAY_S = 0.03
+
+
+def typing_runs(text: str) -> list[str]:
+    """``text`` cut into runs of ASCII characters and single non-ASCII characters, in order."""
+    runs: list[str] = []
+    ascii_run = ""
+    for char in text:
+        if char.isascii():
+            ascii_run += char
+            continue
+        if ascii_run:
+            runs.append(ascii_run)
+            ascii_run = ""
+        runs.append(char)
+    if ascii_run:
+        runs.append(ascii_run)
+    return runs
+
+
 class TextSink(Protocol):
     """Where typing plans go."""
 
@@ -43,9 +63,7 @@ class TextSink(Protocol):
         ...
 
 
-def typing_unavailable_reason(
-    environ: dict[str, str] | None = None, platform: str | None = None
-) -> str | None:
+def typing_unavailable_reason(environ: dict[str, str] | None = None, platform: str | None = None) -> str | None:
     """None when keystrokes can be sent here; else a plain-words reason (and what to do)."""
     env = os.environ if environ is None else environ
     system = sys.platform if platform is None else platform
@@ -79,9 +97,12 @@ def _macos_trusted() -> bool:  # pragma: no cover - macOS only
 class KeyboardSink:
     """Types plans with pynput's Controller on one owned thread, in order."""
 
-    def __init__(self, on_error: Callable[[str], object], key_delay: float = 0.0) -> None:
+    def __init__(
+        self, on_error: Callable[[str], object], key_delay: float = 0.0, unicode_delay: float = UNICODE_DELAY_S
+    ) -> None:
         self._on_error = on_error
         self._key_delay = key_delay
+        self._unicode_delay = unicode_delay
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dictate-typing")
         self._generation = 0
         self._lock = threading.Lock()
@@ -119,9 +140,7 @@ class KeyboardSink:
     def _type(self, plan: TypingPlan, generation: int) -> None:
         with self._lock:
             if generation != self._generation:
-                logger.debug(
-                    "dropped a pending plan: %d backspaces, %d chars", plan.backspaces, len(plan.text)
-                )
+                logger.debug("dropped a pending plan: %d backspaces, %d chars", plan.backspaces, len(plan.text))
                 return
         started = time.monotonic()
         try:
@@ -132,8 +151,12 @@ class KeyboardSink:
                 controller.tap(Key.backspace)
                 if self._key_delay:
                     time.sleep(self._key_delay)
-            if plan.text:
-                controller.type(plan.text)
+            for run in typing_runs(plan.text):
+                controller.type(run)
+                if not run.isascii():
+                    # X11: pynput maps a non-keymap character onto a spare keycode; the next one would
+                    # remap it before the focused app read the event, so give the app a moment.
+                    time.sleep(self._unicode_delay)
         except Exception as exc:  # pynput raises various X/Quartz errors
             logger.warning("typing failed: %s", type(exc).__name__)
             self._on_error(f"could not type into the focused app ({type(exc).__name__}: {exc})")
@@ -148,10 +171,84 @@ class KeyboardSink:
 
     def _keyboard_controller(self) -> Any:
         if self._controller is None:
-            from pynput.keyboard import Controller
-
-            self._controller = Controller()
+            self._controller = _make_controller()
         return self._controller
+
+
+def _make_controller() -> Any:
+    """pynput's keyboard Controller; on X11 one that borrows only group-1 key slots for non-keymap text.
+
+    pynput 1.8 borrows keycode slots 2-3 (group 2) for characters missing from the keymap; under XKB those
+    read back as copies of group 1, so a later character (é after ü, ß, ö) is typed as another one (ö).
+    Reproduced under Xvfb by tests/tui/test_x11_typing.py. Slots 0-1 are reliable.
+    """
+    from pynput.keyboard import Controller
+
+    if not sys.platform.startswith("linux"):
+        return Controller()
+    try:
+        from pynput._util.xorg import display_manager
+    except ImportError:  # pragma: no cover - another backend
+        return Controller()
+
+    class GroupOneController(Controller):  # type: ignore[misc]
+        def _resolve_borrowing(self, key: Any) -> Any:
+            keysym = self._key_to_keysym(key)
+            if keysym is None:
+                return None
+            mapping = self._display.get_keyboard_mapping(8, 255 - 8)
+            with display_manager(self._display) as dm, self._borrow_lock:
+                slot = _free_slot(mapping, self._borrows)
+                if slot is None:
+                    return None
+                keycode, index, fresh = slot
+                row = [0] * len(mapping[keycode - 8]) if fresh else list(mapping[keycode - 8])
+                lower, upper = _case_pair(self, key)
+                if lower and upper and fresh:
+                    # a lone letter keysym would read as its lower case: map both cases, like pynput does
+                    row[0], row[1] = lower, upper
+                    self._borrows[lower] = (keycode, 0, 0)
+                    self._borrows[upper] = (keycode, 1, 0)
+                else:
+                    row[index] = keysym
+                    self._borrows[keysym] = (keycode, index, 0)
+                dm.change_keyboard_mapping(keycode, [row])
+            return keysym
+
+    controller = GroupOneController()
+    if not all(hasattr(controller, name) for name in ("_display", "_borrows", "_borrow_lock", "_key_to_keysym")):
+        return Controller()  # pragma: no cover - pynput changed its internals: use it as it is
+    return controller
+
+
+def _case_pair(controller: Any, key: Any) -> tuple[int | None, int | None]:
+    """Keysyms of the lower and upper case of a cased single character (else None, None)."""
+    from pynput.keyboard import KeyCode
+
+    char = getattr(key, "char", None) or ""
+    lower, upper = char.lower(), char.upper()
+    if len(char) != 1 or lower == upper or len(lower) != 1 or len(upper) != 1:
+        return None, None
+    return controller._key_to_keysym(KeyCode.from_char(lower)), controller._key_to_keysym(KeyCode.from_char(upper))
+
+
+def _free_slot(mapping: Any, borrows: dict[int, tuple[int, int, int]]) -> tuple[int, int, bool] | None:
+    """(keycode, level 0 or 1, whether the keycode's row starts empty) to borrow: a free level of a keycode
+    we borrowed, an empty keycode, or else the oldest borrowed keycode with no key down (all of it evicted)."""
+    for keycode in sorted({keycode for keycode, _, _ in borrows.values()}):
+        for index in (0, 1):
+            if not mapping[keycode - 8][index]:
+                return keycode, index, False
+    for position, keysyms in enumerate(mapping):
+        if not any(keysyms):
+            return position + 8, 0, True
+    pressed = {keycode for keycode, _, presses in borrows.values() if presses > 0}
+    for keycode, _, _ in list(borrows.values()):
+        if keycode not in pressed:
+            for keysym in [k for k, (code, _, _) in borrows.items() if code == keycode]:
+                del borrows[keysym]
+            return keycode, 0, True
+    return None
 
 
 class GlobalHotkey:
@@ -185,5 +282,6 @@ __all__ = [
     "GlobalHotkey",
     "KeyboardSink",
     "TextSink",
+    "typing_runs",
     "typing_unavailable_reason",
 ]
