@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,16 +13,16 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widgets import Button, DataTable, Footer, Input, Static
 
 from dictate.client import normalise_stream_url
-from dictate.config import ClientSettings, TypingMode
+from dictate.config import TypingMode
 from dictate.errors import DictateError
 from dictate.protocol import FinalMessage, InterimMessage
 from dictate.transcript import Transcript, final_latency_ms
 from dictate.tui import view
 from dictate.tui.history import History, default_history_path
+from dictate.tui.messages import HotkeyPressed, TuiOptions, TypingFailed
 from dictate.tui.session import (
     Connected,
     Connecting,
@@ -44,29 +42,6 @@ logger = logging.getLogger(__name__)
 HISTORY_ROWS = 200
 
 
-@dataclass(frozen=True)
-class TuiOptions:
-    """What `dictate tui` was asked to do, beyond ClientSettings."""
-
-    settings: ClientSettings
-    source: Path | None = None
-    record_pcm: Path | None = None
-    start_on: bool = False
-    global_hotkey: bool = True
-
-
-class HotkeyPressed(Message):
-    """The global hotkey was pressed (posted from pynput's thread)."""
-
-
-class TypingFailed(Message):
-    """The typing thread could not send keys."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
-
-
 class DictateApp(App[None]):
     """ON/OFF dictation into the focused application, with live text, history and status."""
 
@@ -81,9 +56,7 @@ class DictateApp(App[None]):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(
-        self, options: TuiOptions, sink: TextSink | None = None, history: History | None = None
-    ) -> None:
+    def __init__(self, options: TuiOptions, sink: TextSink | None = None, history: History | None = None) -> None:
         super().__init__()
         self.options = options
         settings = options.settings

@@ -40,21 +40,15 @@ def _print_devices() -> None:
         return
     for device in devices:
         mark = "*" if device.is_default else " "
-        typer.echo(
-            f"{mark} {device.index:3d}  {device.name}  ({device.channels} ch, {device.default_rate} Hz)"
-        )
+        typer.echo(f"{mark} {device.index:3d}  {device.name}  ({device.channels} ch, {device.default_rate} Hz)")
 
 
 def tui_command(
     server: Annotated[
         str | None,
-        typer.Option(
-            help="ws(s)://host/stream of a running service [DICTATE_SERVER]; default: start one embedded."
-        ),
+        typer.Option(help="ws(s)://host/stream of a running service [DICTATE_SERVER]; default: start one embedded."),
     ] = None,
-    token: Annotated[
-        str | None, typer.Option(help="Shared secret [DICTATE_TOKEN].", show_default=False)
-    ] = None,
+    token: Annotated[str | None, typer.Option(help="Shared secret [DICTATE_TOKEN].", show_default=False)] = None,
     model: Annotated[str | None, typer.Option(help="Model of the embedded server [DICTATE_MODEL].")] = None,
     on: Annotated[bool, typer.Option("--on", help="Start listening at once.")] = False,
     source: Annotated[
@@ -63,9 +57,7 @@ def tui_command(
     ] = None,
     record_pcm: Annotated[
         Path | None,
-        typer.Option(
-            help="Write the PCM sent to the server here (play: ffplay -f s16le -ar 16000 -ac 1 FILE)."
-        ),
+        typer.Option(help="Write the PCM sent to the server here (play: ffplay -f s16le -ar 16000 -ac 1 FILE)."),
     ] = None,
     type_mode: Annotated[
         TypingMode | None,
@@ -75,9 +67,7 @@ def tui_command(
         str | None,
         typer.Option(help="Input device index or name [DICTATE_INPUT_DEVICE]; see --list-devices."),
     ] = None,
-    list_devices: Annotated[
-        bool, typer.Option("--list-devices", help="List input devices and exit.")
-    ] = False,
+    list_devices: Annotated[bool, typer.Option("--list-devices", help="List input devices and exit.")] = False,
     hotkey: Annotated[
         str | None,
         typer.Option(help="Global ON/OFF hotkey, pynput syntax [DICTATE_HOTKEY; <ctrl>+<alt>+<space>]."),

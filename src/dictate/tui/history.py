@@ -51,9 +51,7 @@ class History:
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"cannot open the history database {path}: {exc}") from exc
 
-    def add(
-        self, text: str, latency_ms: float | None = None, created_at: float | None = None
-    ) -> HistoryEntry:
+    def add(self, text: str, latency_ms: float | None = None, created_at: float | None = None) -> HistoryEntry:
         """Store one utterance and return it."""
         when = time.time() if created_at is None else created_at
         with self._db:

@@ -89,9 +89,7 @@ class Failed:
     reason: str
 
 
-SessionEvent = (
-    Connecting | Connected | Disconnected | ServerWarning | Level | Failed | InterimMessage | FinalMessage
-)
+SessionEvent = Connecting | Connected | Disconnected | ServerWarning | Level | Failed | InterimMessage | FinalMessage
 
 
 class _Dropped(Exception):

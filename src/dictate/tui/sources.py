@@ -100,9 +100,7 @@ class MicrophoneSource:
             info = sd.query_devices(self._device, "input")
         except (sd.PortAudioError, ValueError) as exc:
             which = "no default input device" if self._device is None else f"no input device {self._device!r}"
-            raise NoMicrophoneError(
-                f"{which}: {exc}; list devices with `dictate tui --list-devices`"
-            ) from exc
+            raise NoMicrophoneError(f"{which}: {exc}; list devices with `dictate tui --list-devices`") from exc
         channels = max(1, min(2, int(info["max_input_channels"])))
         return int(info["default_samplerate"]), channels, str(info["name"])
 

@@ -1,0 +1,36 @@
+"""Small types shared by the dashboard's parts: its options and the messages posted from other threads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.message import Message
+
+from dictate.config import ClientSettings
+
+
+@dataclass(frozen=True)
+class TuiOptions:
+    """What `dictate tui` was asked to do, beyond ClientSettings."""
+
+    settings: ClientSettings
+    source: Path | None = None
+    record_pcm: Path | None = None
+    start_on: bool = False
+    global_hotkey: bool = True
+
+
+class HotkeyPressed(Message):
+    """The global hotkey was pressed (posted from pynput's thread)."""
+
+
+class TypingFailed(Message):
+    """The typing thread could not send keys."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+__all__ = ["HotkeyPressed", "TuiOptions", "TypingFailed"]
