@@ -43,9 +43,7 @@ def test_error_state(snap_compare: Any, tmp_path: Path) -> None:
     async def fail(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, DictateApp)
-        app.handle_session_event(
-            Failed("ws://127.0.0.1:9/stream refused the connection (HTTP 401): check the token")
-        )
+        app.handle_session_event(Failed("ws://127.0.0.1:9/stream refused the connection (HTTP 401): check the token"))
         await pilot.pause()
 
     assert snap_compare(app_for(tmp_path), terminal_size=SIZE, run_before=fail)

@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from dictate.audio import DEFAULT_FRAME_MS, level_dbfs, pcm16_to_float
-from dictate.client import describe_error, messages, open_stream
+from dictate.client import describe_error, error_for_close, messages, open_stream
 from dictate.errors import AudioError, AuthenticationError, ConnectionFailedError
 from dictate.protocol import (
     EndMessage,
@@ -213,9 +213,14 @@ class DictationSession:
                 continue
             try:
                 ended = await self._serve(ws)
-            except (ConnectionFailedError, _Dropped) as exc:
+            except (ConnectionFailedError, _Dropped, ConnectionClosed) as exc:
                 if isinstance(exc, AuthenticationError):
                     raise
+                if isinstance(exc, ConnectionClosed):  # closed while we sent, e.g. 1013 while the model loads
+                    mapped = error_for_close(ws.close_code, ws.close_reason or "")
+                    if isinstance(mapped, AuthenticationError):
+                        raise mapped from exc
+                    exc = mapped or _Dropped("the server closed the connection")
                 self._ws = None
                 await self._wait_before_retry(str(exc) or "the server closed the connection", 0)
                 attempt = 1
