@@ -1,0 +1,127 @@
+"""The dashboard's pure and small parts: view helpers, history, typing helpers, backoff, file source."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dictate.audio import StreamConverter, to_pcm16_mono_16k
+from dictate.config import TypingMode
+from dictate.errors import AudioError
+from dictate.protocol import SAMPLE_RATE
+from dictate.tui import view
+from dictate.tui.history import History
+from dictate.tui.session import reconnect_delay
+from dictate.tui.sink import MACOS_ACCESSIBILITY_STEPS, _free_slot, typing_runs, typing_unavailable_reason
+from dictate.tui.sources import FileSource
+
+
+def test_level_meter_spans_floor_to_full_scale() -> None:
+    assert view.level_meter(-120.0, 10) == "·" * 10
+    assert view.level_meter(0.0, 10) == "█" * 10
+    assert len(view.level_meter(-30.0, 10)) == 10
+    assert view.level_meter(-30.0, 10).startswith("█████")
+
+
+def test_status_shows_every_field_and_escapes_markup() -> None:
+    info = view.StatusInfo(server="ws://h/[x]", model="turbo", device="cuda float16", latency_ms=412.4)
+    text = view.status_markup(info)
+    for part in ("ws://h/\\[x]", "turbo", "cuda float16", "412 ms", "[b]typing[/] final", "idle"):
+        assert part in text
+
+
+def test_banner_and_mode_cycle() -> None:
+    assert "LISTENING" in view.banner_markup(True, False, None)
+    assert "ctrl" in view.banner_markup(False, False, "<ctrl>+<alt>+<space>")
+    assert view.next_mode(TypingMode.OFF) is TypingMode.FINAL
+    assert [view.next_mode(m) for m in TypingMode] == [TypingMode.LIVE, TypingMode.OFF, TypingMode.FINAL]
+
+
+def test_history_search_is_literal_and_newest_first(tmp_path: Path) -> None:
+    history = History(tmp_path / "sub" / "h.sqlite3")
+    history.add("100% sure", created_at=1.0)
+    history.add("one_two", created_at=2.0)
+    history.add("onextwo", created_at=3.0)
+    assert [e.text for e in history.recent()] == ["onextwo", "one_two", "100% sure"]
+    assert [e.text for e in history.recent(search="_")] == ["one_two"]
+    assert [e.text for e in history.recent(search="%")] == ["100% sure"]
+    assert [e.text for e in history.recent(search="ONE")] == ["onextwo", "one_two"]
+    history.close()
+
+
+@given(st.text())
+def test_typing_runs_keep_text_and_isolate_non_ascii(text: str) -> None:
+    runs = typing_runs(text)
+    assert "".join(runs) == text
+    assert all(run.isascii() or len(run) == 1 for run in runs)
+
+
+def test_free_slot_prefers_group_one_levels_then_empty_keycodes_then_evicts() -> None:
+    mapping = [[0, 0, 0, 0] for _ in range(4)]
+    mapping[0] = [100, 0, 100, 0]  # keycode 8: level 0 borrowed, level 1 free, group 2 echoes group 1
+    assert _free_slot(mapping, {100: (8, 0, 0)}) == (8, 1, False)
+    mapping[0] = [100, 101, 100, 101]
+    assert _free_slot(mapping, {100: (8, 0, 0), 101: (8, 1, 0)}) == (9, 0, True)
+    full = [[1, 1, 1, 1] for _ in range(4)]
+    borrows = {100: (8, 0, 1), 101: (9, 0, 0), 102: (9, 1, 0)}
+    assert _free_slot(full, borrows) == (9, 0, True)
+    assert borrows == {100: (8, 0, 1)}  # the whole keycode was taken back; the pressed key was not
+
+
+def test_typing_unavailable_reasons_are_plain_words() -> None:
+    assert typing_unavailable_reason({"DISPLAY": ":0"}, "linux") is None
+    assert "Wayland" in str(typing_unavailable_reason({"WAYLAND_DISPLAY": "wayland-0"}, "linux"))
+    assert "no X display" in str(typing_unavailable_reason({}, "linux"))
+    assert "Accessibility" in MACOS_ACCESSIBILITY_STEPS
+
+
+def test_reconnect_backoff_grows_and_caps() -> None:
+    delays = [reconnect_delay(n) for n in range(8)]
+    assert delays[:3] == [0.5, 1.0, 2.0]
+    assert max(delays) == 10.0
+    assert delays == sorted(delays)
+
+
+def test_stream_converter_matches_one_shot_resampling() -> None:
+    rate = 44_100
+    t = np.arange(rate) / rate
+    stereo = np.stack([np.sin(2 * np.pi * 300 * t), np.sin(2 * np.pi * 300 * t)], axis=1).astype(np.float32) * 0.5
+    converter = StreamConverter(rate)
+    blocks = [converter.push(stereo[i : i + 441]) for i in range(0, rate, 441)]
+    streamed = b"".join(blocks) + converter.push(np.zeros((0, 2), np.float32), last=True)
+    assert abs(len(streamed) - len(to_pcm16_mono_16k(stereo, rate))) <= 4
+    assert converter.last_level_dbfs < -100  # the last block was empty
+    middle = np.frombuffer(streamed, "<i2")[4000:12000].astype(np.float32) / 32768
+    assert 0.45 < float(np.max(np.abs(middle))) < 0.55
+
+
+def test_file_source_paces_frames_at_real_time_then_silence(clips: dict) -> None:
+    source = FileSource(clips["ps_cards_001.wav"].path, speed=4.0)
+    assert source.wait_for_server
+
+    async def take(seconds: float) -> tuple[int, float]:
+        started = time.monotonic()
+        count = 0
+        frames = source.frames()
+        async for _frame in frames:
+            count += 1
+            if count * 0.02 >= seconds:
+                break
+        await frames.aclose()
+        return count, time.monotonic() - started
+
+    count, elapsed = asyncio.run(take(2.0))  # 1.1 s of clip, then silence
+    assert count == 100
+    assert elapsed >= 2.0 / 4.0 * 0.9
+    assert SAMPLE_RATE == 16_000
+
+
+def test_missing_file_source_is_an_audio_error(tmp_path: Path) -> None:
+    with pytest.raises(AudioError):
+        FileSource(tmp_path / "nope.wav")
