@@ -1,4 +1,4 @@
-"""The real `dictate tui` command in a real terminal (tmux): real server, real model, a shared clip."""
+"""The real `dictate tui` command in a real terminal (tmux): its embedded server, real model, a shared clip."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ pytestmark = pytest.mark.model
 CLIP = "ps_librivox_sns01_0880.wav"
 
 
-def test_tmux_run_shows_the_final_text(tmp_path: Path, real_server: str, clips: dict) -> None:
+def test_tmux_run_with_embedded_server_shows_the_final_text(tmp_path: Path, clips: dict) -> None:
     command = dictate_command(
         "tui",
-        "--server",
-        real_server,
         "--source",
         str(clips[CLIP].path),
         "--on",
@@ -31,6 +29,7 @@ def test_tmux_run_shows_the_final_text(tmp_path: Path, real_server: str, clips: 
     try:
         screen = tmux.wait_for(lambda s: "young man" in words(s), timeout=40, what="the final text on screen")
         assert "LISTENING" in screen
+        assert "embedded ws://127.0.0.1:" in screen  # no --server: `dictate tui` started its own
         assert "Traceback" not in screen
         tmux.press("Space")
         tmux.wait_for(lambda s: "OFF" in s, timeout=15, what="the OFF state")
