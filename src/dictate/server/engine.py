@@ -113,6 +113,7 @@ class SharedModel:
             raise ModelLoadError(f"cannot load model {self.choice.label!r} on {self.choice.device}: {exc}") from exc
         logger.info("model %s loaded in %.1f s", self.choice.label, time.monotonic() - started)
         self.warm_up()
+        self.warm_up_recorder()
 
     def warm_up(self) -> None:
         """One pass over a second of noise, so the first user does not pay for lazy initialisation."""
@@ -120,6 +121,17 @@ class SharedModel:
         noise = (np.random.default_rng(0).standard_normal(SAMPLE_RATE) * 0.01).astype(np.float32)
         self.transcribe(noise, beam_size=1)
         logger.info("model warmed up in %.2f s", time.monotonic() - started)
+
+    def warm_up_recorder(self) -> None:
+        """Build and close one recorder: the first one pays seconds of imports and VAD set-up, so that a
+        user's first session does not (later ones take ~50 ms)."""
+        started = time.monotonic()
+        probe = RecorderEngine(self, lambda _event: None, name="warm-up")
+        try:
+            probe.start()
+        finally:
+            probe.close()
+        logger.info("recorder warmed up in %.2f s", time.monotonic() - started)
 
     def transcribe(self, audio: np.ndarray, beam_size: int, language: str | None = None) -> tuple[str, Any]:
         """Transcribe float32 16 kHz mono audio; returns (text, faster-whisper info)."""
