@@ -190,6 +190,7 @@ class Summary:
     wer: float | None  # corpus WER over the successful streams (errors / reference words)
     keeps_up: bool
     failure_reasons: dict[str, int] = field(default_factory=dict)
+    late: int = 0  # successful streams whose final came later than the keep-up limit
 
 
 def keeps_up(results: Sequence[StreamResult], max_final_latency: float) -> bool:
@@ -225,6 +226,7 @@ def summarise(
         wer=corpus_wer([r.reference for r in good], [r.hypothesis for r in good]) if good else None,
         keeps_up=keeps_up(results, max_final_latency),
         failure_reasons=reasons,
+        late=sum(1 for r in good if r.final_latency is not None and r.final_latency > max_final_latency),
     )
 
 

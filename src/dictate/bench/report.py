@@ -22,6 +22,7 @@ SCHEMA = "dictate-bench/1"
 FIGURES: tuple[tuple[str, str, str], ...] = (
     ("streams", "streams", ""),
     ("failures", "failures", ""),
+    ("late", "finals later than the keep-up limit", ""),
     ("first_interim_latency.p50", "first interim p50", "s"),
     ("first_interim_latency.p95", "first interim p95", "s"),
     ("first_interim_latency.max", "first interim max", "s"),
@@ -91,6 +92,7 @@ def _summary_from_dict(data: Mapping[str, Any]) -> Summary:
         wer=data["wer"],
         keeps_up=bool(data["keeps_up"]),
         failure_reasons=dict(data.get("failure_reasons", {})),
+        late=int(data.get("late", 0)),
     )
 
 
@@ -169,7 +171,10 @@ def summary_table(report: Mapping[str, Any]) -> Table:
     table.add_column("figure")
     for level in levels:
         table.add_column(f"N={level['concurrency']}", justify="right")
+    limit = report.get("settings", {}).get("max_final_latency")
     for key, label, unit in _present_figures(levels):
+        if key == "late" and limit is not None:
+            label = f"finals later than {limit:g} s"
         table.add_row(label, *(_format(flat_figures(level).get(key), unit) for level in levels))
     if report["kind"] == "stream":
         table.add_row("keeps up in real time", *("yes" if lv["summary"]["keeps_up"] else "NO" for lv in levels))
