@@ -114,14 +114,16 @@ def run_command(
 
 
 def _parse_levels(text: str | None) -> tuple[int, ...]:
+    from dictate.errors import ConfigError
+
     if not text:
         return ()
     try:
         levels = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError as exc:
-        raise typer.BadParameter(f"--levels takes integers like 1,2,4, got {text!r}") from exc
+        raise ConfigError(f"--levels takes integers like 1,2,4, got {text!r}") from exc
     if not levels or min(levels) < 1:
-        raise typer.BadParameter("--levels must be integers of at least 1")
+        raise ConfigError(f"--levels takes integers of at least 1, got {text!r}")
     return levels
 
 
@@ -139,7 +141,7 @@ def _run_with_progress(options: Any, floor: bool) -> dict[str, Any]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
-        transient=False,
+        transient=True,
     ) as progress:
         task = progress.add_task("preparing", total=None)
 
