@@ -126,6 +126,7 @@ def test_summarise_counts_failures_and_excludes_them() -> None:
     assert summary.final_latency.max == pytest.approx(4.5)
     assert summary.failure_reasons == {"timed out": 1}
     assert summary.late == 1
+    assert summary.no_interim == 0
     assert seen == [(["ten of clubs"] * 2, ["ten of clubs"] * 2)]
     assert not summary.keeps_up
 

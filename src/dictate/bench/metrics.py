@@ -191,6 +191,7 @@ class Summary:
     keeps_up: bool
     failure_reasons: dict[str, int] = field(default_factory=dict)
     late: int = 0  # successful streams whose final came later than the keep-up limit
+    no_interim: int = 0  # successful streams that never got a non-empty interim after the onset
 
 
 def keeps_up(results: Sequence[StreamResult], max_final_latency: float) -> bool:
@@ -227,6 +228,7 @@ def summarise(
         keeps_up=keeps_up(results, max_final_latency),
         failure_reasons=reasons,
         late=sum(1 for r in good if r.final_latency is not None and r.final_latency > max_final_latency),
+        no_interim=sum(1 for r in good if r.first_interim_latency is None),
     )
 
 

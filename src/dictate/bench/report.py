@@ -23,6 +23,7 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("streams", "streams", ""),
     ("failures", "failures", ""),
     ("late", "finals later than the keep-up limit", ""),
+    ("no_interim", "streams without an interim", ""),
     ("first_interim_latency.p50", "first interim p50", "s"),
     ("first_interim_latency.p95", "first interim p95", "s"),
     ("first_interim_latency.max", "first interim max", "s"),
@@ -93,6 +94,7 @@ def _summary_from_dict(data: Mapping[str, Any]) -> Summary:
         keeps_up=bool(data["keeps_up"]),
         failure_reasons=dict(data.get("failure_reasons", {})),
         late=int(data.get("late", 0)),
+        no_interim=int(data.get("no_interim", 0)),
     )
 
 
