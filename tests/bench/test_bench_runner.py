@@ -86,6 +86,7 @@ def test_stream_timeline_is_recorded() -> None:
     assert result.final_latency is not None and result.final_latency > 0.05
     assert result.rtf == pytest.approx(0.25)
     assert result.hypothesis == "10 of clubs"
+    assert result.server_finalize == pytest.approx(0.1)  # the fake's sent_at - speech_end
 
 
 def test_server_error_and_abnormal_close_are_failures() -> None:

@@ -20,6 +20,7 @@ from dictate.bench.metrics import (
     percentile,
     real_time_factor,
     score_stream,
+    server_breakdown,
     summarise,
 )
 
@@ -152,3 +153,16 @@ def test_concurrency_levels() -> None:
     assert concurrency_levels(6) == [1, 2, 4, 6]
     with pytest.raises(ValueError):
         concurrency_levels(0)
+
+
+def test_server_breakdown_of_the_last_final() -> None:
+    events = [
+        Event(5.0, "final", "first", server_speech_end=1000.0, server_sent_at=1000.4),
+        Event(9.0, "final", "last", server_speech_end=1003.5, server_sent_at=1004.3),
+    ]
+    detection, finalize = server_breakdown(events, end_sent_wall=1003.0)
+    assert detection == pytest.approx(0.5)  # the server's VAD closed the utterance 0.5 s after speech ended
+    assert finalize == pytest.approx(0.8)
+    assert server_breakdown(events, None) == (None, pytest.approx(0.8))
+    assert server_breakdown([Event(1.0, "final", "x")], 1.0) == (None, None)
+    assert server_breakdown([], 1.0) == (None, None)

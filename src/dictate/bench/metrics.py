@@ -24,6 +24,8 @@ class Event:
     text: str = ""
     audio_seconds: float | None = None  # final only: audio the server's final pass saw
     processing_seconds: float | None = None  # final only: duration of the server's final pass
+    server_speech_end: float | None = None  # final only: server wall clock when its VAD closed the utterance
+    server_sent_at: float | None = None  # server wall clock when it sent the message
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class StreamRecord:
     audio_seconds: float = 0.0  # seconds of PCM sent, silences included
     speech_onset: float | None = None  # where the bench's VAD put the onset, s from the first sample sent
     speech_end: float | None = None
+    end_sent_wall: float | None = None  # wall clock (time.time) when the end-of-speech frame was sent
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class StreamResult:
     audio_seconds: float
     speech_onset: float | None = None
     speech_end: float | None = None
+    server_end_detection: float | None = None  # server saw the end of speech this long after it was sent
+    server_finalize: float | None = None  # from the server's end of speech to its sending the final
 
     @property
     def ok(self) -> bool:
@@ -102,6 +107,23 @@ def real_time_factor(events: Iterable[Event]) -> float | None:
     return processing / audio if audio > 0 else None
 
 
+def server_breakdown(events: Iterable[Event], end_sent_wall: float | None) -> tuple[float | None, float | None]:
+    """(end detection, finalize) of the last final, from the server's wall-clock stamps.
+
+    End detection = the server's ``speech_end`` minus our wall-clock time of sending the end of speech (only
+    meaningful when both clocks agree: a server on this machine); finalize = ``sent_at - speech_end``.
+    """
+    finals = [e for e in events if e.kind == "final" and e.text.strip()]
+    if not finals:
+        return None, None
+    last = max(finals, key=lambda e: e.at)
+    if last.server_speech_end is None:
+        return None, None
+    detection = last.server_speech_end - end_sent_wall if end_sent_wall is not None else None
+    finalize = last.server_sent_at - last.server_speech_end if last.server_sent_at is not None else None
+    return detection, finalize
+
+
 def hypothesis_text(events: Iterable[Event]) -> str:
     """The final texts of a stream in arrival order, joined by spaces (WER is computed on this)."""
     ordered = sorted((e for e in events if e.kind == "final"), key=lambda e: e.at)
@@ -117,6 +139,7 @@ def score_stream(record: StreamRecord, clip_wer: Callable[[str, str], float | No
         failure = f"server error: {errors[0].text}"
     hypothesis = hypothesis_text(events)
     latency = final_latency(events, record.end_sent_at)
+    detection, finalize = server_breakdown(events, record.end_sent_wall)
     if failure is None and latency is None:
         failure = "no final text"
     return StreamResult(
@@ -135,6 +158,8 @@ def score_stream(record: StreamRecord, clip_wer: Callable[[str, str], float | No
         audio_seconds=record.audio_seconds,
         speech_onset=record.speech_onset,
         speech_end=record.speech_end,
+        server_end_detection=detection,
+        server_finalize=finalize,
     )
 
 
@@ -187,6 +212,8 @@ class Summary:
     first_interim_latency: Distribution
     final_latency: Distribution
     rtf: Distribution
+    server_end_detection: Distribution
+    server_finalize: Distribution
     wer: float | None  # corpus WER over the successful streams (errors / reference words)
     keeps_up: bool
     failure_reasons: dict[str, int] = field(default_factory=dict)
@@ -224,6 +251,8 @@ def summarise(
         first_interim_latency=Distribution.of(r.first_interim_latency for r in good),
         final_latency=Distribution.of(r.final_latency for r in good),
         rtf=Distribution.of(r.rtf for r in good),
+        server_end_detection=Distribution.of(r.server_end_detection for r in good),
+        server_finalize=Distribution.of(r.server_finalize for r in good),
         wer=corpus_wer([r.reference for r in good], [r.hypothesis for r in good]) if good else None,
         keeps_up=keeps_up(results, max_final_latency),
         failure_reasons=reasons,

@@ -17,6 +17,7 @@ from dictate.bench.metrics import StreamResult, Summary, max_realtime_concurrenc
 from dictate.errors import ConfigError
 
 SCHEMA = "dictate-bench/1"
+_EMPTY = {"count": 0, "p50": None, "p95": None, "max": None, "mean": None}
 
 # (flat key, label, unit) of the figures the tables show, in order
 FIGURES: tuple[tuple[str, str, str], ...] = (
@@ -30,6 +31,10 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("final_latency.p50", "end of speech to final p50", "s"),
     ("final_latency.p95", "end of speech to final p95", "s"),
     ("final_latency.max", "end of speech to final max", "s"),
+    ("server_end_detection.p50", "server: end of speech detected after, p50", "s"),
+    ("server_end_detection.p95", "server: end of speech detected after, p95", "s"),
+    ("server_finalize.p50", "server: its end of speech to final sent, p50", "s"),
+    ("server_finalize.p95", "server: its end of speech to final sent, p95", "s"),
     ("floor_seconds.p50", "offline final pass p50", "s"),
     ("floor_seconds.p95", "offline final pass p95", "s"),
     ("floor_seconds.max", "offline final pass max", "s"),
@@ -90,6 +95,8 @@ def _summary_from_dict(data: Mapping[str, Any]) -> Summary:
         first_interim_latency=Distribution(**data["first_interim_latency"]),
         final_latency=Distribution(**data["final_latency"]),
         rtf=Distribution(**data["rtf"]),
+        server_end_detection=Distribution(**data.get("server_end_detection", _EMPTY)),
+        server_finalize=Distribution(**data.get("server_finalize", _EMPTY)),
         wer=data["wer"],
         keeps_up=bool(data["keeps_up"]),
         failure_reasons=dict(data.get("failure_reasons", {})),

@@ -73,6 +73,7 @@ class _SendClock:
         self._end = end
         self.onset_sent_at: float | None = None
         self.end_sent_at: float | None = None
+        self.end_sent_wall: float | None = None  # for the server-side breakdown (server clock = ours?)
 
     def __call__(self, seconds_sent: float) -> None:
         now = time.monotonic()
@@ -81,6 +82,7 @@ class _SendClock:
             self.onset_sent_at = now
         if self.end_sent_at is None and self._end is not None and seconds_sent >= self._end - _EPSILON:
             self.end_sent_at = now
+            self.end_sent_wall = time.time()
 
 
 async def run_stream(
@@ -119,6 +121,7 @@ async def run_stream(
         audio_seconds=job.audio.seconds,
         speech_onset=job.audio.onset,
         speech_end=job.audio.end,
+        end_sent_wall=clock.end_sent_wall,
     )
 
 
@@ -137,7 +140,8 @@ async def _receive(ws: Any, events: list[Event], observations: RunObservations |
         if isinstance(message, InterimMessage):
             events.append(Event(now, "interim", message.text))
         elif isinstance(message, FinalMessage):
-            events.append(Event(now, "final", message.text, message.audio_seconds, message.processing_seconds))
+            audio, processing = message.audio_seconds, message.processing_seconds
+            events.append(Event(now, "final", message.text, audio, processing, message.speech_end, message.sent_at))
         elif isinstance(message, ErrorMessage):
             events.append(Event(now, "error", f"{message.code}: {message.message}"))
         elif isinstance(message, ReadyMessage) and observations is not None and observations.ready is None:
