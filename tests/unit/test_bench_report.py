@@ -128,3 +128,15 @@ def test_cli_compare_and_routing(tmp_path: Path) -> None:
     help_text = runner.invoke(app, ["bench", "--help"], terminal_width=140).output
     assert "compare" in help_text and "run" in help_text
     assert "--concurrency" in runner.invoke(app, ["bench", "--floor", "--help"], terminal_width=140).output
+
+
+def test_compare_a_floor_with_a_stream_run() -> None:
+    from dictate.bench.floor import FloorResult, floor_level
+
+    results = [FloorResult(f"clip{i}.wav", 0, "ten of clubs", "10 of clubs", 0.5, 5.0, 0.1, 0.0) for i in range(3)]
+    floor = build_report("floor", [floor_level(results, 2.0)], {"cpu": "x"}, {"ready": {"model": "m"}}, {})
+    assert flat_figures(floor["levels"][0])["floor_seconds.p50"] == 0.5
+    text = render(compare_table(floor, fake_run(1.0), "floor", "stream"))
+    assert "offline final pass p50" in text
+    assert "end of speech to final p50 vs floor" in text
+    assert "2.20x" in text  # final p50 1.1 s over a 0.5 s floor

@@ -221,6 +221,7 @@ def compare_table(a: Mapping[str, Any], b: Mapping[str, Any], a_name: str, b_nam
                 "-" if r is None else f"{r:.2f}x",
             )
         table.add_section()
+    _add_floor_rows(table, a, b)
     table.caption = "\n".join(f"{name}: {describe_run(run)}" for name, run in ((a_name, a), (b_name, b)))
     return table
 
@@ -235,3 +236,34 @@ def describe_run(report: Mapping[str, Any]) -> str:
         f"{report.get('kind')} run, {ready.get('model', '?')} on {ready.get('device', '?')} "
         f"({ready.get('compute_type', '?')}), {where}, {report.get('created', '?')}"
     )
+
+
+FLOOR_PAIRS = (
+    ("server_finalize", "server finalize"),
+    ("final_latency", "end of speech to final"),
+)
+
+
+def _add_floor_rows(table: Table, a: Mapping[str, Any], b: Mapping[str, Any]) -> None:
+    """Against a floor run: the stream's finalize time and final latency over the offline pass time."""
+    kinds = {a["kind"], b["kind"]}
+    if kinds != {"floor", "stream"}:
+        return
+    floor, stream = (a, b) if a["kind"] == "floor" else (b, a)
+    floor_figures = flat_figures(floor["levels"][0])
+    stream_level = min(stream["levels"], key=lambda level: level["concurrency"])
+    stream_figures = flat_figures(stream_level)
+    for key, label in FLOOR_PAIRS:
+        for stat in ("p50", "p95"):
+            base = floor_figures.get(f"floor_seconds.{stat}")
+            value = stream_figures.get(f"{key}.{stat}")
+            r = ratio(base, value)
+            if value is None or base is None:
+                continue
+            table.add_row(
+                str(stream_level["concurrency"]),
+                f"{label} {stat} vs floor",
+                _format(base, "s") if a is floor else _format(value, "s"),
+                _format(value, "s") if a is floor else _format(base, "s"),
+                "-" if r is None else f"{r:.2f}x",
+            )
