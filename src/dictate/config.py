@@ -77,7 +77,9 @@ class ServerSettings(BaseSettings):
         None,
         description="Shared secret; when set, clients must send 'Authorization: Bearer TOKEN' or '?token='.",
     )
-    cpu_threads: int = Field(0, ge=0, description="CTranslate2 CPU threads per model call; 0 = automatic.")
+    cpu_threads: int = Field(
+        0, ge=0, description="CTranslate2 CPU threads per model call; 0 = one per core (at most 8)."
+    )
     model_workers: int = Field(
         1,
         ge=1,

@@ -106,7 +106,7 @@ class SharedModel:
                 source,
                 device=self.choice.device,
                 compute_type=self.choice.compute_type,
-                cpu_threads=self.settings.cpu_threads,
+                cpu_threads=self.settings.cpu_threads or min(8, os.cpu_count() or 4),
                 num_workers=self.settings.model_workers,
             )
         except Exception as exc:
@@ -162,16 +162,23 @@ class SharedModel:
 class _Executor:
     """RealtimeSTT external executor (object style: ``.transcribe(audio, language, use_prompt, **kw)``)."""
 
-    def __init__(self, model: SharedModel, final: bool, on_final_pass: Callable[[float, float], None]) -> None:
+    def __init__(
+        self,
+        model: SharedModel,
+        final: bool,
+        on_final_pass: Callable[[float, float], None],
+        skip_interim: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._model = model
         self._final = final
         self._on_final_pass = on_final_pass
+        self._skip_interim = skip_interim
 
     def transcribe(self, audio: Any, language: str | None = None, use_prompt: bool = True, **_: Any) -> Any:
         from RealtimeSTT.transcription_engines.base import TranscriptionInfo, TranscriptionResult
 
         samples = np.asarray(audio, dtype=np.float32)
-        if not self._final and self._model.finals_saturate():
+        if not self._final and (self._skip_interim() or self._model.finals_saturate()):
             return TranscriptionResult(text="", info=TranscriptionInfo())
         beam = self._model.settings.beam_size if self._final else self._model.settings.realtime_beam_size
         started = time.monotonic()
@@ -208,6 +215,7 @@ class RecorderEngine:
         self._speech_end: float | None = None
         self._last_pass = (0.0, 0.0)  # (processing s, audio s) of the latest final pass
         self._recording = False
+        self.in_closing_silence = False
         self._closed = threading.Event()
         self._idle = threading.Condition()
         self._pending_final = False
@@ -220,7 +228,9 @@ class RecorderEngine:
 
         settings = self._model.settings
         final_executor = _Executor(self._model, final=True, on_final_pass=self._record_pass)
-        realtime_executor = _Executor(self._model, final=False, on_final_pass=self._record_pass)
+        realtime_executor = _Executor(
+            self._model, final=False, on_final_pass=self._record_pass, skip_interim=lambda: self.in_closing_silence
+        )
         self._recorder = AudioToTextRecorder(
             model=self._model.choice.source,
             realtime_model_type=self._model.choice.source,
@@ -238,7 +248,8 @@ class RecorderEngine:
             realtime_processing_pause=settings.realtime_interval,
             init_realtime_after_seconds=settings.realtime_interval,
             post_speech_silence_duration=settings.silence_duration,
-            early_transcription_on_silence=settings.early_transcription_ms,
+            # RealtimeSTT 1.1.2 documents milliseconds but compares this value with seconds
+            early_transcription_on_silence=settings.early_transcription_ms / 1000,
             min_length_of_recording=0.3,
             min_gap_between_recordings=0,
             beam_size=settings.beam_size,
@@ -248,6 +259,8 @@ class RecorderEngine:
             on_recording_start=self._on_recording_start,
             on_recording_stop=self._on_recording_stop,
             on_realtime_transcription_update=self._on_realtime_update,
+            on_turn_detection_start=self._on_silence_start,
+            on_turn_detection_stop=self._on_silence_end,
             handle_buffer_overflow=False,
         )
         self._thread = threading.Thread(target=self._final_loop, name=f"dictate-final-{self._name}")
@@ -260,6 +273,7 @@ class RecorderEngine:
             self._speech_start = time.time()
             self._speech_end = None
             self._recording = True
+            self.in_closing_silence = False
             self._pending_final = True
         self._emit(SpeechStarted(self._utterance_id, self._speech_start))
 
@@ -267,6 +281,12 @@ class RecorderEngine:
         with self._idle:
             self._speech_end = time.time()
             self._recording = False
+
+    def _on_silence_start(self) -> None:
+        self.in_closing_silence = True  # no more interim passes: the final pass is about to start
+
+    def _on_silence_end(self) -> None:
+        self.in_closing_silence = False
 
     def _on_realtime_update(self, text: str) -> None:
         text = text.strip()
