@@ -64,3 +64,12 @@ def test_default_manifest_is_the_shared_one(clips: dict[str, object], monkeypatc
 
 def test_padding() -> None:
     assert padded(b"\x01\x00", 0.001, 0.002) == bytes(32) + b"\x01\x00" + bytes(64)
+
+
+def test_clock_sharing_is_judged_from_the_server_url() -> None:
+    from dictate.bench.run import shares_our_clock
+
+    assert shares_our_clock({"url": "ws://10.0.0.5:8000/stream", "embedded": True})
+    assert shares_our_clock({"url": "ws://127.0.0.1:8000/stream"})
+    assert shares_our_clock({"url": "ws://localhost:8000/stream"})
+    assert not shares_our_clock({"url": "wss://gpu.example.com/stream"})

@@ -7,9 +7,10 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dictate.audiofile import read_wav_as_pcm16
 from dictate.bench.inputs import BenchClip, StreamAudio, collect_clips, padded
@@ -150,9 +151,12 @@ def run_bench(
             _run_levels(jobs, stream_options, options, pid if options.memory else None, on_done or _ignore)
         )
     server["ready"] = ready
+    server["clock_shared"] = shares_our_clock(server)
     levels = []
     peaks: dict[int, int] = {}
     for concurrency, records, wall, memory in raw_levels:
+        if not shares_our_clock(server):  # the server's wall-clock stamps cannot be set against ours
+            records = [replace(record, end_sent_wall=None) for record in records]
         results = [score_stream(record, clip_wer) for record in records]
         summary = summarise(results, concurrency, corpus_wer, options.max_final_latency)
         levels.append(level_entry(summary, results, wall, memory))
@@ -177,6 +181,12 @@ def run_bench(
     settings["frame_ms"] = stream_options.frame_ms
     settings["levels"] = options.levels
     return build_report("stream", levels, machine_info(), server, settings, memory_report)
+
+
+def shares_our_clock(server: dict[str, Any]) -> bool:
+    """Whether the server runs on this machine (embedded or on a loopback address), so its clock is ours."""
+    host = urlsplit(str(server.get("url") or "")).hostname or ""
+    return bool(server.get("embedded")) or host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _ignore(_record: StreamRecord) -> None:
