@@ -66,16 +66,19 @@ EventSink = Callable[[EngineEvent], None]
 
 
 class SharedModel:
-    """One faster-whisper ``WhisperModel`` per process. Thread-safe: CTranslate2 queues concurrent calls.
+    """One faster-whisper ``WhisperModel`` per process, shared by every session.
 
-    Final passes have priority: while ``model_workers`` finals are running, interim passes are skipped
-    (an interim is only a preview; a final is what gets typed).
+    Model calls are scheduled, not merely queued: at most ``model_workers`` run at once (one on a CPU, where two
+    passes in parallel each take twice as long), finals wait for a free slot and interim passes never do: an
+    interim pass is skipped when no slot is free or a final is waiting (an interim is a preview; a final is
+    what gets typed).
     """
 
     def __init__(self, choice: ModelChoice, settings: ServerSettings) -> None:
         self.choice = choice
         self.settings = settings
-        self._finals_running = 0
+        self._slots = threading.Semaphore(settings.model_workers)
+        self._finals_waiting = 0
         self._lock = threading.Lock()
         self.model: Any = None
 
@@ -146,17 +149,31 @@ class SharedModel:
         text = " ".join(segment.text.strip() for segment in segments).strip()
         return text, info
 
-    def final_started(self) -> None:
+    def run_final(self, audio: np.ndarray, language: str | None) -> tuple[str, Any, float]:
+        """A final pass: waits for a model slot, ahead of any interim pass. Returns (text, info, compute s)."""
         with self._lock:
-            self._finals_running += 1
+            self._finals_waiting += 1
+        self._slots.acquire()
+        with self._lock:
+            self._finals_waiting -= 1
+        try:
+            started = time.monotonic()
+            text, info = self.transcribe(audio, beam_size=self.settings.beam_size, language=language)
+            return text, info, time.monotonic() - started
+        finally:
+            self._slots.release()
 
-    def final_finished(self) -> None:
+    def run_interim(self, audio: np.ndarray, language: str | None) -> tuple[str, Any] | None:
+        """An interim pass, or None when it would delay a final or wait for a slot."""
         with self._lock:
-            self._finals_running -= 1
-
-    def finals_saturate(self) -> bool:
-        with self._lock:
-            return self._finals_running >= self.settings.model_workers
+            if self._finals_waiting:
+                return None
+        if not self._slots.acquire(blocking=False):
+            return None
+        try:
+            return self.transcribe(audio, beam_size=self.settings.realtime_beam_size, language=language)
+        finally:
+            self._slots.release()
 
 
 class _Executor:
@@ -178,19 +195,21 @@ class _Executor:
         from RealtimeSTT.transcription_engines.base import TranscriptionInfo, TranscriptionResult
 
         samples = np.asarray(audio, dtype=np.float32)
-        if not self._final and (self._skip_interim() or self._model.finals_saturate()):
-            return TranscriptionResult(text="", info=TranscriptionInfo())
-        beam = self._model.settings.beam_size if self._final else self._model.settings.realtime_beam_size
         started = time.monotonic()
         if self._final:
-            self._model.final_started()
-        try:
-            text, info = self._model.transcribe(samples, beam_size=beam, language=language)
-        finally:
-            if self._final:
-                self._model.final_finished()
-        if self._final:
-            self._on_final_pass(time.monotonic() - started, samples.size / SAMPLE_RATE)
+            text, info, compute = self._model.run_final(samples, language)
+            self._on_final_pass(compute, samples.size / SAMPLE_RATE)
+        else:
+            result = None if self._skip_interim() else self._model.run_interim(samples, language)
+            if result is None:
+                return TranscriptionResult(text="", info=TranscriptionInfo())
+            text, info = result
+        logger.debug(
+            "%s pass: %.2f s of audio in %.2f s",
+            "final" if self._final else "interim",
+            samples.size / SAMPLE_RATE,
+            time.monotonic() - started,
+        )
         return TranscriptionResult(
             text=text,
             info=TranscriptionInfo(
@@ -262,6 +281,7 @@ class RecorderEngine:
             on_turn_detection_start=self._on_silence_start,
             on_turn_detection_stop=self._on_silence_end,
             handle_buffer_overflow=False,
+            silero_onnx_threads=1,
         )
         self._thread = threading.Thread(target=self._final_loop, name=f"dictate-final-{self._name}")
         self._thread.start()
@@ -278,11 +298,13 @@ class RecorderEngine:
         self._emit(SpeechStarted(self._utterance_id, self._speech_start))
 
     def _on_recording_stop(self) -> None:
+        logger.debug("%s: utterance %d closed", self._name, self._utterance_id)
         with self._idle:
             self._speech_end = time.time()
             self._recording = False
 
     def _on_silence_start(self) -> None:
+        logger.debug("%s: closing silence started", self._name)
         self.in_closing_silence = True  # no more interim passes: the final pass is about to start
 
     def _on_silence_end(self) -> None:
