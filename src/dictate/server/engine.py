@@ -265,7 +265,8 @@ class RecorderEngine:
             transcription_executor=final_executor,
             realtime_transcription_executor=realtime_executor,
             realtime_processing_pause=settings.realtime_interval,
-            init_realtime_after_seconds=settings.realtime_interval,
+            init_realtime_after_seconds=settings.first_interim_after,
+            deactivity_silence_confirmation_duration=settings.silence_confirmation,
             post_speech_silence_duration=settings.silence_duration,
             # RealtimeSTT 1.1.2 documents milliseconds but compares this value with seconds
             early_transcription_on_silence=settings.early_transcription_ms / 1000,
