@@ -116,9 +116,11 @@ async def _run_levels(
         if sampler is not None:
             sampler.start()
         started = time.monotonic()
-        observations = await run_level(jobs, stream_options, concurrency, on_done)
+        try:
+            observations = await run_level(jobs, stream_options, concurrency, on_done)
+        finally:  # the sampler's task never outlives its level
+            memory = await sampler.stop() if sampler is not None else None
         wall = time.monotonic() - started
-        memory = await sampler.stop() if sampler is not None else None
         if memory is not None:
             memory["idle_rss_bytes"] = idle
         ready = ready or observations.ready
