@@ -71,12 +71,12 @@ class ServerSettings(BaseSettings):
         "(RealtimeSTT deactivity_silence_confirmation_duration).",
     )
     first_interim_after: float = Field(
-        0.1, ge=0, le=5, description="Seconds after speech starts before the first interim pass."
+        0.2, ge=0, le=5, description="Seconds after speech starts before the first interim pass."
     )
     beam_size: int = Field(5, ge=1, le=10, description="Beam size of the final pass.")
     realtime_beam_size: int = Field(1, ge=1, le=10, description="Beam size of the interim (realtime) passes.")
     realtime_interval: float = Field(
-        0.4, gt=0, le=5, description="Seconds between interim passes while someone speaks."
+        0.2, gt=0, le=5, description="Seconds between interim passes while someone speaks."
     )
     max_sessions: int = Field(4, ge=1, description="Concurrent sessions; more are refused with close code 1013.")
     max_frame_bytes: int = Field(
