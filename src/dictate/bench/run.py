@@ -162,13 +162,13 @@ def run_bench(
         results = [score_stream(record, clip_wer) for record in records]
         summary = summarise(results, concurrency, corpus_wer, options.max_final_latency)
         levels.append(level_entry(summary, results, wall, memory))
-        if memory is not None:
+        if memory is not None and summary.failures == 0:  # a level whose streams failed says nothing of memory
             peaks[concurrency] = memory["peak_rss_bytes"]
     slope = per_session_bytes(peaks)
     memory_report = None
     if peaks:
         memory_report = {
-            "method": "peak RSS of the server process tree (/proc) per level; per session = slope over N",
+            "method": "peak RSS of the server process tree (/proc) per failure-free level; per session = slope over N",
             "per_session_bytes": slope,
             "per_session_mb": slope / 2**20 if slope is not None else None,
             "peak_rss_bytes_by_concurrency": {str(n): peak for n, peak in sorted(peaks.items())},
