@@ -39,7 +39,8 @@ def plot_report(report: Mapping[str, Any], path: Path) -> None:
         axis.set_ylabel("fraction of streams")
         axis.set_ylim(0, 1.02)
         axis.grid(True, alpha=0.3)
-        axis.legend(loc="lower right")
+        if axis.get_legend_handles_labels()[0]:  # no line when every stream of every level failed
+            axis.legend(loc="lower right")
     ready = report.get("server", {}).get("ready") or {}
     figure.suptitle(
         f"dictate bench: {ready.get('model', '?')} on {ready.get('device', '?')} "
