@@ -12,7 +12,7 @@ import typer
 from dictate import __version__
 from dictate.bench.command import bench_app
 from dictate.config import Device, LogFormat
-from dictate.errors import DictateError, ExitCode
+from dictate.errors import AudioError, DictateError, ExitCode
 from dictate.tui.command import tui_command
 
 app = typer.Typer(
@@ -125,28 +125,17 @@ def transcribe(
     settings = ClientSettings(**_overrides(server=server, token=token, model=model))  # type: ignore[arg-type]
     for path in files:
         if not path.is_file():
-            raise DictateError(f"no such file: {path}")
+            raise AudioError(f"no such file: {path}")
     run_transcribe(settings, files, speed=speed, show_interim=interim and sys.stdout.isatty())
 
 
 def main() -> None:
-    """Console entry point: expected failures become one line on stderr and an exit code."""
+    """Console entry point: usage errors are typer's (exit 2); expected failures become one line and an exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(standalone_mode=False)
+        app()
     except DictateError as exc:
         typer.echo(f"dictate: {exc}", err=True)
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         sys.exit(int(ExitCode.INTERRUPTED))
-    except (typer.Abort, typer.Exit) as exc:
-        sys.exit(getattr(exc, "exit_code", 1))
-    except Exception as exc:  # click usage errors and friends
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise

@@ -24,9 +24,7 @@ def interim(utterance_id: int, text: str) -> InterimMessage:
     return InterimMessage(utterance_id=utterance_id, text=text, speech_start=None, sent_at=0.0)
 
 
-def final(
-    utterance_id: int, text: str, speech_end: float | None = 10.0, sent_at: float = 10.5
-) -> FinalMessage:
+def final(utterance_id: int, text: str, speech_end: float | None = 10.0, sent_at: float = 10.5) -> FinalMessage:
     return FinalMessage(
         utterance_id=utterance_id,
         text=text,
@@ -245,9 +243,7 @@ def expected_text(stream: list[InterimMessage | FinalMessage]) -> str:
 
 @settings(max_examples=300, deadline=None)
 @given(message_streams(), st.sampled_from([TypingMode.FINAL, TypingMode.LIVE]))
-def test_typed_text_is_exactly_the_finals_once(
-    stream: list[InterimMessage | FinalMessage], mode: TypingMode
-) -> None:
+def test_typed_text_is_exactly_the_finals_once(stream: list[InterimMessage | FinalMessage], mode: TypingMode) -> None:
     transcript = Transcript(mode=mode)
     editor = Editor()
     for message in stream:

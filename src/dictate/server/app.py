@@ -124,9 +124,14 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None) -> F
             await ws.close(code=int(code), reason=reason)
             return
         assert state.model is not None
-        session = Session(ws, state.model, settings, state.metrics)
         task = asyncio.current_task()
         assert task is not None
+
+        def release() -> None:  # idempotent: the session calls it before its close frame, we call it after
+            if state.sessions.pop(session.id, None) is not None:
+                state.metrics.active_sessions.dec()
+
+        session = Session(ws, state.model, settings, state.metrics, on_released=release)
         state.sessions[session.id] = session
         state.session_tasks.add(task)
         state.metrics.sessions.inc()
@@ -134,8 +139,7 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None) -> F
         try:
             await session.run()
         finally:
-            state.metrics.active_sessions.dec()
-            state.sessions.pop(session.id, None)
+            release()
             state.session_tasks.discard(task)
 
     return app

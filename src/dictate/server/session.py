@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -50,7 +50,14 @@ class _Closing(Exception):
 class Session:
     """Owns one RecorderEngine; ``run()`` returns when the connection is over and everything is closed."""
 
-    def __init__(self, ws: WebSocket, model: SharedModel, settings: ServerSettings, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        ws: WebSocket,
+        model: SharedModel,
+        settings: ServerSettings,
+        metrics: Metrics,
+        on_released: Callable[[], None] = lambda: None,
+    ) -> None:
         self.id = uuid.uuid4().hex[:12]
         self._ws = ws
         self._model = model
@@ -59,6 +66,7 @@ class Session:
         self._events: asyncio.Queue[EngineEvent | None] = asyncio.Queue()
         self._engine: RecorderEngine | None = None
         self._drain_requested = asyncio.Event()
+        self._on_released = on_released  # frees this session's slot: called before the close frame
         self._failed = False
         self.log = logging.LoggerAdapter(logger, {"session": self.id})
 
@@ -90,6 +98,7 @@ class Session:
                 code, reason = CloseCode.INTERNAL_ERROR, "speech recognition failed"
             # free the recorder before the close frame: once a client sees the close, its slot is free
             await asyncio.to_thread(self._engine.close)
+            self._on_released()
             await self._close(code, reason)
         except WebSocketDisconnect:
             self.log.info("client disconnected")
@@ -98,6 +107,7 @@ class Session:
             await self._fail(ErrorCode.ENGINE_FAILED, f"session failed: {exc}")
         finally:
             await asyncio.to_thread(self._engine.close)
+            self._on_released()
             self.log.info("session closed")
 
     async def _receive(self) -> tuple[CloseCode, str]:
