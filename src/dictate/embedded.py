@@ -116,8 +116,9 @@ class EmbeddedServer:
         return self._process.pid if self._process is not None else None
 
     def stop(self, timeout: float = 30.0) -> None:
-        """SIGTERM, wait, then SIGKILL if needed. Idempotent."""
+        """SIGTERM, wait, then SIGKILL if needed. Idempotent. The log is kept only if the server failed."""
         process, self._process = self._process, None
+        clean = process is not None and process.poll() is None
         if process is not None and process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
@@ -125,7 +126,11 @@ class EmbeddedServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+                clean = False
+        clean = clean and process is not None and process.returncode == 0
         self._log_file.close()
+        if clean:
+            self.log_path.unlink(missing_ok=True)
 
     def __enter__(self) -> EmbeddedServer:
         return self.start()

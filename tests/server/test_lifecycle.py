@@ -53,6 +53,10 @@ def test_metrics_reflect_a_real_session(server: EmbeddedServer, clips: dict[str,
     assert after["dictate_final_pass_seconds_count"] >= 1
     assert after["dictate_end_of_speech_to_final_seconds_count"] >= 1
     assert after["dictate_active_sessions"] == 0
+    # the server logged the session, but never the words
+    log_text = server.log_path.read_text()
+    assert "final utterance 1" in log_text
+    assert "young man" not in log_text.lower()
 
 
 def test_sigterm_drains_an_open_utterance_then_exits(server: EmbeddedServer, clips: dict[str, Clip]) -> None:
