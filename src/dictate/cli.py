@@ -13,6 +13,7 @@ from dictate import __version__
 from dictate.bench.command import bench_app
 from dictate.config import Device, LogFormat
 from dictate.errors import AudioError, DictateError, ExitCode
+from dictate.options import EmbeddedModelOption, ServerOption, TokenOption
 from dictate.tui.command import tui_command
 
 app = typer.Typer(
@@ -103,12 +104,9 @@ def serve(
 @app.command()
 def transcribe(
     files: Annotated[list[Path], typer.Argument(help="Audio files (WAV, FLAC... any rate and channels).")],
-    server: Annotated[
-        str | None,
-        typer.Option(help="ws://host:port/stream of a running service [DICTATE_SERVER]; default: embedded."),
-    ] = None,
-    token: Annotated[str | None, typer.Option(help="Shared secret [DICTATE_TOKEN].", show_default=False)] = None,
-    model: Annotated[str | None, typer.Option(help="Model of the embedded server.")] = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+    model: EmbeddedModelOption = None,
     speed: Annotated[
         float,
         typer.Option(

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from dictate.options import ServerOption, TokenOption
+
 DEFAULT_OUT_DIR = Path("bench-out")
 
 
@@ -44,11 +46,8 @@ def run_command(
         list[Path] | None,
         typer.Argument(help="Audio files and/or manifest.tsv files (default: ../shared/audio/manifest.tsv)."),
     ] = None,
-    server: Annotated[
-        str | None,
-        typer.Option(help="ws://host:port/stream of a running service [DICTATE_SERVER]; default: embedded."),
-    ] = None,
-    token: Annotated[str | None, typer.Option(help="Shared secret [DICTATE_TOKEN].", show_default=False)] = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
     model: Annotated[str | None, typer.Option(help="Model of the embedded server, or of --floor.")] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Streams at once (the sweep goes 1, 2, 4... N).")] = 1,
     sweep: Annotated[bool, typer.Option(help="Run every level 1, 2, 4... up to --concurrency, or only N.")] = True,

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from dictate.config import TypingMode
+from dictate.options import EmbeddedModelOption, ServerOption, TokenOption
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +45,9 @@ def _print_devices() -> None:
 
 
 def tui_command(
-    server: Annotated[
-        str | None,
-        typer.Option(help="ws(s)://host/stream of a running service [DICTATE_SERVER]; default: start one embedded."),
-    ] = None,
-    token: Annotated[str | None, typer.Option(help="Shared secret [DICTATE_TOKEN].", show_default=False)] = None,
-    model: Annotated[str | None, typer.Option(help="Model of the embedded server [DICTATE_MODEL].")] = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
+    model: EmbeddedModelOption = None,
     on: Annotated[bool, typer.Option("--on", help="Start listening at once.")] = False,
     source: Annotated[
         Path | None,
