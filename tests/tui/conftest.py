@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,6 +64,23 @@ def make_app(
     )
     options = TuiOptions(settings=client, source=source, global_hotkey=False)
     return DictateApp(options, sink=sink if sink is not None else RecordingSink())
+
+
+def record_interim_pane(app: Any) -> list[str]:
+    """Every text the interim pane is given (so a test sees interims that the next message replaces at once)."""
+    from textual.widgets import Static
+
+    shown: list[str] = []
+    render = app._render_interim
+
+    def recording() -> None:
+        render()
+        text = str(app.query_one("#interim", Static).render())
+        if not shown or shown[-1] != text:
+            shown.append(text)
+
+    app._render_interim = recording
+    return shown
 
 
 async def wait_until(condition: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:

@@ -19,6 +19,8 @@ from websockets.exceptions import ConnectionClosed
 
 from dictate.protocol import CloseCode, FinalMessage, InterimMessage, ReadyMessage, encode
 
+INTERIM_GAP_S = 0.5  # as a real server's interims are spaced: lets a test see each one on screen
+
 
 @dataclass
 class Script:
@@ -120,7 +122,7 @@ class FakeServer:
                         sent_interims = True
                         for text in script.interims:
                             await ws.send(encode(InterimMessage(self._utterance, text, time.time(), time.time())))
-                            await asyncio.sleep(0.05)
+                            await asyncio.sleep(INTERIM_GAP_S)
                         if script.final_on_end_only:
                             pending_final = True
                         else:

@@ -11,7 +11,7 @@ from dictate.config import TypingMode
 from dictate.tui.app import DictateApp
 from dictate.tui.history import History
 
-from .conftest import RecordingSink, make_app, wait_until
+from .conftest import RecordingSink, make_app, record_interim_pane, wait_until
 from .fakeserver import FakeServer, Script
 
 CLIP = "ps_cards_001.wav"
@@ -29,13 +29,14 @@ def history_texts(app: DictateApp) -> list[str]:
 def test_on_interim_final_off(tmp_path: Path, fake_server: FakeServer, clips: dict) -> None:
     sink = RecordingSink()
     app = make_app(tmp_path, fake_server.url, source=clips[CLIP].path, sink=sink)
+    shown = record_interim_pane(app)
 
     async def scenario() -> None:
         async with app.run_test(size=(100, 34)) as pilot:
             assert "OFF" in text_of(app, "#banner")
             await pilot.press("space")
             assert "LISTENING" in text_of(app, "#banner")
-            await wait_until(lambda: "he was" in text_of(app, "#interim"), what="interim text")
+            await wait_until(lambda: "he was" in shown, what="interim text")
             await wait_until(lambda: bool(history_texts(app)), what="a history entry")
             assert history_texts(app) == ["He was not an ill-disposed young man."]
             assert "fake-model" in text_of(app, "#status")
@@ -58,11 +59,12 @@ def test_off_types_the_last_final_within_grace_then_nothing(tmp_path: Path, clip
     server = FakeServer([Script(final="Last words.", final_on_end_only=True)]).start()
     sink = RecordingSink()
     app = make_app(tmp_path, server.url, source=clips[CLIP].path, sink=sink)
+    shown = record_interim_pane(app)
 
     async def scenario() -> None:
         async with app.run_test(size=(100, 34)) as pilot:
             await pilot.press("space")
-            await wait_until(lambda: "he was not an" in text_of(app, "#interim"), what="interim text")
+            await wait_until(lambda: "he was not an" in shown, what="interim text")
             assert sink.text == ""
             await pilot.press("space")  # OFF: the final comes only now, after the end message
             await wait_until(lambda: app.session is None, what="the session to end")

@@ -261,6 +261,8 @@ class DictateApp(App[None]):
 
     def handle_session_event(self, event: SessionEvent) -> None:
         """Route one event of the dictation session (called on the event loop)."""
+        if not isinstance(event, Level):
+            logger.debug("session event: %s", type(event).__name__)
         if isinstance(event, InterimMessage | FinalMessage):
             self._on_transcript(event)
         elif isinstance(event, Level):
