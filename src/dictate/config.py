@@ -73,6 +73,13 @@ class ServerSettings(BaseSettings):
     first_interim_after: float = Field(
         0.2, ge=0, le=5, description="Seconds after speech starts before the first interim pass."
     )
+    interim_quiet_ratio: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Skip an interim pass when the last 0.2 s are quieter than this fraction of the "
+        "utterance's RMS (it would likely delay the final pass); 0 disables.",
+    )
     beam_size: int = Field(5, ge=1, le=10, description="Beam size of the final pass.")
     realtime_beam_size: int = Field(1, ge=1, le=10, description="Beam size of the interim (realtime) passes.")
     realtime_interval: float = Field(

@@ -176,6 +176,20 @@ class SharedModel:
             self._slots.release()
 
 
+def trailing_quiet(audio: np.ndarray, ratio: float, tail_seconds: float = 0.2) -> bool:
+    """Whether the last ``tail_seconds`` are much quieter than the utterance (RMS below ``ratio`` of it).
+
+    An interim pass started then is likely to still be running when the speaker has stopped, delaying the
+    final pass behind it on a busy CPU; skipping it costs one preview. ``ratio`` 0 disables the check.
+    """
+    tail = int(tail_seconds * SAMPLE_RATE)
+    if ratio <= 0 or audio.size <= 2 * tail:
+        return False
+    overall = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+    recent = float(np.sqrt(np.mean(np.square(audio[-tail:], dtype=np.float64))))
+    return overall > 0 and recent < ratio * overall
+
+
 class _Executor:
     """RealtimeSTT external executor (object style: ``.transcribe(audio, language, use_prompt, **kw)``)."""
 
@@ -200,7 +214,8 @@ class _Executor:
             text, info, compute = self._model.run_final(samples, language)
             self._on_final_pass(compute, samples.size / SAMPLE_RATE)
         else:
-            result = None if self._skip_interim() else self._model.run_interim(samples, language)
+            skip = self._skip_interim() or trailing_quiet(samples, self._model.settings.interim_quiet_ratio)
+            result = None if skip else self._model.run_interim(samples, language)
             if result is None:
                 return TranscriptionResult(text="", info=TranscriptionInfo())
             text, info = result
