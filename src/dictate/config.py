@@ -74,7 +74,7 @@ class ServerSettings(BaseSettings):
         0.2, ge=0, le=5, description="Seconds after speech starts before the first interim pass."
     )
     interim_quiet_ratio: float = Field(
-        0.0,
+        0.3,
         ge=0,
         le=1,
         description="Skip an interim pass when the last 0.2 s are quieter than this fraction of the "
