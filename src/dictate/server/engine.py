@@ -287,9 +287,7 @@ class RecorderEngine:
             early_transcription_on_silence=settings.early_transcription_ms / 1000,
             min_length_of_recording=0.3,
             min_gap_between_recordings=0,
-            beam_size=settings.beam_size,
-            beam_size_realtime=settings.realtime_beam_size,
-            faster_whisper_vad_filter=False,
+            faster_whisper_vad_filter=False,  # beams are the executors' (SharedModel.run_final/run_interim)
             ensure_sentence_ends_with_period=False,
             on_recording_start=self._on_recording_start,
             on_recording_stop=self._on_recording_stop,

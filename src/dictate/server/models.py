@@ -109,7 +109,7 @@ def check_model_dir(path: Path) -> None:
 
 
 def default_cache_dir() -> Path:
-    """Where packaged models are assembled: $DICTATE_CACHE_DIR or the user cache directory."""
+    """Where packaged models are assembled unless DICTATE_CACHE_DIR (ServerSettings.cache_dir) says otherwise."""
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("dictate")) / "models"
@@ -150,7 +150,7 @@ def assemble_packaged_model(name: str, cache_dir: Path | None = None) -> Path:
         raise ModelNotFoundError(
             f"packaged model {name!r} is incomplete: parts hold {total} bytes, expected {model.expected_size}"
         )
-    root = cache_dir or Path(os.environ.get("DICTATE_CACHE_DIR", "") or default_cache_dir())
+    root = cache_dir or default_cache_dir()  # ServerSettings.cache_dir carries DICTATE_CACHE_DIR
     target = root / f"whisper-{name}-{model.version}"
     if (target / "model.bin").is_file() and (target / "model.bin").stat().st_size == total:
         return target
