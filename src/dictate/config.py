@@ -22,6 +22,13 @@ class Device(str, Enum):
     CPU = "cpu"
 
 
+class EndOfSpeechVad(str, Enum):
+    """The VAD that ends an utterance."""
+
+    WEBRTC = "webrtc"
+    SILERO = "silero"
+
+
 class LogFormat(str, Enum):
     """How the server writes its logs."""
 
@@ -70,6 +77,11 @@ class ServerSettings(BaseSettings):
         description="Seconds of non-speech before the closing silence is considered started "
         "(RealtimeSTT deactivity_silence_confirmation_duration).",
     )
+    end_of_speech_vad: EndOfSpeechVad = Field(
+        EndOfSpeechVad.WEBRTC,
+        description="Which VAD decides that speech has stopped: webrtc (cheap) or silero (more robust to "
+        "noise; RealtimeSTT silero_deactivity_detection).",
+    )
     first_interim_after: float = Field(
         0.2, ge=0, le=5, description="Seconds after speech starts before the first interim pass."
     )
@@ -79,6 +91,19 @@ class ServerSettings(BaseSettings):
         le=1,
         description="Skip an interim pass when the last 0.2 s are quieter than this fraction of the "
         "utterance's RMS (it would likely delay the final pass); 0 disables.",
+    )
+    interim_window_margin: float = Field(
+        3.0,
+        ge=0,
+        le=30,
+        description="Interim passes encode the audio plus this many seconds instead of Whisper's full 30 s "
+        "window (about 3x cheaper on a CPU); 0 = the full window.",
+    )
+    final_window_margin: float = Field(
+        0.0,
+        ge=0,
+        le=30,
+        description="The same for final passes; 0 (default) = the full 30 s window, Whisper's trained setting.",
     )
     beam_size: int = Field(5, ge=1, le=10, description="Beam size of the final pass.")
     realtime_beam_size: int = Field(1, ge=1, le=10, description="Beam size of the interim (realtime) passes.")

@@ -1,4 +1,4 @@
-"""The ONLY module that imports RealtimeSTT and faster-whisper. Narrow interface:
+"""The only module that imports RealtimeSTT (and, with ``whisper.py``, faster-whisper). Narrow interface:
 
 * ``SharedModel``: one faster-whisper model per process, loaded once, shared by every session through
   RealtimeSTT's external-executor seam (so a recorder never spawns its own model process);
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from dictate.config import ServerSettings
+from dictate.config import EndOfSpeechVad, ServerSettings
 from dictate.errors import ModelLoadError, ModelNotFoundError
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.models import ModelChoice
@@ -84,8 +84,9 @@ class SharedModel:
 
     def load(self) -> None:
         """Load (downloading a hub model if allowed) and warm up. Raises ModelNotFoundError / ModelLoadError."""
-        from faster_whisper import WhisperModel
         from faster_whisper.utils import download_model
+
+        from dictate.server.whisper import WindowedWhisperModel
 
         source = self.choice.source
         if not self.choice.is_local:
@@ -105,7 +106,7 @@ class SharedModel:
                 ) from exc
         started = time.monotonic()
         try:
-            self.model = WhisperModel(
+            self.model = WindowedWhisperModel(
                 source,
                 device=self.choice.device,
                 compute_type=self.choice.compute_type,
@@ -123,6 +124,7 @@ class SharedModel:
         started = time.monotonic()
         noise = (np.random.default_rng(0).standard_normal(SAMPLE_RATE) * 0.01).astype(np.float32)
         self.transcribe(noise, beam_size=1)
+        self.transcribe(noise, beam_size=1, window_margin=self.settings.interim_window_margin)
         logger.info("model warmed up in %.2f s", time.monotonic() - started)
 
     def warm_up_recorder(self) -> None:
@@ -136,18 +138,23 @@ class SharedModel:
             probe.close()
         logger.info("recorder warmed up in %.2f s", time.monotonic() - started)
 
-    def transcribe(self, audio: np.ndarray, beam_size: int, language: str | None = None) -> tuple[str, Any]:
-        """Transcribe float32 16 kHz mono audio; returns (text, faster-whisper info)."""
-        segments, info = self.model.transcribe(
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        beam_size: int,
+        language: str | None = None,
+        window_margin: float = 0.0,
+        preview: bool = False,
+    ) -> tuple[str, Any]:
+        """Transcribe float32 16 kHz mono audio; ``window_margin`` > 0 trims the encoder window and ``preview``
+        bounds an interim pass (whisper.py)."""
+        return self.model.transcribe_text(  # type: ignore[no-any-return]
             audio,
-            language=language or self.settings.language_code,
             beam_size=beam_size,
-            vad_filter=False,
-            condition_on_previous_text=False,
-            without_timestamps=True,
+            language=language or self.settings.language_code,
+            window_margin=window_margin or None,
+            preview=preview,
         )
-        text = " ".join(segment.text.strip() for segment in segments).strip()
-        return text, info
 
     def run_final(self, audio: np.ndarray, language: str | None) -> tuple[str, Any, float]:
         """A final pass: waits for a model slot, ahead of any interim pass. Returns (text, info, compute s)."""
@@ -158,7 +165,9 @@ class SharedModel:
             self._finals_waiting -= 1
         try:
             started = time.monotonic()
-            text, info = self.transcribe(audio, beam_size=self.settings.beam_size, language=language)
+            text, info = self.transcribe(
+                audio, self.settings.beam_size, language, window_margin=self.settings.final_window_margin
+            )
             return text, info, time.monotonic() - started
         finally:
             self._slots.release()
@@ -171,7 +180,13 @@ class SharedModel:
         if not self._slots.acquire(blocking=False):
             return None
         try:
-            return self.transcribe(audio, beam_size=self.settings.realtime_beam_size, language=language)
+            return self.transcribe(
+                audio,
+                self.settings.realtime_beam_size,
+                language,
+                window_margin=self.settings.interim_window_margin,
+                preview=True,
+            )
         finally:
             self._slots.release()
 
@@ -282,6 +297,7 @@ class RecorderEngine:
             realtime_processing_pause=settings.realtime_interval,
             init_realtime_after_seconds=settings.first_interim_after,
             deactivity_silence_confirmation_duration=settings.silence_confirmation,
+            silero_deactivity_detection=settings.end_of_speech_vad is EndOfSpeechVad.SILERO,
             post_speech_silence_duration=settings.silence_duration,
             # RealtimeSTT 1.1.2 documents milliseconds but compares this value with seconds
             early_transcription_on_silence=settings.early_transcription_ms / 1000,

@@ -1,0 +1,140 @@
+"""faster-whisper passes of the shared model, with an optional trimmed encoder window.
+
+Whisper's encoder always sees a 30 s window: faster-whisper pads the log-Mel features of a 3 s utterance with
+27 s of zeros, and on a CPU the encoder over that window costs more than half of a pass. CTranslate2 accepts a
+shorter window, so a pass can encode only the audio plus a margin (whisper.cpp's ``audio_ctx``): about 3x
+cheaper for dictation-length audio. Whisper was trained on full windows, and with a trimmed one it sometimes
+repeats the utterance as if the audio went on, so a windowed pass decodes with timestamps and
+``clean_segments`` drops what starts after the audio ends and exact repeats. ``dictate bench`` measured it
+(README, performance): interim passes use it by default; final passes keep the full window unless
+``DICTATE_FINAL_WINDOW_MARGIN`` is set.
+
+With ``engine.py`` (RealtimeSTT), the only module that imports faster-whisper.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+from faster_whisper import WhisperModel
+
+from dictate.protocol import SAMPLE_RATE
+
+logger = logging.getLogger(__name__)
+
+FRAMES_PER_SECOND = 100  # log-Mel frames (hop 160 at 16 kHz)
+FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s
+MAX_PREVIEW_TOKENS = 224  # half of Whisper's 448-token context
+
+
+def content_frames(features: np.ndarray) -> int:
+    """Frames of real audio in a padded ``(..., n_mels, frames)`` feature window.
+
+    faster-whisper pads with exact zeros; a real normalised log-Mel column is never all zeros (even digital
+    silence maps to -1.5), so the content ends after the last column with any non-zero value.
+    """
+    columns = np.flatnonzero(np.any(features.reshape(-1, features.shape[-1]) != 0, axis=0))
+    return int(columns[-1]) + 1 if columns.size else 0
+
+
+def window_frames(content: int, margin_seconds: float | None) -> int:
+    """Encoder window for ``content`` frames plus a margin, rounded up to whole seconds (None: the full 30 s)."""
+    if margin_seconds is None:
+        return FULL_WINDOW_FRAMES
+    wanted = math.ceil((content + margin_seconds * FRAMES_PER_SECOND) / FRAMES_PER_SECOND) * FRAMES_PER_SECOND
+    return min(FULL_WINDOW_FRAMES, max(FRAMES_PER_SECOND, wanted))
+
+
+def preview_token_budget(seconds: float) -> int:
+    """Most tokens an interim pass may decode: twice a fast speaker's rate (~4 tokens/s), capped at 224."""
+    return min(MAX_PREVIEW_TOKENS, 10 + math.ceil(8 * seconds))
+
+
+def clean_segments(segments: Iterable[tuple[float, str]], duration: float) -> tuple[str, int]:
+    """The text of a windowed pass from ``(start seconds, text)`` segments, and how many were dropped: segments
+    that start at or after the end of the audio, and a segment that repeats the one before it word for word,
+    are a trimmed window's hallucinations."""
+    kept: list[str] = []
+    dropped = 0
+    for start, raw in segments:
+        text = raw.strip()
+        if not text:
+            continue
+        if start >= duration or (kept and _words(text) == _words(kept[-1])):
+            dropped += 1
+            continue
+        kept.append(text)
+    return " ".join(kept), dropped
+
+
+def _words(text: str) -> list[str]:
+    return [word.strip(".,!?;:\"'").lower() for word in text.replace("-", " ").split()]
+
+
+class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whisper has no type hints
+    """A ``WhisperModel`` whose encoder window can be trimmed per call (per thread) with ``window``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._local = threading.local()
+
+    @contextmanager
+    def window(self, margin_seconds: float | None) -> Iterator[None]:
+        """Within the block, this thread's passes encode the audio plus ``margin_seconds`` (None: 30 s)."""
+        previous = getattr(self._local, "margin", None)
+        self._local.margin = margin_seconds
+        try:
+            yield
+        finally:
+            self._local.margin = previous
+
+    def encode(self, features: np.ndarray) -> Any:
+        margin = getattr(self._local, "margin", None)
+        if margin is not None:
+            frames = window_frames(content_frames(features), margin)
+            if frames < features.shape[-1]:
+                features = np.ascontiguousarray(features[..., :frames])
+        return super().encode(features)
+
+    def transcribe_text(
+        self,
+        audio: np.ndarray,
+        beam_size: int,
+        language: str | None,
+        window_margin: float | None = None,
+        preview: bool = False,
+    ) -> tuple[str, Any]:
+        """Transcribe float32 16 kHz mono audio in one pass; returns (text, faster-whisper info).
+
+        A ``preview`` (interim) pass decodes once, at temperature 0, and at most ``preview_token_budget``
+        tokens: faster-whisper's temperature fallback re-decodes a bad pass up to five more times, which made
+        an interim pass take seconds while the final pass waited behind it. A final windowed pass that shows
+        a trimmed window's hallucination is done again with the full window: what is typed must be right.
+        """
+        duration = audio.size / SAMPLE_RATE
+        limits: dict[str, Any] = (
+            {"temperature": 0.0, "max_new_tokens": preview_token_budget(duration)} if preview else {}
+        )
+        with self.window(window_margin):
+            segments, info = self.transcribe(
+                audio,
+                language=language,
+                beam_size=beam_size,
+                vad_filter=False,
+                condition_on_previous_text=False,
+                without_timestamps=window_margin is None,
+                **limits,
+            )
+            if window_margin is None:
+                return " ".join(segment.text.strip() for segment in segments).strip(), info
+            text, dropped = clean_segments(((segment.start, segment.text) for segment in segments), duration)
+        if dropped and not preview:
+            logger.info("windowed final pass dropped %d hallucinated segment(s): redone with the full window", dropped)
+            return self.transcribe_text(audio, beam_size, language)
+        return text, info

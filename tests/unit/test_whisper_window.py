@@ -1,0 +1,62 @@
+"""The trimmed encoder window's pure parts: where content ends, the window size, and the text clean-up."""
+
+from __future__ import annotations
+
+import numpy as np
+from faster_whisper.audio import pad_or_trim
+from faster_whisper.feature_extractor import FeatureExtractor
+
+from dictate.server.whisper import (
+    FULL_WINDOW_FRAMES,
+    MAX_PREVIEW_TOKENS,
+    clean_segments,
+    content_frames,
+    preview_token_budget,
+    window_frames,
+)
+
+
+def test_content_ends_where_faster_whisper_padding_starts() -> None:
+    extractor = FeatureExtractor()
+    for seconds in (0.5, 2.0, 7.3):
+        audio = (np.random.default_rng(0).standard_normal(int(16000 * seconds)) * 0.1).astype(np.float32)
+        features = extractor(audio)
+        assert content_frames(pad_or_trim(features)) == features.shape[-1]
+        assert content_frames(pad_or_trim(features)[None, ...]) == features.shape[-1]  # batched
+
+
+def test_digital_silence_is_content_not_padding() -> None:
+    features = FeatureExtractor()(np.zeros(16000, dtype=np.float32))
+    assert content_frames(pad_or_trim(features)) == features.shape[-1]
+
+
+def test_window_is_content_plus_margin_in_whole_seconds_capped_at_30s() -> None:
+    assert window_frames(250, 3.0) == 600
+    assert window_frames(300, 3.0) == 600
+    assert window_frames(301, 1.0) == 500
+    assert window_frames(0, 0.0) == 100
+    assert window_frames(2900, 3.0) == FULL_WINDOW_FRAMES
+    assert window_frames(250, None) == FULL_WINDOW_FRAMES
+
+
+def test_clean_segments_drops_repeats_and_text_after_the_audio() -> None:
+    segments = [
+        (0.0, " He was not an ill-disposed young man."),
+        (3.0, " He was not an ill disposed young man"),  # the same words again: a trimmed window's echo
+        (3.5, " But he was rather cold."),
+        (6.0, " I'll see you in the next video."),  # starts after the audio ended
+    ]
+    text = "He was not an ill-disposed young man. But he was rather cold."
+    assert clean_segments(segments, duration=5.0) == (text, 2)
+
+
+def test_clean_segments_keeps_genuine_text() -> None:
+    assert clean_segments([(0.0, " Yes."), (1.0, " No."), (2.0, " Yes.")], duration=3.0) == ("Yes. No. Yes.", 0)
+    assert clean_segments([(0.0, " "), (0.5, "Hi")], duration=1.0) == ("Hi", 0)
+    assert clean_segments([], duration=1.0) == ("", 0)
+
+
+def test_preview_token_budget_is_twice_a_fast_speaker_and_capped() -> None:
+    assert preview_token_budget(0.0) == 10
+    assert preview_token_budget(3.0) == 34  # "he was not an ill disposed young man": ~10 tokens
+    assert preview_token_budget(29.0) == MAX_PREVIEW_TOKENS
