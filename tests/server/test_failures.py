@@ -31,14 +31,22 @@ def broken_final_pass_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """An in-process server whose final passes raise (interim passes work)."""
     real = engine.SharedModel.transcribe
 
-    def transcribe(self: engine.SharedModel, audio: Any, beam_size: int, language: str | None = None) -> Any:
-        if beam_size == self.settings.beam_size:
+    def transcribe(self: engine.SharedModel, audio: Any, final: bool, language: str | None = None) -> Any:
+        if final and self.model_ready:
             raise RuntimeError("CUDA error: an illegal memory access was encountered")
-        return real(self, audio, beam_size, language)
+        return real(self, audio, final, language)
 
     monkeypatch.setattr(engine.SharedModel, "transcribe", transcribe)
+    monkeypatch.setattr(engine.SharedModel, "model_ready", False, raising=False)
+    real_warm_up = engine.SharedModel.warm_up
+
+    def warm_up(self: engine.SharedModel) -> None:  # the warm-up's own final pass works; users' do not
+        real_warm_up(self)
+        self.model_ready = True
+
+    monkeypatch.setattr(engine.SharedModel, "warm_up", warm_up)
     port = free_loopback_port()
-    settings = ServerSettings(port=port, beam_size=3, realtime_beam_size=1)
+    settings = ServerSettings(port=port)
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
     thread = threading.Thread(target=server.run, name="test-uvicorn")

