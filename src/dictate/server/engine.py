@@ -1,4 +1,5 @@
-"""The only module that imports RealtimeSTT (and, with ``whisper.py``, faster-whisper). Narrow interface:
+"""RealtimeSTT and the shared model (with ``executors.py``, the only importers of RealtimeSTT; ``whisper.py`` is
+the only one of faster-whisper). Narrow interface:
 
 * ``SharedModel``: one faster-whisper model per process, loaded once, shared by every session through
   RealtimeSTT's external-executor seam (so a recorder never spawns its own model process);
@@ -20,7 +21,9 @@ import numpy as np
 
 from dictate.config import EndOfSpeechVad, ServerSettings
 from dictate.protocol import SAMPLE_RATE
+from dictate.server.executors import PassExecutor
 from dictate.server.models import ModelChoice
+from dictate.server.passes import FinalPasses
 
 logger = logging.getLogger(__name__)
 
@@ -115,13 +118,23 @@ class SharedModel:
 
         return transcribe_pass(self.model, audio, self.settings, final=final, language=language)
 
-    def run_final(self, audio: np.ndarray, language: str | None) -> tuple[str, Any, float]:
-        """A final pass: waits for a model slot, ahead of any interim pass. Returns (text, info, compute s)."""
+    def run_final(
+        self, audio: np.ndarray, language: str | None, cancelled: Callable[[], bool] = lambda: False
+    ) -> tuple[str, Any, float] | None:
+        """A final pass: waits for a model slot, ahead of any interim pass. Returns (text, info, compute s), or
+        None when ``cancelled()`` turns true before it gets a slot."""
         with self._lock:
             self._finals_waiting += 1
-        self._slots.acquire()
-        with self._lock:
-            self._finals_waiting -= 1
+        try:
+            while not self._slots.acquire(timeout=0.05):
+                if cancelled():
+                    return None
+        finally:
+            with self._lock:
+                self._finals_waiting -= 1
+        if cancelled():
+            self._slots.release()
+            return None
         try:
             started = time.monotonic()
             text, info = self.transcribe(audio, final=True, language=language)
@@ -140,64 +153,6 @@ class SharedModel:
             return self.transcribe(audio, final=False, language=language)
         finally:
             self._slots.release()
-
-
-def trailing_quiet(audio: np.ndarray, ratio: float, tail_seconds: float = 0.2) -> bool:
-    """Whether the last ``tail_seconds`` are much quieter than the utterance (RMS below ``ratio`` of it).
-
-    An interim pass started then is likely to still be running when the speaker has stopped, delaying the
-    final pass behind it on a busy CPU; skipping it costs one preview. ``ratio`` 0 disables the check.
-    """
-    tail = int(tail_seconds * SAMPLE_RATE)
-    if ratio <= 0 or audio.size <= 2 * tail:
-        return False
-    overall = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
-    recent = float(np.sqrt(np.mean(np.square(audio[-tail:], dtype=np.float64))))
-    return overall > 0 and recent < ratio * overall
-
-
-class _Executor:
-    """RealtimeSTT external executor (object style: ``.transcribe(audio, language, use_prompt, **kw)``)."""
-
-    def __init__(
-        self,
-        model: SharedModel,
-        final: bool,
-        on_final_pass: Callable[[float, float], None],
-        skip_interim: Callable[[], bool] = lambda: False,
-    ) -> None:
-        self._model = model
-        self._final = final
-        self._on_final_pass = on_final_pass
-        self._skip_interim = skip_interim
-
-    def transcribe(self, audio: Any, language: str | None = None, use_prompt: bool = True, **_: Any) -> Any:
-        from RealtimeSTT.transcription_engines.base import TranscriptionInfo, TranscriptionResult
-
-        samples = np.asarray(audio, dtype=np.float32)
-        started = time.monotonic()
-        if self._final:
-            text, info, compute = self._model.run_final(samples, language)
-            self._on_final_pass(compute, samples.size / SAMPLE_RATE)
-        else:
-            skip = self._skip_interim() or trailing_quiet(samples, self._model.settings.interim_quiet_ratio)
-            result = None if skip else self._model.run_interim(samples, language)
-            if result is None:
-                return TranscriptionResult(text="", info=TranscriptionInfo())
-            text, info = result
-        logger.debug(
-            "%s pass: %.2f s of audio in %.2f s",
-            "final" if self._final else "interim",
-            samples.size / SAMPLE_RATE,
-            time.monotonic() - started,
-        )
-        return TranscriptionResult(
-            text=text,
-            info=TranscriptionInfo(
-                language=getattr(info, "language", None),
-                language_probability=float(getattr(info, "language_probability", 0.0)),
-            ),
-        )
 
 
 # ---------------------------------------------------------------- one recorder per connection
@@ -219,6 +174,7 @@ class RecorderEngine:
         self._closed = threading.Event()
         self._idle = threading.Condition()
         self._pending_final = False
+        self._passes = FinalPasses()
         self._recorder: Any = None
         self._thread: threading.Thread | None = None
 
@@ -227,8 +183,8 @@ class RecorderEngine:
         from RealtimeSTT import AudioToTextRecorder
 
         settings = self._model.settings
-        final_executor = _Executor(self._model, final=True, on_final_pass=self._record_pass)
-        realtime_executor = _Executor(
+        final_executor = PassExecutor(self._model, final=True, on_final_pass=self._record_pass, passes=self._passes)
+        realtime_executor = PassExecutor(
             self._model, final=False, on_final_pass=self._record_pass, skip_interim=lambda: self.in_closing_silence
         )
         self._recorder = AudioToTextRecorder(
@@ -290,6 +246,10 @@ class RecorderEngine:
 
     def _on_silence_end(self) -> None:
         self.in_closing_silence = False
+        with self._idle:
+            recording = self._recording
+        if recording:  # speech resumed after a pause (RealtimeSTT also calls this once the utterance closed)
+            self._passes.speech_resumed()
 
     def _on_realtime_update(self, text: str) -> None:
         text = text.strip()
@@ -299,11 +259,26 @@ class RecorderEngine:
     def _record_pass(self, processing: float, audio: float) -> None:
         self._last_pass = (processing, audio)
 
+    def _utterance_text(self, recorder: Any) -> str:
+        """Wait for the next closed utterance; its text is the newest final pass that covers all its speech
+        (passes.py), else one more pass over the utterance's audio, which RealtimeSTT keeps."""
+        recorder.text()  # waits for every final pass RealtimeSTT started for this utterance; its pick is ignored
+        text = self._passes.take()
+        audio, recorder.last_transcription_bytes = getattr(recorder, "last_transcription_bytes", None), None
+        if text is None and audio is not None and len(audio) and not self._closed.is_set():
+            logger.debug("%s: no final pass covered the whole utterance: one more pass", self._name)
+            samples = np.asarray(audio, dtype=np.float32)
+            final = self._model.run_final(samples, None)
+            if final is not None:
+                text = final[0]
+                self._record_pass(final[2], samples.size / SAMPLE_RATE)
+        return text or ""
+
     def _final_loop(self) -> None:
         recorder = self._recorder
         while not self._closed.is_set():
             try:
-                text = recorder.text()
+                text = self._utterance_text(recorder)
             except Exception as exc:  # the recorder failed: report once, then stop
                 if not self._closed.is_set():
                     logger.exception("%s: recorder failed", self._name)
