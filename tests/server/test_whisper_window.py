@@ -41,8 +41,9 @@ def encoded_frames(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 def speech(clip: Clip, leading: float = 0.7, trailing: float = 0.5) -> np.ndarray:
     audio, rate = sf.read(clip.path, dtype="float32")
     assert rate == 16000
-    silence = np.zeros(rate, np.float32)
-    return np.concatenate([silence[: int(leading * rate)], audio, silence[: int(trailing * rate)]])
+    return np.concatenate(
+        [np.zeros(int(leading * rate), np.float32), audio, np.zeros(int(trailing * rate), np.float32)]
+    )
 
 
 def test_windowed_pass_encodes_a_short_window_and_transcribes(
@@ -63,3 +64,13 @@ def test_full_window_is_the_default_and_agrees(
     windowed, _ = model.transcribe_text(audio, beam_size=1, language="en", window_margin=3.0)
     assert encoded_frames == [FULL_WINDOW_FRAMES, 800]
     assert clip_wer(full, windowed) == pytest.approx(0.0, abs=0.15), (full, windowed)
+
+
+def test_audio_longer_than_a_window_keeps_the_full_windows(
+    model: WindowedWhisperModel, encoded_frames: list[int], clips: dict[str, Clip]
+) -> None:
+    first, second = (speech(clips[name], leading=0.0, trailing=14.0) for name in (CLIP, "ljspeech_LJ001-0002.wav"))
+    audio = np.concatenate([first, first, second])  # ~35 s: two windows
+    text, _ = model.transcribe_text(audio, beam_size=1, language="en", window_margin=3.0)
+    assert encoded_frames == [FULL_WINDOW_FRAMES, FULL_WINDOW_FRAMES]
+    assert "modern" in text.lower(), text

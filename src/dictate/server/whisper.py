@@ -122,6 +122,8 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
         a trimmed window's hallucination is done again with the full window: what is typed must be right.
         """
         duration = audio.size / SAMPLE_RATE
+        if window_margin is not None and duration + window_margin >= FULL_WINDOW_FRAMES / FRAMES_PER_SECOND:
+            window_margin = None  # longer than one window: timestamps would only add windows to decode
         limits: dict[str, Any] = (
             {"temperature": 0.0, "max_new_tokens": preview_token_budget(duration)} if preview else {}
         )
