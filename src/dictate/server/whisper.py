@@ -141,7 +141,7 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
                 return " ".join(segment.text.strip() for segment in segments).strip(), info
             text, dropped = clean_segments(((segment.start, segment.text) for segment in segments), duration)
         if dropped and not preview:
-            logger.info("windowed final pass dropped %d hallucinated segment(s): redone with the full window", dropped)
+            logger.debug("windowed final pass dropped %d hallucinated segment(s): redone with the full window", dropped)
             return self.transcribe_text(audio, beam_size, language)
         return text, info
 
