@@ -9,7 +9,7 @@ repeats the utterance as if the audio went on, so a windowed pass decodes with t
 that is done again with the full window. Measured with ``dictate bench`` (README, Performance): same WER,
 passes 2-3x faster. ``DICTATE_INTERIM_WINDOW_MARGIN`` / ``DICTATE_FINAL_WINDOW_MARGIN`` = 0 turn it off.
 
-With ``engine.py`` (RealtimeSTT), the only module that imports faster-whisper.
+The only module that imports faster-whisper (``engine.py`` and ``executors.py`` import RealtimeSTT).
 """
 
 from __future__ import annotations
