@@ -61,18 +61,19 @@ class PassExecutor:
         if self._final:
             ticket = self._passes.begin()
             final = self._model.run_final(samples, language, cancelled=lambda: not self._passes.is_current(ticket))
-            if final is None:  # speech resumed before this speculative pass reached the model
+            if final is not None:
+                text, info, compute = final
+                self._passes.done(ticket, text)
+                self._on_final_pass(compute, samples.size / SAMPLE_RATE)
+            else:  # speech resumed before this speculative pass reached the model
                 logger.debug("final pass over %.2f s of audio dropped: speech resumed", samples.size / SAMPLE_RATE)
-                return TranscriptionResult(text="", info=TranscriptionInfo())
-            text, info, compute = final
-            self._passes.done(ticket, text)
-            self._on_final_pass(compute, samples.size / SAMPLE_RATE)
+            result = None if final is None else final[:2]
         else:
             skip = self._skip_interim() or trailing_quiet(samples, self._model.settings.interim_quiet_ratio)
             result = None if skip else self._model.run_interim(samples, language)
-            if result is None:
-                return TranscriptionResult(text="", info=TranscriptionInfo())
-            text, info = result
+        if result is None:
+            return TranscriptionResult(text="", info=TranscriptionInfo())
+        text, info = result
         logger.debug(
             "%s pass: %.2f s of audio in %.2f s",
             "final" if self._final else "interim",
