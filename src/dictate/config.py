@@ -164,7 +164,15 @@ class TypingMode(str, Enum):
 
     FINAL = "final"  # each final utterance
     LIVE = "live"  # stabilized interim text, corrected with backspaces
+    PASTE = "paste"  # each final utterance, pasted through the clipboard (which is restored after)
     OFF = "off"  # show only
+
+
+class HotkeyMode(str, Enum):
+    """What the global hotkey does."""
+
+    TOGGLE = "toggle"  # press for ON, press again for OFF
+    HOLD = "hold"  # push-to-talk: ON while held, OFF (and the final text typed) on release
 
 
 class ClientSettings(BaseSettings):
@@ -182,8 +190,28 @@ class ClientSettings(BaseSettings):
     embedded_start_timeout: float = Field(
         180.0, gt=0, description="Seconds to wait for an embedded server to load its model."
     )
-    type_mode: TypingMode = Field(TypingMode.FINAL, description="final, live or off.")
+    type_mode: TypingMode = Field(
+        TypingMode.FINAL,
+        description="final, live, paste (each final through the clipboard, which is restored after) or off.",
+    )
+    paste_restore_delay: float = Field(
+        0.5,
+        ge=0,
+        le=10,
+        description="Paste typing: seconds between the paste shortcut and putting the old clipboard back "
+        "(the focused app must have read the text by then).",
+    )
     hotkey: str = Field("<ctrl>+<alt>+<space>", description="Global ON/OFF hotkey (pynput GlobalHotKeys syntax).")
+    hotkey_mode: HotkeyMode = Field(
+        HotkeyMode.TOGGLE,
+        description="toggle: the hotkey switches ON and OFF; hold: push-to-talk, listen while the hotkey is "
+        "held, type the final text on release (a press under 0.3 s does nothing).",
+    )
+    commands: bool = Field(
+        True,
+        description="Voice commands: an utterance that is only 'new line', 'new paragraph', 'scratch that' "
+        "or 'stop listening' does that instead of being typed.",
+    )
     input_device: str | None = Field(None, description="Input device name or index; default: the system's.")
     final_grace: float = Field(
         3.0, ge=0, description="After OFF, seconds to wait for the last final text (it is still typed)."

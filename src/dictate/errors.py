@@ -76,3 +76,7 @@ class TypingUnavailableError(DictateError):
     """Keystrokes cannot be sent: no X display, or macOS Accessibility permission missing."""
 
     exit_code = ExitCode.PERMISSION
+
+
+class ClipboardUnavailableError(TypingUnavailableError):
+    """Paste typing cannot use the clipboard: no clipboard tool installed, or it failed."""

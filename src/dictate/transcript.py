@@ -6,14 +6,17 @@ planned as a diff against it (``TypingPlan``: a number of backspaces, then text 
 typed twice, and a revision of text already typed is an explicit correction, never a retyping.
 
 ``settled_text`` is the prefix of ``committed_text`` that can no longer change: final utterances, and text
-left in place when typing was switched off or the connection dropped. A plan never deletes into it.
+left in place when typing was switched off or the connection dropped. A plan never deletes into it, with one
+exception the user asks for: the voice command "scratch that" deletes the last final utterance typed in this
+run (and nothing before it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from dictate.commands import COMMAND_TEXT, VoiceCommand, parse_command
 from dictate.config import TypingMode
 from dictate.protocol import FinalMessage, InterimMessage
 
@@ -24,10 +27,11 @@ LIVE_AGREEMENT = 2  # interims that must agree on a prefix before live mode type
 
 @dataclass(frozen=True)
 class TypingPlan:
-    """Press backspace ``backspaces`` times, then type ``text``."""
+    """Press backspace ``backspaces`` times, then type ``text`` (``paste``: through the clipboard)."""
 
     backspaces: int = 0
     text: str = ""
+    paste: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -68,7 +72,7 @@ def join_utterance(previous: str, utterance: str) -> str:
     """``previous`` followed by ``utterance``, with one space between them where one is needed."""
     if not utterance:
         return previous
-    if not previous or previous[-1].isspace() or utterance[0] in _NO_SPACE_BEFORE:
+    if not previous or previous[-1].isspace() or utterance[0].isspace() or utterance[0] in _NO_SPACE_BEFORE:
         return previous + utterance
     return f"{previous} {utterance}"
 
@@ -100,13 +104,20 @@ class Transcript:
 
     Feed it server messages; each call returns the ``TypingPlan`` to send to the focused application
     (``NO_TYPING`` when nothing must be typed). ``reset()`` starts a new run (each ON).
+
+    With ``commands`` on, a final that is only a voice command (see dictate.commands) is not typed as text:
+    new line / new paragraph type line breaks, scratch that deletes the last utterance typed, and
+    ``last_command`` tells the caller which command the latest final was (stop listening is the caller's).
     """
 
     mode: TypingMode = TypingMode.FINAL
+    commands: bool = False
     committed_text: str = ""
     settled_text: str = ""
     interim_text: str = ""
     typing_stopped: bool = False
+    last_command: VoiceCommand | None = None
+    _typed_starts: list[int] = field(default_factory=list)  # where each final typed in this run begins
     _utterance_id: int | None = None
     _interims: list[str] = field(default_factory=list)
     _finalized_ids: set[int] = field(default_factory=set)
@@ -116,6 +127,7 @@ class Transcript:
         self.committed_text = ""
         self.settled_text = ""
         self.typing_stopped = False
+        self._typed_starts.clear()
         self.new_session()
 
     def new_session(self) -> None:
@@ -151,8 +163,13 @@ class Transcript:
         self.settle()
 
     def connection_lost(self) -> None:
-        """The socket dropped: stop typing now, keep the text typed so far, forget the open utterance."""
+        """The socket dropped: stop typing now, keep the text typed so far, forget the open utterance.
+
+        Plans not yet typed are dropped with the connection, so what was typed before is no longer known
+        exactly: "scratch that" cannot reach back past this point.
+        """
         self.stop_typing()
+        self._typed_starts.clear()
         self.new_session()
 
     def on_interim(self, message: InterimMessage) -> TypingPlan:
@@ -176,6 +193,7 @@ class Transcript:
 
     def on_final(self, message: FinalMessage) -> TypingPlan:
         """A final result: type it (correcting live text) unless typing is off. Each utterance only once."""
+        self.last_command = None
         if message.utterance_id in self._finalized_ids:
             return NO_TYPING
         self._finalized_ids.add(message.utterance_id)
@@ -183,11 +201,23 @@ class Transcript:
             self.interim_text = ""
             self._interims.clear()
             self._utterance_id = None
+        text = normalise_utterance(message.text)
+        command = parse_command(text) if self.commands else None
+        self.last_command = command
         if self.mode is TypingMode.OFF or self.typing_stopped:
             self.settle()
             return NO_TYPING
-        target = join_utterance(self.settled_text, normalise_utterance(message.text))
+        if command is VoiceCommand.SCRATCH_THAT:
+            start = self._typed_starts.pop() if self._typed_starts else len(self.settled_text)
+            self.settled_text = self.committed_text[:start]
+            return self._commit(self.settled_text)  # also removes live text of the command itself
+        if command is VoiceCommand.STOP_LISTENING:
+            return self._commit(self.settled_text)
+        start = len(self.settled_text)
+        target = join_utterance(self.settled_text, COMMAND_TEXT.get(command, text) if command else text)
         plan = self._commit(target)
+        if len(target) > start:
+            self._typed_starts.append(start)
         self.settle()
         return plan
 
@@ -202,7 +232,7 @@ class Transcript:
             raise AssertionError("a typing plan must never delete settled text")
         plan = plan_edit(self.committed_text, target)
         self.committed_text = target
-        return plan
+        return replace(plan, paste=True) if self.mode is TypingMode.PASTE else plan
 
 
 __all__ = [

@@ -138,17 +138,19 @@ def xvfb() -> Iterator[str]:
 
 
 class TypingTarget:
-    """The Tk window of tk_target.py, focused; ``text()`` reads back what was typed into it."""
+    """The Tk window of tk_target.py, focused; ``text()`` reads back what was typed into it, ``keys()`` the
+    keys pressed in it. With ``clipboard``, the window owns the clipboard, holding that text."""
 
-    def __init__(self, display: str, tmp_path: Path) -> None:
+    def __init__(self, display: str, tmp_path: Path, clipboard: str | None = None) -> None:
         import subprocess
         import sys
 
         self.display = display
         self.output = tmp_path / "typed.txt"
         self.env = {**os.environ, "DISPLAY": display}
+        arguments = [str(self.output)] if clipboard is None else [str(self.output), clipboard]
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("tk_target.py")), str(self.output)], env=self.env
+            [sys.executable, str(Path(__file__).with_name("tk_target.py")), *arguments], env=self.env
         )
         deadline = time.monotonic() + 15
         window = ""
@@ -169,6 +171,12 @@ class TypingTarget:
             return self.output.read_text(encoding="utf-8")
         except FileNotFoundError:
             return ""
+
+    def keys(self) -> list[str]:
+        try:
+            return self.output.with_name(self.output.name + ".keys").read_text(encoding="utf-8").split()
+        except FileNotFoundError:
+            return []
 
     def close(self) -> None:
         self.process.terminate()

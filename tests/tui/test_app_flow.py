@@ -165,6 +165,8 @@ def test_typing_mode_cycles_and_search_filters(tmp_path: Path, fake_server: Fake
             await pilot.press("m")
             assert app.transcript.mode is TypingMode.LIVE
             await pilot.press("m")
+            assert app.transcript.mode is TypingMode.PASTE
+            await pilot.press("m")
             assert app.transcript.mode is TypingMode.OFF
             assert "typing off" in text_of(app, "#status")
             await pilot.press("slash", *"clubs")

@@ -40,7 +40,12 @@ def test_banner_and_mode_cycle() -> None:
     assert "LISTENING" in view.banner_markup(True, False, None)
     assert "ctrl" in view.banner_markup(False, False, "<ctrl>+<alt>+<space>")
     assert view.next_mode(TypingMode.OFF) is TypingMode.FINAL
-    assert [view.next_mode(m) for m in TypingMode] == [TypingMode.LIVE, TypingMode.OFF, TypingMode.FINAL]
+    assert [view.next_mode(m) for m in TypingMode] == [
+        TypingMode.LIVE,
+        TypingMode.PASTE,
+        TypingMode.OFF,
+        TypingMode.FINAL,
+    ]
 
 
 def test_history_search_is_literal_and_newest_first(tmp_path: Path) -> None:

@@ -270,3 +270,11 @@ def test_nothing_is_typed_after_stop(stream: list[InterimMessage | FinalMessage]
         if index >= stop_at:
             assert plan.is_empty
         editor.apply(plan)
+
+
+def test_paste_mode_types_finals_only_and_marks_them_for_the_clipboard() -> None:
+    transcript = Transcript(mode=TypingMode.PASTE)
+    assert transcript.on_interim(interim(1, "hello")) == NO_TYPING
+    assert transcript.on_interim(interim(1, "hello world")) == NO_TYPING
+    assert transcript.on_final(final(1, "Hello world.")) == TypingPlan(0, "Hello world.", paste=True)
+    assert transcript.on_final(final(2, "Again.")) == TypingPlan(0, " Again.", paste=True)

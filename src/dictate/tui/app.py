@@ -13,16 +13,20 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import Button, DataTable, Footer, Input, Static
 
 from dictate.client import normalise_stream_url
-from dictate.config import TypingMode
+from dictate.commands import VoiceCommand
+from dictate.config import HotkeyMode, TypingMode
 from dictate.errors import DictateError
 from dictate.protocol import FinalMessage, InterimMessage
 from dictate.transcript import Transcript, final_latency_ms
 from dictate.tui import view
+from dictate.tui.clipboard import find_clipboard_tool
 from dictate.tui.history import History, default_history_path
-from dictate.tui.messages import HotkeyPressed, TuiOptions, TypingFailed
+from dictate.tui.messages import HotkeyPressed, HotkeyReleased, TuiOptions, TypingFailed
+from dictate.tui.pushtotalk import RELEASE_SETTLE_S, HoldEnd, PushToTalk
 from dictate.tui.session import (
     Connected,
     Connecting,
@@ -60,7 +64,7 @@ class DictateApp(App[None]):
         super().__init__()
         self.options = options
         settings = options.settings
-        self.transcript = Transcript(mode=settings.type_mode)
+        self.transcript = Transcript(mode=settings.type_mode, commands=settings.commands)
         self.sink = sink
         self._owns_sink = sink is None
         self.history = history
@@ -71,6 +75,8 @@ class DictateApp(App[None]):
         self._want_on = False
         self._stopping = False
         self._hotkey: GlobalHotkey | None = None
+        self._push_to_talk = PushToTalk()
+        self._hotkey_release: Timer | None = None
         self.status = StatusInfo(server=self._server_url or "embedded", mode=settings.type_mode)
         self.last_final = ""
 
@@ -102,7 +108,7 @@ class DictateApp(App[None]):
                 self.history = History(path)
             except DictateError as exc:
                 self.alert(str(exc), "warning")
-        if self.transcript.mode is not TypingMode.OFF and not self._ensure_sink():
+        if self.transcript.mode is not TypingMode.OFF and not self._ensure_sink(self.transcript.mode):
             self._set_mode(TypingMode.OFF)
         self._start_hotkey()
         if self._server_url is None:
@@ -154,7 +160,7 @@ class DictateApp(App[None]):
     def action_cycle_mode(self) -> None:
         """final -> live -> off."""
         mode = view.next_mode(self.transcript.mode)
-        if mode is not TypingMode.OFF and not self._ensure_sink():
+        if mode is not TypingMode.OFF and not self._ensure_sink(mode):
             mode = TypingMode.OFF
         self._set_mode(mode)
 
@@ -193,7 +199,33 @@ class DictateApp(App[None]):
         self.query_one("#history", DataTable).focus()
 
     def on_hotkey_pressed(self, _message: HotkeyPressed) -> None:
-        self.action_toggle_listening()
+        if self.options.settings.hotkey_mode is HotkeyMode.TOGGLE:
+            self.action_toggle_listening()
+        elif self._hotkey_release is not None:  # the key's auto-repeat: still held
+            self._hotkey_release.stop()
+            self._hotkey_release = None
+        elif self._push_to_talk.press(time.monotonic()) and not self._want_on:
+            self.action_toggle_listening()
+
+    def on_hotkey_released(self, _message: HotkeyReleased) -> None:
+        if self._hotkey_release is None:
+            released_at = time.monotonic()
+            self._hotkey_release = self.set_timer(RELEASE_SETTLE_S, lambda: self._end_hold(released_at))
+
+    def _end_hold(self, released_at: float) -> None:
+        """Push-to-talk released: finish as OFF does, or drop a press too short to be speech."""
+        self._hotkey_release = None
+        end = self._push_to_talk.release(released_at)
+        if not self._want_on or end is HoldEnd.NOTHING:
+            return
+        if end is HoldEnd.FINISH:
+            self.action_toggle_listening()
+            return
+        self.transcript.stop_typing()  # a slip of the key: type nothing, close the connection now
+        self._want_on = False
+        self.workers.cancel_group(self, "session")
+        self._set_status(connection=Connection.IDLE)
+        self._render()
 
     def on_typing_failed(self, message: TypingFailed) -> None:
         self.alert(message.reason, "error")
@@ -302,7 +334,9 @@ class DictateApp(App[None]):
         plan = self.transcript.on_message(message)
         if self.sink is not None and not plan.is_empty:
             self.sink.submit(plan)
-        if isinstance(message, FinalMessage):
+        if isinstance(message, FinalMessage) and self.transcript.last_command is not None:
+            self._on_command(self.transcript.last_command)
+        elif isinstance(message, FinalMessage):
             text = " ".join(message.text.split())
             latency = final_latency_ms(message)
             if latency is not None:
@@ -312,6 +346,12 @@ class DictateApp(App[None]):
                 if self.history is not None:
                     self.history.add(text, latency)
                     self.refresh_history()
+
+    def _on_command(self, command: VoiceCommand) -> None:
+        """A voice command was said (the transcript typed what it types): note it, stop on 'stop listening'."""
+        self.last_final = f"[command: {command.value}]"
+        if command is VoiceCommand.STOP_LISTENING and self._want_on:
+            self.action_toggle_listening()
 
     # ------------------------------------------------------------------ rendering
 
@@ -333,22 +373,34 @@ class DictateApp(App[None]):
         for entry in self.history.recent(HISTORY_ROWS, search):
             table.add_row(view.history_time(entry.created_at, now), entry.text, key=str(entry.id))
 
-    def _ensure_sink(self) -> bool:
-        if self.sink is not None:
-            return True
-        reason = typing_unavailable_reason()
+    def _ensure_sink(self, mode: TypingMode) -> bool:
+        reason = typing_unavailable_reason() if self.sink is None else None
+        if reason is None and mode is TypingMode.PASTE and self._owns_sink:
+            try:
+                find_clipboard_tool()
+            except DictateError as exc:
+                reason = str(exc)
         if reason is not None:
             self.alert(reason, "warning")
             return False
-        self.sink = KeyboardSink(on_error=lambda reason: self.post_message(TypingFailed(reason)))
-        self._owns_sink = True
+        if self.sink is None:
+            self.sink = KeyboardSink(
+                on_error=lambda reason: self.post_message(TypingFailed(reason)),
+                paste_restore_delay=self.options.settings.paste_restore_delay,
+            )
+            self._owns_sink = True
         return True
 
     def _start_hotkey(self) -> None:
         hotkey = self.options.settings.hotkey
         if not self.options.global_hotkey or not hotkey or typing_unavailable_reason() is not None:
             return
-        listener = GlobalHotkey(hotkey, lambda: self.post_message(HotkeyPressed()))
+        hold = self.options.settings.hotkey_mode is HotkeyMode.HOLD
+        listener = GlobalHotkey(
+            hotkey,
+            lambda: self.post_message(HotkeyPressed()),
+            (lambda: self.post_message(HotkeyReleased())) if hold else None,
+        )
         try:
             listener.start()
         except Exception as exc:  # a bad hotkey string, or no keyboard access
@@ -379,7 +431,8 @@ class DictateApp(App[None]):
         listening = self._want_on or self._stopping
         hotkey = self.options.settings.hotkey if self._hotkey is not None else None
         banner = self.query_one("#banner", Static)
-        banner.update(view.banner_markup(listening and not self._stopping, self._stopping, hotkey))
+        hold = self.options.settings.hotkey_mode is HotkeyMode.HOLD
+        banner.update(view.banner_markup(listening and not self._stopping, self._stopping, hotkey, hold))
         banner.set_class(listening and not self._stopping, "listening")
         banner.set_class(self._stopping, "stopping")
         toggle = self.query_one("#toggle", Button)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from dictate.config import TypingMode
+from dictate.config import HotkeyMode, TypingMode
 from dictate.options import EmbeddedModelOption, ServerOption, TokenOption
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,11 @@ def tui_command(
     ] = None,
     type_mode: Annotated[
         TypingMode | None,
-        typer.Option("--type", help="final: type each final utterance; live: type as words firm up; off."),
+        typer.Option(
+            "--type",
+            help="final: type each final utterance; live: type as words firm up; paste: paste each final "
+            "through the clipboard (restored after); off.",
+        ),
     ] = None,
     input_device: Annotated[
         str | None,
@@ -71,6 +75,21 @@ def tui_command(
         typer.Option(help="Global ON/OFF hotkey, pynput syntax [DICTATE_HOTKEY; <ctrl>+<alt>+<space>]."),
     ] = None,
     global_hotkey: Annotated[bool, typer.Option(help="Listen for the global hotkey.")] = True,
+    hotkey_mode: Annotated[
+        HotkeyMode | None,
+        typer.Option(
+            "--mode",
+            help="toggle: the hotkey switches ON/OFF; hold: push-to-talk, listen while it is held "
+            "[DICTATE_HOTKEY_MODE; toggle].",
+        ),
+    ] = None,
+    commands: Annotated[
+        bool | None,
+        typer.Option(
+            "--commands/--no-commands",
+            help="Voice commands: new line, new paragraph, scratch that, stop listening [DICTATE_COMMANDS; on].",
+        ),
+    ] = None,
     history: Annotated[
         Path | None, typer.Option(help="History database file [DICTATE_HISTORY_PATH; user data dir].")
     ] = None,
@@ -93,6 +112,8 @@ def tui_command(
         "type_mode": type_mode,
         "input_device": input_device,
         "hotkey": hotkey,
+        "hotkey_mode": hotkey_mode,
+        "commands": commands,
         "history_path": history,
     }
     settings = ClientSettings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]

@@ -25,6 +25,10 @@ class HotkeyPressed(Message):
     """The global hotkey was pressed (posted from pynput's thread)."""
 
 
+class HotkeyReleased(Message):
+    """The global hotkey came up (push-to-talk; posted from pynput's thread)."""
+
+
 class TypingFailed(Message):
     """The typing thread could not send keys."""
 
@@ -33,4 +37,4 @@ class TypingFailed(Message):
         self.reason = reason
 
 
-__all__ = ["HotkeyPressed", "TuiOptions", "TypingFailed"]
+__all__ = ["HotkeyPressed", "HotkeyReleased", "TuiOptions", "TypingFailed"]

@@ -2,7 +2,8 @@
 
 pynput needs an X display to import on Linux, so it is imported lazily, after ``typing_unavailable_reason``
 said yes. Keystrokes are sent on one owned worker thread (never on the event loop, never in the audio
-callback). Logs record counts and timings, never the typed text.
+callback). Logs record counts and timings, never the typed text. A plan marked ``paste`` is pasted:
+clipboard saved, text put on it, the paste shortcut sent, the saved text put back.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
+from dictate.errors import DictateError
 from dictate.transcript import TypingPlan
+from dictate.tui.clipboard import Clipboard, find_clipboard_tool
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ MACOS_ACCESSIBILITY_STEPS = (
 
 
 UNICODE_DELAY_S = 0.03
+PASTE_RESTORE_DELAY_S = 0.5  # the focused app reads the clipboard after the shortcut: restore only later
 
 
 def typing_runs(text: str) -> list[str]:
@@ -98,11 +102,17 @@ class KeyboardSink:
     """Types plans with pynput's Controller on one owned thread, in order."""
 
     def __init__(
-        self, on_error: Callable[[str], object], key_delay: float = 0.0, unicode_delay: float = UNICODE_DELAY_S
+        self,
+        on_error: Callable[[str], object],
+        key_delay: float = 0.0,
+        unicode_delay: float = UNICODE_DELAY_S,
+        paste_restore_delay: float = PASTE_RESTORE_DELAY_S,
     ) -> None:
         self._on_error = on_error
         self._key_delay = key_delay
         self._unicode_delay = unicode_delay
+        self._paste_restore_delay = paste_restore_delay
+        self._clipboard: Clipboard | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dictate-typing")
         self._generation = 0
         self._lock = threading.Lock()
@@ -151,12 +161,14 @@ class KeyboardSink:
                 controller.tap(Key.backspace)
                 if self._key_delay:
                     time.sleep(self._key_delay)
-            for run in typing_runs(plan.text):
-                controller.type(run)
-                if not run.isascii():
-                    # X11: pynput maps a non-keymap character onto a spare keycode; the next one would
-                    # remap it before the focused app read the event, so give the app a moment.
-                    time.sleep(self._unicode_delay)
+            if plan.paste and plan.text.strip():
+                self._paste(controller, plan.text)
+            else:
+                self._type_keys(controller, plan.text)
+        except DictateError as exc:  # no clipboard tool
+            logger.warning("pasting failed: %s", type(exc).__name__)
+            self._on_error(str(exc))
+            return
         except Exception as exc:  # pynput raises various X/Quartz errors
             logger.warning("typing failed: %s", type(exc).__name__)
             self._on_error(f"could not type into the focused app ({type(exc).__name__}: {exc})")
@@ -168,6 +180,29 @@ class KeyboardSink:
             len(plan.text),
             (time.monotonic() - started) * 1000,
         )
+
+    def _type_keys(self, controller: Any, text: str) -> None:
+        for run in typing_runs(text):
+            controller.type(run)
+            if not run.isascii():
+                # X11: pynput maps a non-keymap character onto a spare keycode; the next one would
+                # remap it before the focused app read the event, so give the app a moment.
+                time.sleep(self._unicode_delay)
+
+    def _paste(self, controller: Any, text: str) -> None:
+        """Put ``text`` on the clipboard, send the paste shortcut, then put back what was there (text only)."""
+        from pynput.keyboard import Key
+
+        if self._clipboard is None:
+            self._clipboard = Clipboard(find_clipboard_tool())
+        clipboard = self._clipboard
+        saved = clipboard.read()
+        clipboard.write(text)
+        with controller.pressed(Key.cmd if sys.platform == "darwin" else Key.ctrl):
+            controller.tap("v")
+        time.sleep(self._paste_restore_delay)
+        if clipboard.read() == text:  # unless something else was copied meanwhile
+            clipboard.write(saved or "")
 
     def _keyboard_controller(self) -> Any:
         if self._controller is None:
@@ -251,19 +286,64 @@ def _free_slot(mapping: Any, borrows: dict[int, tuple[int, int, int]]) -> tuple[
     return None
 
 
-class GlobalHotkey:
-    """A system-wide hotkey (pynput GlobalHotKeys) whose listener thread this object starts and stops."""
+class KeyCombo:
+    """Which keys of a combination are down; says when the whole combination goes down, and up. Pure."""
 
-    def __init__(self, hotkey: str, on_press: Callable[[], object]) -> None:
+    def __init__(self, keys: Iterable[Hashable]) -> None:
+        self.keys = frozenset(keys)
+        self._down: set[Hashable] = set()
+
+    @property
+    def active(self) -> bool:
+        """Whether every key of the combination is down."""
+        return self._down == self.keys
+
+    def press(self, key: Hashable) -> bool:
+        """A key went down; True when this press completes the combination (auto-repeats do not)."""
+        if key not in self.keys or key in self._down:
+            return False
+        self._down.add(key)
+        return self.active
+
+    def release(self, key: Hashable) -> bool:
+        """A key went up; True when this release breaks the complete combination."""
+        if key not in self._down:
+            return False
+        was_active = self.active
+        self._down.discard(key)
+        return was_active
+
+
+class GlobalHotkey:
+    """A system-wide hotkey whose pynput listener thread this object starts and stops.
+
+    ``on_press`` runs when the whole combination goes down, ``on_release`` (optional: push-to-talk) when it
+    breaks, both on pynput's thread. Keys that dictate itself types (injected) are ignored.
+    """
+
+    def __init__(
+        self, hotkey: str, on_press: Callable[[], object], on_release: Callable[[], object] | None = None
+    ) -> None:
         self.hotkey = hotkey
         self._on_press = on_press
+        self._on_release = on_release
         self._listener: Any = None
 
     def start(self) -> None:
         """Start listening; raises ValueError for a hotkey pynput cannot parse."""
-        from pynput.keyboard import GlobalHotKeys
+        from pynput.keyboard import HotKey, Listener
 
-        listener = GlobalHotKeys({self.hotkey: self._on_press})
+        combo = KeyCombo(HotKey.parse(self.hotkey))
+
+        def pressed(key: Any, injected: bool) -> None:
+            if not injected and key is not None and combo.press(listener.canonical(key)):
+                self._on_press()
+
+        def released(key: Any, injected: bool) -> None:
+            if not injected and key is not None and combo.release(listener.canonical(key)) and self._on_release:
+                self._on_release()
+
+        listener = Listener(on_press=pressed, on_release=released)
         listener.start()
         listener.wait()
         self._listener = listener
@@ -280,6 +360,7 @@ class GlobalHotkey:
 __all__ = [
     "MACOS_ACCESSIBILITY_STEPS",
     "GlobalHotkey",
+    "KeyCombo",
     "KeyboardSink",
     "TextSink",
     "typing_runs",

@@ -15,6 +15,7 @@ METER_BLOCKS = " ▁▂▃▄▅▆▇█"
 MODE_HELP = {
     TypingMode.FINAL: "types each final utterance",
     TypingMode.LIVE: "types words as they firm up, corrects them",
+    TypingMode.PASTE: "pastes each final utterance through the clipboard, then restores it",
     TypingMode.OFF: "shows text only, types nothing",
 }
 
@@ -87,12 +88,14 @@ def status_markup(info: StatusInfo) -> str:
     )
 
 
-def banner_markup(listening: bool, stopping: bool, hotkey: str | None) -> str:
-    """The big ON/OFF state line."""
+def banner_markup(listening: bool, stopping: bool, hotkey: str | None, hold: bool = False) -> str:
+    """The big ON/OFF state line (``hold``: the hotkey is push-to-talk)."""
     if stopping:
         return "◌  FINISHING: waiting for the last words"
     if listening:
         return "●  LISTENING"
+    if hold and hotkey:
+        return f"○  OFF  (press space to start, or hold {hotkey} to talk)"
     keys = "space" + (f" or {hotkey}" if hotkey else "")
     return f"○  OFF  (press {keys} to start)"
 
@@ -110,8 +113,8 @@ def history_time(epoch: float, now: float) -> str:
 
 
 def next_mode(mode: TypingMode) -> TypingMode:
-    """final -> live -> off -> final."""
-    order = [TypingMode.FINAL, TypingMode.LIVE, TypingMode.OFF]
+    """final -> live -> paste -> off -> final."""
+    order = [TypingMode.FINAL, TypingMode.LIVE, TypingMode.PASTE, TypingMode.OFF]
     return order[(order.index(mode) + 1) % len(order)]
 
 
