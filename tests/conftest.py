@@ -12,6 +12,12 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """No test reads the developer's own config.toml: point DICTATE_CONFIG (inherited by every `dictate`
+    child process) at a file that does not exist; tests that need a config file set their own."""
+    os.environ["DICTATE_CONFIG"] = str(REPO_ROOT / "tests" / "no-such-config.toml")
+
+
 def shared_audio_dir() -> Path:
     """../shared/audio beside the checkout (override with DICTATE_TEST_AUDIO)."""
     return Path(os.environ.get("DICTATE_TEST_AUDIO", REPO_ROOT.parent / "shared" / "audio"))

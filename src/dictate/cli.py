@@ -12,7 +12,9 @@ import typer
 from dictate import __version__
 from dictate.bench.command import bench_app
 from dictate.config import Device, LogFormat
+from dictate.config_command import config_app
 from dictate.errors import AudioError, DictateError, ExitCode
+from dictate.history_command import history_command
 from dictate.options import EmbeddedModelOption, ServerOption, TokenOption
 from dictate.tui.command import tui_command
 
@@ -25,6 +27,8 @@ app = typer.Typer(
 )
 app.command("tui")(tui_command)
 app.add_typer(bench_app, name="bench")
+app.add_typer(config_app, name="config")
+app.command("history")(history_command)
 
 
 def _version(value: bool) -> None:

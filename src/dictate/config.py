@@ -1,13 +1,16 @@
-"""Settings, from flags and DICTATE_* environment variables. No module-level instances: build them at the edge."""
+"""Settings, from flags, DICTATE_* environment variables and (clients) the config file. No module-level instances:
+build them at the edge. A bad value raises ConfigError, one line naming where it came from."""
 
 from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from dictate.configfile import ConfigFileSource, settings_error
 from dictate.protocol import MAX_FRAME_BYTES
 
 DEFAULT_GPU_MODEL = "turbo"
@@ -36,7 +39,17 @@ class LogFormat(str, Enum):
     JSON = "json"
 
 
-class ServerSettings(BaseSettings):
+class DictateSettings(BaseSettings):
+    """Base of the settings models: a validation error becomes a one-line ConfigError (flag, variable or file)."""
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise settings_error(type(self), exc, values) from exc
+
+
+class ServerSettings(DictateSettings):
     """Settings of `dictate serve` (env prefix DICTATE_)."""
 
     model_config = SettingsConfigDict(env_prefix="DICTATE_", extra="ignore")
@@ -175,8 +188,10 @@ class HotkeyMode(str, Enum):
     HOLD = "hold"  # push-to-talk: ON while held, OFF (and the final text typed) on release
 
 
-class ClientSettings(BaseSettings):
-    """Settings of the clients: `dictate tui`, `dictate transcribe`, `dictate bench` (env prefix DICTATE_)."""
+class ClientSettings(DictateSettings):
+    """Settings of the clients: `dictate tui`, `dictate transcribe`, `dictate bench` (env prefix DICTATE_).
+
+    Every field can also be set in the config file (`dictate config path`), below flags and environment."""
 
     model_config = SettingsConfigDict(env_prefix="DICTATE_", extra="ignore")
 
@@ -220,6 +235,23 @@ class ClientSettings(BaseSettings):
         None,
         description="SQLite file of the dashboard's history; default: <user data dir>/dictate/history.sqlite3",
     )
+    replace: dict[str, str] = Field(
+        default_factory=dict,
+        description="Word replacements applied to final text before it is typed: the model's spelling -> yours "
+        "(whole words; an all-lowercase key matches any case, a key with capitals matches exactly).",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags, then DICTATE_* environment, then config.toml, then the defaults."""
+        return init_settings, env_settings, ConfigFileSource(settings_cls)
 
     @field_validator("token", mode="before")
     @classmethod

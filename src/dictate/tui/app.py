@@ -4,6 +4,7 @@ session.py (streaming), sink.py (typing) and history.py (SQLite)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from typing import ClassVar
@@ -21,6 +22,7 @@ from dictate.commands import VoiceCommand
 from dictate.config import HotkeyMode, TypingMode
 from dictate.errors import DictateError
 from dictate.protocol import FinalMessage, InterimMessage
+from dictate.replacements import Replacements
 from dictate.transcript import Transcript, final_latency_ms
 from dictate.tui import view
 from dictate.tui.clipboard import find_clipboard_tool
@@ -65,6 +67,7 @@ class DictateApp(App[None]):
         self.options = options
         settings = options.settings
         self.transcript = Transcript(mode=settings.type_mode, commands=settings.commands)
+        self.replace = Replacements(settings.replace)  # the model's spelling -> the user's, before typing
         self.sink = sink
         self._owns_sink = sink is None
         self.history = history
@@ -331,6 +334,8 @@ class DictateApp(App[None]):
         self._render_interim()
 
     def _on_transcript(self, message: InterimMessage | FinalMessage) -> None:
+        if self.replace:
+            message = dataclasses.replace(message, text=self.replace(message.text))
         plan = self.transcript.on_message(message)
         if self.sink is not None and not plan.is_empty:
             self.sink.submit(plan)
