@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from dictate.bench.compare import comparable, run_clips
 from dictate.bench.metrics import Event, StreamRecord, score_stream, summarise
+from dictate.bench.plot import final_points, plot_report
 from dictate.bench.report import build_report, flat_figures, latency_by_length, length_table, level_entry, write_report
 from dictate.bench.wer import clip_wer, corpus_wer
 from dictate.cli import app
@@ -80,3 +81,10 @@ def test_latency_by_utterance_length() -> None:
     console = Console(record=True, width=120)
     console.print(length_table(report))
     assert ">= 20 s" in console.export_text()
+
+
+def test_plot_points_of_each_final(tmp_path: Path) -> None:
+    report = run({"short.wav": 0.5, "long.wav": 6.0})
+    assert final_points(report["levels"][0]["streams"]) == ([2.0, 24.0], [pytest.approx(0.5), pytest.approx(6.0)])
+    plot_report(report, tmp_path / "plot.png")
+    assert (tmp_path / "plot.png").stat().st_size > 0
