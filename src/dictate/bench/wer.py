@@ -4,12 +4,15 @@ Both the reference and the hypothesis go through ``EnglishTextNormalizer`` (the 
 score Whisper): lower case, punctuation removed, spelled-out numbers turned into digits ("ten" -> "10",
 "fourteen fifty-five" -> "1455"), titles expanded ("Mr." -> "mister"), British spellings made American,
 fillers ("uh", "um") dropped. Then jiwer counts substitutions, deletions and insertions over words.
+
+Beside it: the formatted WER (case- and punctuation-sensitive tokens, no normaliser: what a user sees typed)
+and the words lost (runs of >= 3 reference words that the alignment finds in no final).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,29 +47,36 @@ class WordErrors:
         return (self.substitutions + self.deletions + self.insertions) / self.reference_words
 
 
-def word_errors(references: Sequence[str], hypotheses: Sequence[str]) -> WordErrors:
-    """Corpus-level counts after normalisation; pairs whose normalised reference is empty are skipped."""
-    if len(references) != len(hypotheses):
-        raise ValueError(f"{len(references)} references but {len(hypotheses)} hypotheses")
+def edit_counts(pairs: Iterable[tuple[Sequence[str], Sequence[str]]]) -> WordErrors:
+    """Substitutions, deletions, insertions over (reference tokens, hypothesis tokens) pairs, by jiwer's
+    alignment; pairs with no reference tokens are skipped."""
     import jiwer
 
-    pairs = [(normalise(r), normalise(h)) for r, h in zip(references, hypotheses, strict=True)]
-    pairs = [(r, h) for r, h in pairs if r]
-    if not pairs:
-        return WordErrors(0, 0, 0, 0)
     substitutions = deletions = insertions = words = 0
     for reference, hypothesis in pairs:
-        if not hypothesis:  # jiwer refuses an empty hypothesis: every reference word is deleted
-            count = len(reference.split())
-            deletions += count
-            words += count
+        if not reference:
             continue
-        output = jiwer.process_words(reference, hypothesis)
+        if not hypothesis:  # jiwer refuses an empty hypothesis: every reference word is deleted
+            deletions += len(reference)
+            words += len(reference)
+            continue
+        output = jiwer.process_words(" ".join(reference), " ".join(hypothesis))
         substitutions += output.substitutions
         deletions += output.deletions
         insertions += output.insertions
         words += output.hits + output.substitutions + output.deletions
     return WordErrors(substitutions, deletions, insertions, words)
+
+
+def _pairs(references: Sequence[str], hypotheses: Sequence[str]) -> Iterable[tuple[str, str]]:
+    if len(references) != len(hypotheses):
+        raise ValueError(f"{len(references)} references but {len(hypotheses)} hypotheses")
+    return zip(references, hypotheses, strict=True)
+
+
+def word_errors(references: Sequence[str], hypotheses: Sequence[str]) -> WordErrors:
+    """Corpus-level counts after normalisation; pairs whose normalised reference is empty are skipped."""
+    return edit_counts((normalise(r).split(), normalise(h).split()) for r, h in _pairs(references, hypotheses))
 
 
 def corpus_wer(references: Sequence[str], hypotheses: Sequence[str]) -> float | None:
@@ -93,25 +103,7 @@ def formatted_tokens(text: str) -> list[str]:
 def formatted_errors(references: Sequence[str], hypotheses: Sequence[str]) -> WordErrors:
     """Corpus-level edit counts over ``formatted_tokens``: a wrong capital is a substitution, a missing comma a
     deletion, a stray full stop an insertion. Pairs with no reference tokens are skipped."""
-    if len(references) != len(hypotheses):
-        raise ValueError(f"{len(references)} references but {len(hypotheses)} hypotheses")
-    import jiwer
-
-    substitutions = deletions = insertions = words = 0
-    for reference, hypothesis in zip(references, hypotheses, strict=True):
-        ref_tokens, hyp_tokens = formatted_tokens(reference), formatted_tokens(hypothesis)
-        if not ref_tokens:
-            continue
-        if not hyp_tokens:
-            deletions += len(ref_tokens)
-            words += len(ref_tokens)
-            continue
-        output = jiwer.process_words(" ".join(ref_tokens), " ".join(hyp_tokens))
-        substitutions += output.substitutions
-        deletions += output.deletions
-        insertions += output.insertions
-        words += output.hits + output.substitutions + output.deletions
-    return WordErrors(substitutions, deletions, insertions, words)
+    return edit_counts((formatted_tokens(r), formatted_tokens(h)) for r, h in _pairs(references, hypotheses))
 
 
 def corpus_formatted_wer(references: Sequence[str], hypotheses: Sequence[str]) -> float | None:
