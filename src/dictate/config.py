@@ -7,7 +7,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from dictate.configfile import ConfigFileSource, settings_error
@@ -15,6 +15,7 @@ from dictate.protocol import MAX_FRAME_BYTES
 
 DEFAULT_GPU_MODEL = "turbo"
 PACKAGED_MODEL = "packaged:base"
+DEFAULT_MAX_SESSIONS = 4
 
 
 class Device(str, Enum):
@@ -40,7 +41,10 @@ class LogFormat(str, Enum):
 
 
 class DictateSettings(BaseSettings):
-    """Base of the settings models: a validation error becomes a one-line ConfigError (flag, variable or file)."""
+    """Base of the settings models: the DICTATE_ prefix, an empty token meaning none, and a validation error
+    becoming a one-line ConfigError (flag, variable or file)."""
+
+    model_config = SettingsConfigDict(env_prefix="DICTATE_", extra="ignore")
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -48,11 +52,14 @@ class DictateSettings(BaseSettings):
         except ValidationError as exc:
             raise settings_error(type(self), exc, values) from exc
 
+    @field_validator("token", mode="before", check_fields=False)
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
 
 class ServerSettings(DictateSettings):
     """Settings of `dictate serve` (env prefix DICTATE_)."""
-
-    model_config = SettingsConfigDict(env_prefix="DICTATE_", extra="ignore")
 
     host: str = Field("127.0.0.1", description="Interface to listen on (0.0.0.0 in a container).")
     port: int = Field(8000, ge=0, le=65535, description="TCP port; 0 picks a free one.")
@@ -124,7 +131,9 @@ class ServerSettings(DictateSettings):
     realtime_interval: float = Field(
         0.2, gt=0, le=5, description="Seconds between interim passes while someone speaks."
     )
-    max_sessions: int = Field(4, ge=1, description="Concurrent sessions; more are refused with close code 1013.")
+    max_sessions: int = Field(
+        DEFAULT_MAX_SESSIONS, ge=1, description="Concurrent sessions; more are refused with close code 1013."
+    )
     max_frame_bytes: int = Field(
         MAX_FRAME_BYTES, ge=2, description="Largest binary audio frame accepted (bytes); bigger closes 1009."
     )
@@ -152,11 +161,16 @@ class ServerSettings(DictateSettings):
     log_transcripts: bool = Field(
         False, description="Log transcript text at debug level (off: only lengths and timings are logged)."
     )
+    hf_hub_offline: bool = Field(
+        False,
+        validation_alias=AliasChoices("HF_HUB_OFFLINE", "hf_hub_offline"),
+        description="HF_HUB_OFFLINE (no DICTATE_ prefix): a hub model name is only looked up in the local cache.",
+    )
 
-    @field_validator("token", mode="before")
+    @field_validator("hf_hub_offline", mode="before")
     @classmethod
-    def _empty_token_is_none(cls, value: object) -> object:
-        return None if value in ("", None) else value
+    def _empty_is_false(cls, value: object) -> object:
+        return False if value in ("", None) else value
 
     @field_validator("log_level")
     @classmethod
@@ -192,8 +206,6 @@ class ClientSettings(DictateSettings):
     """Settings of the clients: `dictate tui`, `dictate transcribe`, `dictate bench` (env prefix DICTATE_).
 
     Every field can also be set in the config file (`dictate config path`), below flags and environment."""
-
-    model_config = SettingsConfigDict(env_prefix="DICTATE_", extra="ignore")
 
     server: str | None = Field(
         None,
@@ -240,6 +252,11 @@ class ClientSettings(DictateSettings):
         description="Word replacements applied to final text before it is typed: the model's spelling -> yours "
         "(whole words; an all-lowercase key matches any case, a key with capitals matches exactly).",
     )
+    bench_manifest: Path | None = Field(
+        None,
+        description="The manifest.tsv `dictate bench` streams when given no input; default: "
+        "../shared/audio/manifest.tsv when it exists.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -252,8 +269,3 @@ class ClientSettings(DictateSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Flags, then DICTATE_* environment, then config.toml, then the defaults."""
         return init_settings, env_settings, ConfigFileSource(settings_cls)
-
-    @field_validator("token", mode="before")
-    @classmethod
-    def _empty_token_is_none(cls, value: object) -> object:
-        return None if value in ("", None) else value

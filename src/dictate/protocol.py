@@ -36,7 +36,7 @@ class CloseCode(IntEnum):
     POLICY_VIOLATION = 1008  # missing or wrong token; idle client
     MESSAGE_TOO_BIG = 1009  # a frame over MAX_FRAME_BYTES
     INTERNAL_ERROR = 1011  # the recognizer failed
-    TRY_AGAIN_LATER = 1013  # the session limit is reached
+    TRY_AGAIN_LATER = 1013  # refused for now: the session limit, the model still loading, or the server draining
 
 
 class ErrorCode:
@@ -48,9 +48,9 @@ class ErrorCode:
     FRAME_TOO_BIG = "frame_too_big"  # fatal, close 1009
     UNAUTHORIZED = "unauthorized"  # fatal, close 1008
     IDLE_TIMEOUT = "idle_timeout"  # fatal, close 1008
-    SERVER_BUSY = "server_busy"  # fatal, close 1013
+    SERVER_BUSY = "server_busy"  # fatal, close 1013 (session limit, or the model still loading)
     ENGINE_FAILED = "engine_failed"  # fatal, close 1011
-    SHUTTING_DOWN = "shutting_down"  # fatal, close 1001
+    SHUTTING_DOWN = "shutting_down"  # fatal, close 1013 (a new session while the server drains)
 
 
 class ProtocolError(ValueError):

@@ -18,7 +18,7 @@ from dictate.audio import silence
 from dictate.audiofile import read_wav_as_pcm16
 from dictate.config import ServerSettings
 from dictate.embedded import free_loopback_port
-from dictate.server import engine
+from dictate.server import loading, whisper
 from dictate.server.app import Status, create_app
 from tests.conftest import Clip
 from tests.streaming import stream_session
@@ -28,23 +28,23 @@ pytestmark = pytest.mark.model
 
 @pytest.fixture()
 def broken_final_pass_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """An in-process server whose final passes raise (interim passes work)."""
-    real = engine.SharedModel.transcribe
+    """An in-process server whose final passes raise (interim passes work): a GPU fault cannot be made here."""
+    model_ready = threading.Event()
+    real_pass = whisper.transcribe_pass
 
-    def transcribe(self: engine.SharedModel, audio: Any, final: bool, language: str | None = None) -> Any:
-        if final and self.model_ready:
+    def transcribe_pass(model: Any, audio: Any, settings: Any, final: bool, language: str | None = None) -> Any:
+        if final and model_ready.is_set():
             raise RuntimeError("CUDA error: an illegal memory access was encountered")
-        return real(self, audio, final, language)
+        return real_pass(model, audio, settings, final, language)
 
-    monkeypatch.setattr(engine.SharedModel, "transcribe", transcribe)
-    monkeypatch.setattr(engine.SharedModel, "model_ready", False, raising=False)
-    real_warm_up = engine.SharedModel.warm_up
+    real_warm_up = loading.warm_up_passes
 
-    def warm_up(self: engine.SharedModel) -> None:  # the warm-up's own final pass works; users' do not
-        real_warm_up(self)
-        self.model_ready = True
+    def warm_up_passes(scheduler: Any) -> None:  # the warm-up's own final pass works; users' do not
+        real_warm_up(scheduler)
+        model_ready.set()
 
-    monkeypatch.setattr(engine.SharedModel, "warm_up", warm_up)
+    monkeypatch.setattr(whisper, "transcribe_pass", transcribe_pass)
+    monkeypatch.setattr(loading, "warm_up_passes", warm_up_passes)
     port = free_loopback_port()
     settings = ServerSettings(port=port)
     app = create_app(settings)

@@ -50,7 +50,7 @@ def test_windowed_pass_encodes_a_short_window_and_transcribes(
     model: WindowedWhisperModel, encoded_frames: list[int], clips: dict[str, Clip]
 ) -> None:
     audio = speech(clips[CLIP])
-    text, _info = model.transcribe_text(audio, beam_size=1, language="en", window_margin=3.0)
+    text = model.transcribe_text(audio, beam_size=1, language="en", window_margin=3.0).text
     assert encoded_frames == [800]  # 4.2 s of audio + 3 s = 7.2 s, rounded up to whole seconds
     assert clip_wer(clips[CLIP].transcript, text) == pytest.approx(0.0, abs=0.15), text
     assert text.lower().count("young man") == 1, text  # no echo of the utterance
@@ -60,8 +60,8 @@ def test_full_window_is_the_default_and_agrees(
     model: WindowedWhisperModel, encoded_frames: list[int], clips: dict[str, Clip]
 ) -> None:
     audio = speech(clips[CLIP])
-    full, _ = model.transcribe_text(audio, beam_size=1, language="en")
-    windowed, _ = model.transcribe_text(audio, beam_size=1, language="en", window_margin=3.0)
+    full = model.transcribe_text(audio, beam_size=1, language="en").text
+    windowed = model.transcribe_text(audio, beam_size=1, language="en", window_margin=3.0).text
     assert encoded_frames == [FULL_WINDOW_FRAMES, 800]
     assert clip_wer(full, windowed) == pytest.approx(0.0, abs=0.15), (full, windowed)
 
@@ -71,6 +71,6 @@ def test_audio_longer_than_a_window_keeps_the_full_windows(
 ) -> None:
     first, second = (speech(clips[name], leading=0.0, trailing=14.0) for name in (CLIP, "ljspeech_LJ001-0002.wav"))
     audio = np.concatenate([first, first, second])  # ~35 s: two windows
-    text, _ = model.transcribe_text(audio, beam_size=1, language="en", window_margin=3.0)
+    text = model.transcribe_text(audio, beam_size=1, language="en", window_margin=3.0).text
     assert encoded_frames == [FULL_WINDOW_FRAMES, FULL_WINDOW_FRAMES]
     assert "modern" in text.lower(), text

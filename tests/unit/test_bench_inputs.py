@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from dictate.bench.inputs import collect_clips, padded, read_manifest, reference_for
+from dictate.config import ClientSettings
 from dictate.errors import ConfigError
 
 HEADER = "file\tduration_s\ttranscript\tnotes\n"
@@ -49,12 +50,12 @@ def test_collect_clips(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert [c.name for c in collect_clips([manifest, lone])] == ["a.wav", "b.wav", "c.wav"]
     with pytest.raises(ConfigError, match="no such file"):
         collect_clips([tmp_path / "nope.wav"])
+    assert [c.name for c in collect_clips([], manifest=manifest)] == ["a.wav", "b.wav"]
     monkeypatch.setenv("DICTATE_BENCH_MANIFEST", str(manifest))
-    assert [c.name for c in collect_clips([])] == ["a.wav", "b.wav"]
+    assert ClientSettings().bench_manifest == manifest  # the bench command passes it as ``manifest``
 
 
 def test_default_manifest_is_the_shared_one(clips: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DICTATE_BENCH_MANIFEST", raising=False)
     repo = Path(__file__).resolve().parents[2]
     monkeypatch.chdir(repo)
     names = [c.name for c in collect_clips([])]

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import csv
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from dictate.audio import silence
-from dictate.audiofile import read_wav_as_pcm16
 from dictate.errors import ConfigError
 from dictate.protocol import SAMPLE_RATE, SAMPLE_WIDTH
 
 DEFAULT_MANIFEST = Path("..") / "shared" / "audio" / "manifest.tsv"
-MANIFEST_ENV = "DICTATE_BENCH_MANIFEST"
-
-
-_FORMATTING = frozenset(".,?!;:")
-
-
-def looks_formatted(text: str) -> bool:
-    """Whether a transcript is written as text (capitals or punctuation), not normalised: only such a
-    reference can score the formatting of the finals."""
-    return any(char.isupper() or char in _FORMATTING for char in text)
 
 
 @dataclass(frozen=True)
@@ -33,20 +21,6 @@ class BenchClip:
     path: Path
     reference: str
     derived: bool = False  # built from other clips of the manifest (not counted twice by default)
-    variant: str = ""  # "" for the file as it is; e.g. "pauses 1 s" for a variant made by the bench
-    formatted_reference: str = ""  # what the formatted WER is scored against ('' : the reference if formatted)
-    pcm: bytes | None = field(default=None, repr=False, compare=False)  # the variant's audio (None: read path)
-
-    @property
-    def formatted_target(self) -> str:
-        """The text the formatted WER is scored against ('' : none, e.g. a lower-case reference)."""
-        if self.formatted_reference:
-            return self.formatted_reference
-        return self.reference if looks_formatted(self.reference) else ""
-
-    def audio(self) -> bytes:
-        """16 kHz mono int16 PCM of the clip (of its variant)."""
-        return self.pcm if self.pcm is not None else read_wav_as_pcm16(self.path)
 
 
 def read_manifest(path: Path, include_derived: bool = False) -> list[BenchClip]:
@@ -83,21 +57,14 @@ def reference_for(audio: Path) -> str:
     return ""
 
 
-def default_manifest() -> Path | None:
-    """$DICTATE_BENCH_MANIFEST, else ../shared/audio/manifest.tsv when it exists."""
-    configured = os.environ.get(MANIFEST_ENV)
-    if configured:
-        return Path(configured)
-    return DEFAULT_MANIFEST if DEFAULT_MANIFEST.is_file() else None
-
-
-def collect_clips(paths: list[Path], include_derived: bool = False) -> list[BenchClip]:
-    """Clips from manifests (``*.tsv``) and audio files, in order; the default manifest when none given."""
+def collect_clips(paths: list[Path], include_derived: bool = False, manifest: Path | None = None) -> list[BenchClip]:
+    """Clips from manifests (``*.tsv``) and audio files, in order. With no paths: ``manifest`` (the settings'
+    DICTATE_BENCH_MANIFEST), else ../shared/audio/manifest.tsv when it exists."""
     if not paths:
-        manifest = default_manifest()
+        manifest = manifest or (DEFAULT_MANIFEST if DEFAULT_MANIFEST.is_file() else None)
         if manifest is None:
             raise ConfigError(
-                f"no input: give audio files or a manifest.tsv (or set {MANIFEST_ENV}; "
+                "no input: give audio files or a manifest.tsv (or set DICTATE_BENCH_MANIFEST; "
                 f"{DEFAULT_MANIFEST} does not exist here)"
             )
         paths = [manifest]
@@ -121,7 +88,6 @@ class StreamAudio:
     pcm: bytes
     onset: float | None  # seconds from the first sample sent
     end: float | None
-    segment_ends: tuple[float, ...] = ()  # end of every speech segment (seconds from the first sample sent)
 
     @property
     def seconds(self) -> float:

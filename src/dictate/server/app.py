@@ -18,9 +18,10 @@ from dictate import __version__
 from dictate.config import ServerSettings
 from dictate.errors import DictateError
 from dictate.protocol import STREAM_PATH, CloseCode, ErrorCode, ErrorMessage, encode
-from dictate.server.engine import SharedModel
+from dictate.server.loading import load_scheduler
 from dictate.server.metrics import Metrics
 from dictate.server.models import ModelChoice, choose_model
+from dictate.server.scheduler import ModelScheduler
 from dictate.server.session import Session
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class ServiceState:
     settings: ServerSettings
     choice: ModelChoice
     metrics: Metrics = field(default_factory=Metrics)
-    model: SharedModel | None = None
+    scheduler: ModelScheduler | None = None  # the shared model, once loaded
     status: Status = Status.LOADING
     load_error: DictateError | None = None
     sessions: dict[str, Session] = field(default_factory=dict)
@@ -48,14 +49,13 @@ class ServiceState:
 
     async def load_model(self) -> None:
         """Load and warm the shared model off the event loop; on failure, record it (run.py exits)."""
-        model = SharedModel(self.choice, self.settings)
         try:
-            await asyncio.to_thread(model.load)
+            scheduler = await asyncio.to_thread(load_scheduler, self.choice, self.settings)
         except DictateError as exc:
             self.status, self.load_error = Status.FAILED, exc
             logger.error("%s", exc)
             return
-        self.model = model
+        self.scheduler = scheduler
         if self.status is Status.LOADING:
             self.status = Status.READY
             logger.info("ready: %s on %s (%s)", self.choice.label, self.choice.device, self.choice.compute_type)
@@ -123,15 +123,15 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None) -> F
             await ws.send_text(encode(ErrorMessage(error_code, message, fatal=True)))
             await ws.close(code=int(code), reason=reason)
             return
-        assert state.model is not None
+        assert state.scheduler is not None
         task = asyncio.current_task()
         assert task is not None
 
-        def release() -> None:  # idempotent: the session calls it before its close frame, we call it after
+        def release() -> None:  # the session calls it once, before its close frame
             if state.sessions.pop(session.id, None) is not None:
                 state.metrics.active_sessions.dec()
 
-        session = Session(ws, state.model, settings, state.metrics, on_released=release)
+        session = Session(ws, state.scheduler, state.choice, settings, state.metrics, on_released=release)
         state.sessions[session.id] = session
         state.session_tasks.add(task)
         state.metrics.sessions.inc()
@@ -139,7 +139,6 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None) -> F
         try:
             await session.run()
         finally:
-            release()
             state.session_tasks.discard(task)
 
     return app
@@ -161,7 +160,7 @@ def _refusal(ws: WebSocket, state: ServiceState) -> tuple[CloseCode, str, str, s
             "the server is shutting down",
             "shutting down",
         )
-    if state.status is not Status.READY or state.model is None:
+    if state.status is not Status.READY or state.scheduler is None:
         return CloseCode.TRY_AGAIN_LATER, ErrorCode.SERVER_BUSY, "the model is still loading", "model loading"
     if len(state.sessions) >= state.settings.max_sessions:
         message = f"the server is at its limit of {state.settings.max_sessions} concurrent sessions"

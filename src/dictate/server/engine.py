@@ -1,11 +1,17 @@
-"""RealtimeSTT and the shared model (with ``executors.py``, the only importers of RealtimeSTT; ``whisper.py`` is
-the only one of faster-whisper). Narrow interface:
+"""The per-connection RealtimeSTT adapter: the ONLY module that imports RealtimeSTT.
 
-* ``SharedModel``: one faster-whisper model per process, loaded once, shared by every session through
-  RealtimeSTT's external-executor seam (so a recorder never spawns its own model process);
-* ``RecorderEngine``: one ``AudioToTextRecorder(use_microphone=False)`` per connection: ``feed(pcm)``,
-  ``finish()`` (finalize pending speech now), ``close()``; it reports ``EngineEvent``s through a callback
-  that is called on the recorder's threads (the session crosses into the event loop).
+``RecorderEngine`` wraps one ``AudioToTextRecorder(use_microphone=False)`` per connection behind a narrow
+interface: ``start()``, ``feed(pcm)``, ``finish()`` (finalize pending speech now), ``close()``; it reports
+``events.EngineEvent``s through a callback called on the recorder's threads (the session crosses into the event
+loop). The recorder never loads a model of its own: its final and interim passes go through RealtimeSTT's
+external-executor seam to ``executors.py`` and the process-wide ``ModelScheduler``.
+
+RealtimeSTT internals this module relies on (each pinned by tests/server/test_realtimestt_contract.py):
+
+* ``RealtimeSTT.transcription_engines.base``: the result type an external executor must return;
+* ``recorder.text()`` as a barrier: it returns only after every final pass it started has finished;
+* ``recorder.last_transcription_bytes``: the closed utterance's audio, kept after ``text()``;
+* ``recorder.is_shut_down``: after ``shutdown()``, ``text()`` returns "" at once (a loop on it would spin).
 """
 
 from __future__ import annotations
@@ -13,168 +19,70 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from dictate.config import EndOfSpeechVad, ServerSettings
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.executors import PassExecutor
+from dictate.server.events import EngineFailed, EventSink, Final, Interim, SpeechStarted
+from dictate.server.executors import FinalPassExecutor, InterimPassExecutor
 from dictate.server.models import ModelChoice
-from dictate.server.passes import FinalPasses
+from dictate.server.passes import FinalPasses, PassResult
+from dictate.server.scheduler import ModelScheduler
 
 logger = logging.getLogger(__name__)
 
 
-# ---------------------------------------------------------------- events (engine -> session)
+class _ExternalExecutor:
+    """RealtimeSTT's object-style external executor (``.transcribe(audio, language, use_prompt, **kw)``)."""
 
+    def __init__(self, kind: str, executor: FinalPassExecutor | InterimPassExecutor) -> None:
+        self._kind = kind
+        self._executor = executor
 
-@dataclass(frozen=True)
-class SpeechStarted:
-    utterance_id: int
-    at: float  # wall clock
+    def transcribe(self, audio: Any, language: str | None = None, use_prompt: bool = True, **_: Any) -> Any:
+        # The result type RealtimeSTT expects from an external executor (it reads .text and .info.language*);
+        # imported from its internals, as RealtimeSTT 1.1.2 exports it nowhere else.
+        from RealtimeSTT.transcription_engines.base import TranscriptionInfo, TranscriptionResult
 
-
-@dataclass(frozen=True)
-class Interim:
-    utterance_id: int
-    text: str
-    speech_start: float | None
-
-
-@dataclass(frozen=True)
-class Final:
-    utterance_id: int
-    text: str
-    speech_start: float | None
-    speech_end: float | None
-    audio_seconds: float
-    processing_seconds: float
-
-
-@dataclass(frozen=True)
-class EngineFailed:
-    message: str
-
-
-EngineEvent = SpeechStarted | Interim | Final | EngineFailed
-EventSink = Callable[[EngineEvent], None]
-
-
-# ---------------------------------------------------------------- the shared model
-
-
-class SharedModel:
-    """One faster-whisper ``WhisperModel`` per process, shared by every session.
-
-    Model calls are scheduled, not merely queued: at most ``model_workers`` run at once (one on a CPU, where two
-    passes in parallel each take twice as long), finals wait for a free slot and interim passes never do: an
-    interim pass is skipped when no slot is free or a final is waiting (an interim is a preview; a final is
-    what gets typed).
-    """
-
-    def __init__(self, choice: ModelChoice, settings: ServerSettings) -> None:
-        self.choice = choice
-        self.settings = settings
-        self._slots = threading.Semaphore(settings.model_workers)
-        self._finals_waiting = 0
-        self._lock = threading.Lock()
-        self.model: Any = None
-
-    def load(self) -> None:
-        """Load (downloading a hub model if allowed) and warm up. Raises ModelNotFoundError / ModelLoadError."""
-        from dictate.server.whisper import load_model
-
-        started = time.monotonic()
-        self.model = load_model(self.choice, self.settings)
-        logger.info("model %s loaded in %.1f s", self.choice.label, time.monotonic() - started)
-        self.warm_up()
-        self.warm_up_recorder()
-
-    def warm_up(self) -> None:
-        """A final and an interim pass over a second of noise: the first user does not pay for lazy set-up."""
-        started = time.monotonic()
-        noise = (np.random.default_rng(0).standard_normal(SAMPLE_RATE) * 0.01).astype(np.float32)
-        self.transcribe(noise, final=True)
-        self.transcribe(noise, final=False)
-        logger.info("model warmed up in %.2f s", time.monotonic() - started)
-
-    def warm_up_recorder(self) -> None:
-        """Build and close one recorder: the first one pays seconds of imports and VAD set-up, so that a
-        user's first session does not (later ones take ~50 ms)."""
-        started = time.monotonic()
-        probe = RecorderEngine(self, lambda _event: None, name="warm-up")
-        try:
-            probe.start()
-        finally:
-            probe.close()
-        logger.info("recorder warmed up in %.2f s", time.monotonic() - started)
-
-    def transcribe(self, audio: np.ndarray, final: bool, language: str | None = None) -> tuple[str, Any]:
-        """A final or interim pass over float32 16 kHz mono audio, with the settings' beam and window."""
-        from dictate.server.whisper import transcribe_pass
-
-        return transcribe_pass(self.model, audio, self.settings, final=final, language=language)
-
-    def run_final(
-        self, audio: np.ndarray, language: str | None, cancelled: Callable[[], bool] = lambda: False
-    ) -> tuple[str, Any, float] | None:
-        """A final pass: waits for a model slot, ahead of any interim pass. Returns (text, info, compute s), or
-        None when ``cancelled()`` turns true before it gets a slot."""
-        with self._lock:
-            self._finals_waiting += 1
-        try:
-            while not self._slots.acquire(timeout=0.05):
-                if cancelled():
-                    return None
-        finally:
-            with self._lock:
-                self._finals_waiting -= 1
-        if cancelled():
-            self._slots.release()
-            return None
-        try:
-            started = time.monotonic()
-            text, info = self.transcribe(audio, final=True, language=language)
-            return text, info, time.monotonic() - started
-        finally:
-            self._slots.release()
-
-    def run_interim(self, audio: np.ndarray, language: str | None) -> tuple[str, Any] | None:
-        """An interim pass, or None when it would delay a final or wait for a slot."""
-        with self._lock:
-            if self._finals_waiting:
-                return None
-        if not self._slots.acquire(blocking=False):
-            return None
-        try:
-            return self.transcribe(audio, final=False, language=language)
-        finally:
-            self._slots.release()
-
-
-# ---------------------------------------------------------------- one recorder per connection
+        samples = np.asarray(audio, dtype=np.float32)
+        result = self._executor.run(samples, language)
+        if result is None:  # a dropped final or a skipped interim: RealtimeSTT ignores an empty text
+            return TranscriptionResult(text="", info=TranscriptionInfo())
+        logger.debug("%s pass: %.2f s of audio in %.2f s", self._kind, result.audio_seconds, result.compute_seconds)
+        return TranscriptionResult(
+            text=result.text,
+            info=TranscriptionInfo(language=result.language, language_probability=result.language_probability),
+        )
 
 
 class RecorderEngine:
     """Wraps one ``AudioToTextRecorder``; owns the thread that waits for its final texts."""
 
-    def __init__(self, model: SharedModel, emit: EventSink, name: str = "session") -> None:
-        self._model = model
+    def __init__(
+        self,
+        scheduler: ModelScheduler,
+        choice: ModelChoice,
+        settings: ServerSettings,
+        emit: EventSink,
+        name: str = "session",
+    ) -> None:
+        self._scheduler = scheduler
+        self._choice = choice
+        self._settings = settings
         self._emit = emit
         self._name = name
+        self._closed = threading.Event()
+        self._closing_silence = threading.Event()  # set on RealtimeSTT's thread, read by interim passes
+        self._passes: FinalPasses[PassResult] = FinalPasses()
+        # the utterance's state, written on RealtimeSTT's threads and read on the final-text thread
+        self._idle = threading.Condition()
         self._utterance_id = 0
         self._speech_start: float | None = None
         self._speech_end: float | None = None
-        self._last_pass = (0.0, 0.0)  # (processing s, audio s) of the latest final pass
         self._recording = False
-        self.in_closing_silence = False
-        self._closed = threading.Event()
-        self._idle = threading.Condition()
         self._pending_final = False
-        self._passes = FinalPasses()
         self._recorder: Any = None
         self._thread: threading.Thread | None = None
 
@@ -182,16 +90,16 @@ class RecorderEngine:
         """Build the recorder (blocking: ~1-2 s of VAD warm-up) and start the final-text thread."""
         from RealtimeSTT import AudioToTextRecorder
 
-        settings = self._model.settings
-        final_executor = PassExecutor(self._model, final=True, on_final_pass=self._record_pass, passes=self._passes)
-        realtime_executor = PassExecutor(
-            self._model, final=False, on_final_pass=self._record_pass, skip_interim=lambda: self.in_closing_silence
+        settings, choice = self._settings, self._choice
+        final_executor = FinalPassExecutor(self._scheduler, self._passes)
+        interim_executor = InterimPassExecutor(
+            self._scheduler, settings.interim_quiet_ratio, speaker_stopping=self._closing_silence.is_set
         )
         self._recorder = AudioToTextRecorder(
-            model=self._model.choice.source,
-            realtime_model_type=self._model.choice.source,
-            device=self._model.choice.device,
-            compute_type=self._model.choice.compute_type,
+            model=choice.source,
+            realtime_model_type=choice.source,
+            device=choice.device,
+            compute_type=choice.compute_type,
             language=settings.language_code or "",
             use_microphone=False,
             spinner=False,
@@ -199,8 +107,8 @@ class RecorderEngine:
             level=logging.WARNING,
             enable_realtime_transcription=True,
             use_main_model_for_realtime=False,
-            transcription_executor=final_executor,
-            realtime_transcription_executor=realtime_executor,
+            transcription_executor=_ExternalExecutor("final", final_executor),
+            realtime_transcription_executor=_ExternalExecutor("interim", interim_executor),
             realtime_processing_pause=settings.realtime_interval,
             init_realtime_after_seconds=settings.first_interim_after,
             deactivity_silence_confirmation_duration=settings.silence_confirmation,
@@ -210,7 +118,7 @@ class RecorderEngine:
             early_transcription_on_silence=settings.early_transcription_ms / 1000,
             min_length_of_recording=0.3,
             min_gap_between_recordings=0,
-            faster_whisper_vad_filter=False,  # beams are the executors' (SharedModel.run_final/run_interim)
+            faster_whisper_vad_filter=False,  # unused: the executors decode (whisper.transcribe_pass, no VAD filter)
             ensure_sentence_ends_with_period=False,
             on_recording_start=self._on_recording_start,
             on_recording_stop=self._on_recording_stop,
@@ -227,12 +135,13 @@ class RecorderEngine:
     def _on_recording_start(self) -> None:
         with self._idle:
             self._utterance_id += 1
-            self._speech_start = time.time()
+            utterance, start = self._utterance_id, time.time()
+            self._speech_start = start
             self._speech_end = None
             self._recording = True
-            self.in_closing_silence = False
             self._pending_final = True
-        self._emit(SpeechStarted(self._utterance_id, self._speech_start))
+        self._closing_silence.clear()
+        self._emit(SpeechStarted(utterance, start))
 
     def _on_recording_stop(self) -> None:
         logger.debug("%s: utterance %d closed", self._name, self._utterance_id)
@@ -242,10 +151,10 @@ class RecorderEngine:
 
     def _on_silence_start(self) -> None:
         logger.debug("%s: closing silence started", self._name)
-        self.in_closing_silence = True  # no more interim passes: the final pass is about to start
+        self._closing_silence.set()  # no more interim passes: the final pass is about to start
 
     def _on_silence_end(self) -> None:
-        self.in_closing_silence = False
+        self._closing_silence.clear()
         with self._idle:
             recording = self._recording
         if recording:  # speech resumed after a pause (RealtimeSTT also calls this once the utterance closed)
@@ -253,45 +162,45 @@ class RecorderEngine:
 
     def _on_realtime_update(self, text: str) -> None:
         text = text.strip()
-        if text and self._recording and not self._closed.is_set():
-            self._emit(Interim(self._utterance_id, text, self._speech_start))
+        with self._idle:
+            recording, utterance, start = self._recording, self._utterance_id, self._speech_start
+        if text and recording and not self._closed.is_set():
+            self._emit(Interim(utterance, text, start))
 
-    def _record_pass(self, processing: float, audio: float) -> None:
-        self._last_pass = (processing, audio)
-
-    def _utterance_text(self, recorder: Any) -> str:
-        """Wait for the next closed utterance; its text is the newest final pass that covers all its speech
+    def _utterance_result(self, recorder: Any) -> PassResult | None:
+        """Wait for the next closed utterance; its result is the newest final pass that covers all its speech
         (passes.py), else one more pass over the utterance's audio, which RealtimeSTT keeps."""
-        recorder.text()  # waits for every final pass RealtimeSTT started for this utterance; its pick is ignored
-        text = self._passes.take()
+        # RealtimeSTT internal: text() returns only once every final pass it started for this utterance has
+        # finished, so the passes below are complete; the text it picks (the last to arrive) is ignored.
+        recorder.text()
+        result = self._passes.take()
+        # RealtimeSTT internal: the closed utterance's float32 audio; cleared so that it is used once.
         audio, recorder.last_transcription_bytes = getattr(recorder, "last_transcription_bytes", None), None
-        if text is None and audio is not None and len(audio) and not self._closed.is_set():
+        if result is None and audio is not None and len(audio) and not self._closed.is_set():
             logger.debug("%s: no final pass covered the whole utterance: one more pass", self._name)
-            samples = np.asarray(audio, dtype=np.float32)
-            final = self._model.run_final(samples, None)
-            if final is not None:
-                text = final[0]
-                self._record_pass(final[2], samples.size / SAMPLE_RATE)
-        return text or ""
+            result = self._scheduler.run_final(np.asarray(audio, dtype=np.float32), None)
+        return result
 
     def _final_loop(self) -> None:
         recorder = self._recorder
         while not self._closed.is_set():
             try:
-                text = self._utterance_text(recorder)
+                result = self._utterance_result(recorder)
             except Exception as exc:  # the recorder failed: report once, then stop
                 if not self._closed.is_set():
                     logger.exception("%s: recorder failed", self._name)
                     self._emit(EngineFailed(f"speech recognition failed: {exc}"))
                 break
+            # RealtimeSTT internal: after shutdown() text() returns "" at once; without this check we would spin
             if self._closed.is_set() or getattr(recorder, "is_shut_down", False):
                 break
             with self._idle:
                 utterance, start, end = self._utterance_id, self._speech_start, self._speech_end
-            processing, audio = self._last_pass
-            text = (text or "").strip()
-            if text:  # emit before marking idle, so finish() returns only after the final is queued
-                self._emit(Final(utterance, text, start, end or time.time(), audio, processing))
+            text = result.text.strip() if result is not None else ""
+            if result is not None and text:  # emit before marking idle: finish() returns after the final is queued
+                self._emit(
+                    Final(utterance, text, start, end or time.time(), result.audio_seconds, result.compute_seconds)
+                )
             with self._idle:
                 self._pending_final = False
                 self._idle.notify_all()
@@ -299,7 +208,7 @@ class RecorderEngine:
             self._pending_final = False
             self._idle.notify_all()
 
-    # session-facing API (called from worker threads via asyncio.to_thread; never on the event loop)
+    # session-facing API: feed() runs on the event loop (it only enqueues); start/finish/close block (to_thread)
     def feed(self, pcm: bytes) -> None:
         """Feed 16 kHz mono int16 PCM (must arrive at real-time pace: silence is timed by the wall clock)."""
         if not self._closed.is_set():
@@ -343,3 +252,15 @@ class RecorderEngine:
             self._thread.join(timeout=10)
             if self._thread.is_alive():
                 logger.warning("%s: final-text thread did not stop", self._name)
+
+
+def warm_up_recorder(scheduler: ModelScheduler, choice: ModelChoice, settings: ServerSettings) -> None:
+    """Build and close one recorder: the first one pays seconds of imports and VAD set-up, so that a user's
+    first session does not (later ones take ~50 ms)."""
+    started = time.monotonic()
+    probe = RecorderEngine(scheduler, choice, settings, lambda _event: None, name="warm-up")
+    try:
+        probe.start()
+    finally:
+        probe.close()
+    logger.info("recorder warmed up in %.2f s", time.monotonic() - started)

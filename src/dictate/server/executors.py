@@ -1,23 +1,20 @@
-"""RealtimeSTT's external-executor seam: how a recorder's final and interim passes reach the shared model.
+"""A recorder's two kinds of pass, as our code sees them: audio in, a ``PassResult`` (or None) out.
 
-RealtimeSTT calls ``executor.transcribe(audio, language, use_prompt, **options)`` on its own threads. Final passes
-are kept in order by ``FinalPasses``; interim passes are skipped when the speaker is probably stopping.
+No RealtimeSTT here: ``engine.py`` wraps each executor in RealtimeSTT's external-executor shape. A final pass
+is kept in order by ``FinalPasses`` and waits for the shared model; an interim pass is skipped when the
+speaker is probably stopping (it would delay the final pass behind it).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.passes import FinalPasses
-
-if TYPE_CHECKING:
-    from dictate.server.engine import SharedModel
+from dictate.server.passes import FinalPasses, PassResult
+from dictate.server.scheduler import ModelScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -36,54 +33,36 @@ def trailing_quiet(audio: np.ndarray, ratio: float, tail_seconds: float = 0.2) -
     return overall > 0 and recent < ratio * overall
 
 
-class PassExecutor:
-    """RealtimeSTT external executor (object style: ``.transcribe(audio, language, use_prompt, **kw)``)."""
+class FinalPassExecutor:
+    """Final passes of one recorder: each is a ticket in ``passes``; one that speech made stale is dropped."""
+
+    def __init__(self, scheduler: ModelScheduler, passes: FinalPasses[PassResult]) -> None:
+        self._scheduler = scheduler
+        self._passes = passes
+
+    def run(self, audio: np.ndarray, language: str | None) -> PassResult | None:
+        """Transcribe ``audio`` (waits for the model); None when speech resumed before it reached the model."""
+        ticket = self._passes.begin()
+        result = self._scheduler.run_final(audio, language, cancelled=lambda: not self._passes.is_current(ticket))
+        if result is None:
+            logger.debug("final pass over %.2f s of audio dropped: speech resumed", audio.size / SAMPLE_RATE)
+            return None
+        self._passes.done(ticket, result)
+        return result
+
+
+class InterimPassExecutor:
+    """Interim (preview) passes of one recorder: never wait, skipped when the speaker is probably stopping."""
 
     def __init__(
-        self,
-        model: SharedModel,
-        final: bool,
-        on_final_pass: Callable[[float, float], None],
-        skip_interim: Callable[[], bool] = lambda: False,
-        passes: FinalPasses | None = None,
+        self, scheduler: ModelScheduler, quiet_ratio: float, speaker_stopping: Callable[[], bool] = lambda: False
     ) -> None:
-        self._model = model
-        self._final = final
-        self._on_final_pass = on_final_pass
-        self._skip_interim = skip_interim
-        self._passes = passes or FinalPasses()
+        self._scheduler = scheduler
+        self._quiet_ratio = quiet_ratio
+        self._speaker_stopping = speaker_stopping
 
-    def transcribe(self, audio: Any, language: str | None = None, use_prompt: bool = True, **_: Any) -> Any:
-        from RealtimeSTT.transcription_engines.base import TranscriptionInfo, TranscriptionResult
-
-        samples = np.asarray(audio, dtype=np.float32)
-        started = time.monotonic()
-        if self._final:
-            ticket = self._passes.begin()
-            final = self._model.run_final(samples, language, cancelled=lambda: not self._passes.is_current(ticket))
-            if final is not None:
-                text, info, compute = final
-                self._passes.done(ticket, text)
-                self._on_final_pass(compute, samples.size / SAMPLE_RATE)
-            else:  # speech resumed before this speculative pass reached the model
-                logger.debug("final pass over %.2f s of audio dropped: speech resumed", samples.size / SAMPLE_RATE)
-            result = None if final is None else final[:2]
-        else:
-            skip = self._skip_interim() or trailing_quiet(samples, self._model.settings.interim_quiet_ratio)
-            result = None if skip else self._model.run_interim(samples, language)
-        if result is None:
-            return TranscriptionResult(text="", info=TranscriptionInfo())
-        text, info = result
-        logger.debug(
-            "%s pass: %.2f s of audio in %.2f s",
-            "final" if self._final else "interim",
-            samples.size / SAMPLE_RATE,
-            time.monotonic() - started,
-        )
-        return TranscriptionResult(
-            text=text,
-            info=TranscriptionInfo(
-                language=getattr(info, "language", None),
-                language_probability=float(getattr(info, "language_probability", 0.0)),
-            ),
-        )
+    def run(self, audio: np.ndarray, language: str | None) -> PassResult | None:
+        """A preview of ``audio``, or None when skipped (closing silence, quiet tail, or the model is busy)."""
+        if self._speaker_stopping() or trailing_quiet(audio, self._quiet_ratio):
+            return None
+        return self._scheduler.run_interim(audio, language)

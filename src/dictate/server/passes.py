@@ -1,4 +1,5 @@
-"""The final passes of one recorder, so that a pause inside an utterance costs nothing and loses nothing.
+"""What a model pass gives back, and the final passes of one recorder (so that a pause inside an utterance
+costs nothing and loses nothing).
 
 RealtimeSTT starts a final pass speculatively whenever a pause begins (``early_transcription_on_silence``). When
 speech resumes, the pass is neither cancelled nor forgotten: the recorder waits for every pass it started and
@@ -16,6 +17,40 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+
+@dataclass(frozen=True)
+class Transcription:
+    """What the model makes of some audio (``whisper.transcribe_pass``)."""
+
+    text: str
+    language: str | None = None
+    language_probability: float = 0.0
+
+
+@dataclass(frozen=True)
+class PassResult:
+    """One scheduled pass (``ModelScheduler``): the model's text, with what it cost."""
+
+    text: str
+    language: str | None
+    language_probability: float
+    audio_seconds: float  # length of the audio transcribed
+    compute_seconds: float  # time the model call took
+
+    @classmethod
+    def of(cls, transcription: Transcription, audio_seconds: float, compute_seconds: float) -> PassResult:
+        return cls(
+            transcription.text,
+            transcription.language,
+            transcription.language_probability,
+            audio_seconds,
+            compute_seconds,
+        )
+
+
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True, order=True)
@@ -24,14 +59,15 @@ class PassTicket:
     number: int
 
 
-class FinalPasses:
-    """Thread-safe: passes begin and end on RealtimeSTT's threads, speech resumes on its recording thread."""
+class FinalPasses(Generic[Result]):
+    """Thread-safe: passes begin and end on RealtimeSTT's threads, speech resumes on its recording thread, and
+    the utterance's result is taken on the engine's final-text thread (it is handed over under the lock)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._epoch = 0
         self._issued = 0
-        self._newest: tuple[PassTicket, str] | None = None
+        self._newest: tuple[PassTicket, Result] | None = None
 
     def begin(self) -> PassTicket:
         """A pass starts over the audio heard so far."""
@@ -49,14 +85,14 @@ class FinalPasses:
         with self._lock:
             return ticket.epoch == self._epoch
 
-    def done(self, ticket: PassTicket, text: str) -> None:
-        """A pass finished with ``text``."""
+    def done(self, ticket: PassTicket, result: Result) -> None:
+        """A pass finished with ``result``."""
         with self._lock:
             if ticket.epoch == self._epoch and (self._newest is None or ticket > self._newest[0]):
-                self._newest = (ticket, text)
+                self._newest = (ticket, result)
 
-    def take(self) -> str | None:
-        """The text of the utterance that just closed: the newest pass of the current epoch, or None when no
+    def take(self) -> Result | None:
+        """The result of the utterance that just closed: the newest pass of the current epoch, or None when no
         pass covers all its speech. Clears it for the next utterance."""
         with self._lock:
             newest, self._newest = self._newest, None

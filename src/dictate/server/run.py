@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 from typing import Any
 
 import uvicorn
@@ -22,24 +23,37 @@ class DrainingServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, state: ServiceState) -> None:
         super().__init__(config)
         self._state = state
-        self._drain_task: asyncio.Task[None] | None = None
+        self._drain_requested = False
+        self._drain_task: asyncio.Task[None] | None = None  # started by on_tick, awaited by shutdown
 
     def handle_exit(self, sig: int, frame: Any) -> None:
-        if self._drain_task is None and not self.should_exit:
-            loop = asyncio.get_event_loop()
-            self._drain_task = loop.create_task(self._drain_then_exit())
+        """The signal handler: it only records the request; the next tick starts the drain on the loop."""
+        if not self._drain_requested and not self.should_exit:
+            self._drain_requested = True
         else:
             super().handle_exit(sig, frame)
 
-    async def _drain_then_exit(self) -> None:
-        await self._state.drain(self._state.settings.drain_timeout)
-        self.should_exit = True
-
     async def on_tick(self, counter: int) -> bool:
-        """uvicorn's periodic housekeeping, plus: stop if the model failed to load."""
+        """uvicorn's periodic housekeeping, plus: stop if the model failed to load; drain, then stop, on a signal."""
         if self._state.status is Status.FAILED:
             self.should_exit = True
+        if self._drain_requested and self._drain_task is None:
+            self._drain_task = asyncio.create_task(self._state.drain(self._state.settings.drain_timeout), name="drain")
+        if self._drain_task is not None and self._drain_task.done():
+            self.should_exit = True
         return await super().on_tick(counter)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """Collect the drain (cancelled if a second signal cut it short), then uvicorn's own shutdown."""
+        if self._drain_task is not None:
+            self._drain_task.cancel()  # a no-op once it is done
+            try:
+                await self._drain_task
+            except asyncio.CancelledError:
+                logger.warning("drain cut short by a second signal")
+            except Exception:
+                logger.exception("draining the sessions failed")
+        await super().shutdown(sockets)
 
 
 def run_server(settings: ServerSettings) -> None:

@@ -27,8 +27,11 @@ from dictate.protocol import (
     encode,
     frame_seconds,
 )
-from dictate.server.engine import EngineEvent, EngineFailed, Final, Interim, RecorderEngine, SharedModel
+from dictate.server.engine import RecorderEngine
+from dictate.server.events import EngineEvent, EngineFailed, Final, Interim
 from dictate.server.metrics import Metrics
+from dictate.server.models import ModelChoice
+from dictate.server.scheduler import ModelScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +56,16 @@ class Session:
     def __init__(
         self,
         ws: WebSocket,
-        model: SharedModel,
+        scheduler: ModelScheduler,
+        choice: ModelChoice,
         settings: ServerSettings,
         metrics: Metrics,
         on_released: Callable[[], None] = lambda: None,
     ) -> None:
         self.id = uuid.uuid4().hex[:12]
         self._ws = ws
-        self._model = model
+        self._scheduler = scheduler
+        self._choice = choice
         self._settings = settings
         self._metrics = metrics
         self._events: asyncio.Queue[EngineEvent | None] = asyncio.Queue()
@@ -71,44 +76,54 @@ class Session:
         self.log = logging.LoggerAdapter(logger, {"session": self.id})
 
     def request_drain(self) -> None:
-        """Server shutdown: finalize what is pending, send it, close with 1001."""
+        """Server shutdown: finalize what is pending, send it, close with 1001 (going away)."""
         self._drain_requested.set()
 
     async def run(self) -> None:
+        """The whole session. Closes the engine and releases the slot exactly once, before the close frame."""
         loop = asyncio.get_running_loop()
 
         def emit(event: EngineEvent) -> None:  # called on RealtimeSTT's threads
             loop.call_soon_threadsafe(self._events.put_nowait, event)
 
-        self._engine = RecorderEngine(self._model, emit, name=self.id)
+        engine = self._engine = RecorderEngine(self._scheduler, self._choice, self._settings, emit, name=self.id)
+        close: tuple[CloseCode, str] | None = None  # None: the client is gone, no close frame to send
         try:
-            await asyncio.to_thread(self._engine.start)
-            choice = self._model.choice
-            await self._send(ReadyMessage(self.id, choice.label, choice.device, choice.compute_type))
-            self.log.info("session started")
-            sender = asyncio.create_task(self._send_events(), name=f"send-{self.id}")
-            try:
-                code, reason = await self._receive()
-                if not self._failed:
-                    await asyncio.to_thread(self._engine.finish)  # finalize pending speech, then close
-            finally:
-                self._events.put_nowait(None)
-                await sender
-            if self._failed:
-                code, reason = CloseCode.INTERNAL_ERROR, "speech recognition failed"
-            # free the recorder before the close frame: once a client sees the close, its slot is free
-            await asyncio.to_thread(self._engine.close)
-            self._on_released()
-            await self._close(code, reason)
+            close = await self._converse(engine)
         except WebSocketDisconnect:
             self.log.info("client disconnected")
         except Exception as exc:
             self.log.exception("session failed")
-            await self._fail(ErrorCode.ENGINE_FAILED, f"session failed: {exc}")
+            message = f"session failed: {exc}"
+            await self._send_error(ErrorCode.ENGINE_FAILED, message, fatal=True)
+            close = CloseCode.INTERNAL_ERROR, message
         finally:
-            await asyncio.to_thread(self._engine.close)
-            self._on_released()
-            self.log.info("session closed")
+            # free the recorder before the close frame: once a client sees the close, its slot is free
+            try:
+                await asyncio.to_thread(engine.close)
+            finally:
+                self._on_released()
+        if close is not None:
+            await self._close(*close)
+        self.log.info("session closed")
+
+    async def _converse(self, engine: RecorderEngine) -> tuple[CloseCode, str]:
+        """Start the engine, relay frames and events until the stream ends; returns the close code and reason."""
+        await asyncio.to_thread(engine.start)
+        choice = self._choice
+        await self._send(ReadyMessage(self.id, choice.label, choice.device, choice.compute_type))
+        self.log.info("session started")
+        sender = asyncio.create_task(self._send_events(), name=f"send-{self.id}")
+        try:
+            code, reason = await self._receive()
+            if not self._failed:
+                await asyncio.to_thread(engine.finish)  # finalize pending speech, then close
+        finally:
+            self._events.put_nowait(None)
+            await sender
+        if self._failed:
+            return CloseCode.INTERNAL_ERROR, "speech recognition failed"
+        return code, reason
 
     async def _receive(self) -> tuple[CloseCode, str]:
         """Read frames until end/drain/disconnect; returns the close code and reason to use."""
@@ -209,10 +224,6 @@ class Session:
         self._metrics.errors.labels(code=code).inc()
         self.log.warning("error %s: %s", code, text)
         await self._send(ErrorMessage(code, text, fatal))
-
-    async def _fail(self, code: str, text: str) -> None:
-        await self._send_error(code, text, fatal=True)
-        await self._close(CloseCode.INTERNAL_ERROR, text[:120])
 
     async def _close(self, code: int, reason: str) -> None:
         if self._connected():

@@ -9,7 +9,7 @@ repeats the utterance as if the audio went on, so a windowed pass decodes with t
 that is done again with the full window. Measured with ``dictate bench`` (README, Performance): same WER,
 passes 2-3x faster. ``DICTATE_INTERIM_WINDOW_MARGIN`` / ``DICTATE_FINAL_WINDOW_MARGIN`` = 0 turn it off.
 
-The only module that imports faster-whisper (``engine.py`` and ``executors.py`` import RealtimeSTT).
+The only module that imports faster-whisper (tests/unit/test_imports.py checks it).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from dictate.config import ServerSettings
 from dictate.errors import ModelLoadError, ModelNotFoundError
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.models import ModelChoice
+from dictate.server.passes import Transcription
 
 logger = logging.getLogger(__name__)
 
@@ -113,8 +114,8 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
         language: str | None,
         window_margin: float | None = None,
         preview: bool = False,
-    ) -> tuple[str, Any]:
-        """Transcribe float32 16 kHz mono audio in one pass; returns (text, faster-whisper info).
+    ) -> Transcription:
+        """Transcribe float32 16 kHz mono audio in one pass.
 
         A ``preview`` (interim) pass decodes once, at temperature 0, and at most ``preview_token_budget``
         tokens: faster-whisper's temperature fallback re-decodes a bad pass up to five more times, which made
@@ -138,16 +139,17 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
                 **limits,
             )
             if window_margin is None:
-                return " ".join(segment.text.strip() for segment in segments).strip(), info
+                text = " ".join(segment.text.strip() for segment in segments).strip()
+                return Transcription(text, info.language, float(info.language_probability))
             text, dropped = clean_segments(((segment.start, segment.text) for segment in segments), duration)
         if dropped and not preview:
             logger.debug("windowed final pass dropped %d hallucinated segment(s): redone with the full window", dropped)
             return self.transcribe_text(audio, beam_size, language)
-        return text, info
+        return Transcription(text, info.language, float(info.language_probability))
 
 
 def load_model(choice: ModelChoice, settings: ServerSettings) -> WindowedWhisperModel:
-    """Load the chosen model as ``dictate serve`` runs it (downloading a hub model unless ``HF_HUB_OFFLINE``).
+    """Load the chosen model as ``dictate serve`` runs it (downloading a hub model unless ``settings.hf_hub_offline``).
 
     Raises ModelNotFoundError / ModelLoadError with a line that says what to do.
     """
@@ -155,7 +157,7 @@ def load_model(choice: ModelChoice, settings: ServerSettings) -> WindowedWhisper
 
     source = choice.source
     if not choice.is_local:
-        offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0", "false", "False")
+        offline = settings.hf_hub_offline
         try:
             source = download_model(source, local_files_only=offline)
         except Exception as exc:
@@ -183,7 +185,7 @@ def load_model(choice: ModelChoice, settings: ServerSettings) -> WindowedWhisper
 
 def transcribe_pass(
     model: WindowedWhisperModel, audio: np.ndarray, settings: ServerSettings, final: bool, language: str | None = None
-) -> tuple[str, Any]:
+) -> Transcription:
     """A final or an interim pass with the settings' beam size and encoder window."""
     margin = settings.final_window_margin if final else settings.interim_window_margin
     return model.transcribe_text(

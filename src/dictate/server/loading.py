@@ -1,0 +1,44 @@
+"""The service's model loading: the Whisper model, its scheduler, and the warm-ups a first user would pay for."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from dictate.config import ServerSettings
+from dictate.protocol import SAMPLE_RATE
+from dictate.server.engine import warm_up_recorder
+from dictate.server.models import ModelChoice
+from dictate.server.scheduler import ModelScheduler
+
+logger = logging.getLogger(__name__)
+
+
+def load_scheduler(choice: ModelChoice, settings: ServerSettings) -> ModelScheduler:
+    """Load the model (downloading a hub model if allowed), schedule its passes, warm up. Blocking.
+
+    Raises ModelNotFoundError / ModelLoadError.
+    """
+    from dictate.server import whisper
+
+    started = time.monotonic()
+    model = whisper.load_model(choice, settings)
+    logger.info("model %s loaded in %.1f s", choice.label, time.monotonic() - started)
+    scheduler = ModelScheduler(
+        lambda audio, final, language: whisper.transcribe_pass(model, audio, settings, final, language),
+        workers=settings.model_workers,
+    )
+    warm_up_passes(scheduler)
+    warm_up_recorder(scheduler, choice, settings)
+    return scheduler
+
+
+def warm_up_passes(scheduler: ModelScheduler) -> None:
+    """A final and an interim pass over a second of noise: the first user does not pay for lazy set-up."""
+    started = time.monotonic()
+    noise = (np.random.default_rng(0).standard_normal(SAMPLE_RATE) * 0.01).astype(np.float32)
+    scheduler.run_final(noise)
+    scheduler.run_interim(noise)
+    logger.info("model warmed up in %.2f s", time.monotonic() - started)

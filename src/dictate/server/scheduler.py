@@ -1,0 +1,88 @@
+"""One speech model shared by every session: who runs next. No model, no RealtimeSTT: the pass is injected.
+
+The rules, for ``workers`` model calls at once (1 on a CPU, where two passes in parallel each take twice as
+long):
+
+* a final pass waits for a free slot, and goes ahead of every interim pass (a final is what gets typed);
+* an interim pass never waits: it is skipped when no slot is free or a final is waiting (an interim is a
+  preview; a skipped one is replaced by the next, a queued one would only delay the final);
+* a final pass whose ``cancelled()`` turns true before it gets a slot is dropped (speech resumed: it no longer
+  covers the utterance).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from dictate.protocol import SAMPLE_RATE
+from dictate.server.passes import PassResult, Transcription
+
+# (float32 16 kHz mono audio, final, language or None) -> the pass's text. Blocking; called on the caller's thread.
+TranscribeFn = Callable[[np.ndarray, bool, str | None], Transcription]
+
+SLOT_POLL_SECONDS = 0.05  # how often a waiting final pass checks ``cancelled()``
+
+
+def _never() -> bool:
+    return False
+
+
+class ModelScheduler:
+    """Runs passes of one shared model: at most ``workers`` at once, finals first, interims skipped. Thread-safe."""
+
+    def __init__(self, transcribe: TranscribeFn, workers: int = 1) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self._transcribe = transcribe
+        self._slots = threading.Semaphore(workers)
+        self._lock = threading.Lock()
+        self._finals_waiting = 0
+
+    @property
+    def finals_waiting(self) -> int:
+        """Final passes waiting for a slot now."""
+        with self._lock:
+            return self._finals_waiting
+
+    def run_final(
+        self, audio: np.ndarray, language: str | None = None, cancelled: Callable[[], bool] = _never
+    ) -> PassResult | None:
+        """A final pass: waits for a slot, ahead of any interim pass. None when ``cancelled()`` turns true first."""
+        with self._lock:
+            self._finals_waiting += 1
+        try:
+            while not self._slots.acquire(timeout=SLOT_POLL_SECONDS):
+                if cancelled():
+                    return None
+        finally:
+            with self._lock:
+                self._finals_waiting -= 1
+        try:
+            if cancelled():
+                return None
+            return self._run(audio, final=True, language=language)
+        finally:
+            self._slots.release()
+
+    def run_interim(self, audio: np.ndarray, language: str | None = None) -> PassResult | None:
+        """An interim pass, or None (skipped) when it would wait for a slot or delay a final."""
+        with self._lock:
+            if self._finals_waiting:
+                return None
+        if not self._slots.acquire(blocking=False):
+            return None
+        try:
+            return self._run(audio, final=False, language=language)
+        finally:
+            self._slots.release()
+
+    def _run(self, audio: np.ndarray, final: bool, language: str | None) -> PassResult:
+        started = time.monotonic()
+        transcription = self._transcribe(audio, final, language)
+        return PassResult.of(
+            transcription, audio_seconds=audio.size / SAMPLE_RATE, compute_seconds=time.monotonic() - started
+        )
