@@ -40,5 +40,7 @@ fi
 "${PIP[@]}" --no-deps "RealtimeSTT==1.1.2"
 extras="server,bench"
 [[ $DEV == 1 ]] && extras="server,bench,dev"
-"${PIP[@]}" -e ".[${extras}]"
+# --no-warn-conflicts: pip would otherwise print a red "ERROR: ... realtimestt 1.1.2 requires PyAudio..." block
+# about the pins RealtimeSTT declares and we deliberately skip (see README, Install); nothing is broken.
+"${PIP[@]}" --no-warn-conflicts -e ".[${extras}]"
 echo "setup: done. Try: $VENV/bin/dictate --help"

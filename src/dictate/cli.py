@@ -53,29 +53,59 @@ def _overrides(**values: object) -> dict[str, object]:
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to listen on [env DICTATE_HOST; 127.0.0.1].")] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port [env DICTATE_PORT; 8000].")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (env DICTATE_HOST, default 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (env DICTATE_PORT, default 8000).")] = None,
     model: Annotated[
         str | None,
-        typer.Option(help="Hub name (turbo, small...), local CTranslate2 dir, or packaged:base [DICTATE_MODEL]."),
+        typer.Option(help="Hub name (turbo, small...), local CTranslate2 dir, or packaged:base (env DICTATE_MODEL)."),
     ] = None,
-    device: Annotated[Device | None, typer.Option(help="auto, cuda or cpu [DICTATE_DEVICE].")] = None,
+    device: Annotated[Device | None, typer.Option(help="auto, cuda or cpu (env DICTATE_DEVICE, default auto).")] = None,
     compute_type: Annotated[
-        str | None, typer.Option(help="float16, int8, int8_float16... or auto [DICTATE_COMPUTE_TYPE].")
+        str | None, typer.Option(help="float16, int8, int8_float16... or auto (env DICTATE_COMPUTE_TYPE).")
     ] = None,
-    language: Annotated[str | None, typer.Option(help="Language code, or auto [DICTATE_LANGUAGE; en].")] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Language code, or auto (env DICTATE_LANGUAGE, default en).")
+    ] = None,
     silence_duration: Annotated[
         float | None,
-        typer.Option(help="Seconds of silence that end an utterance [DICTATE_SILENCE_DURATION]."),
+        typer.Option(help="Seconds of silence that end an utterance (env DICTATE_SILENCE_DURATION, default 0.45)."),
     ] = None,
-    max_sessions: Annotated[int | None, typer.Option(help="Concurrent sessions [DICTATE_MAX_SESSIONS; 4].")] = None,
+    max_sessions: Annotated[
+        int | None, typer.Option(help="Concurrent sessions (env DICTATE_MAX_SESSIONS, default 4).")
+    ] = None,
     token: Annotated[
-        str | None, typer.Option(help="Shared secret clients must send [DICTATE_TOKEN].", show_default=False)
+        str | None,
+        typer.Option(
+            help="Shared secret clients must send. Visible in the process list: prefer env DICTATE_TOKEN or "
+            "--token-file.",
+            show_default=False,
+        ),
     ] = None,
-    log_level: Annotated[str | None, typer.Option(help="debug, info, warning, error [DICTATE_LOG_LEVEL].")] = None,
-    log_format: Annotated[LogFormat | None, typer.Option(help="text or json [DICTATE_LOG_FORMAT].")] = None,
+    token_file: Annotated[
+        Path | None, typer.Option(help="Read the shared secret from this file (env DICTATE_TOKEN_FILE).")
+    ] = None,
+    allow_anonymous: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-anonymous",
+            help="Serve without a token on a non-loopback host (refused otherwise; env DICTATE_ALLOW_ANONYMOUS).",
+            show_default=False,
+        ),
+    ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve /metrics on this port only, without the token (env DICTATE_METRICS_PORT)."),
+    ] = None,
+    log_level: Annotated[
+        str | None, typer.Option(help="debug, info, warning, error (env DICTATE_LOG_LEVEL, default info).")
+    ] = None,
+    log_format: Annotated[
+        LogFormat | None, typer.Option(help="text or json (env DICTATE_LOG_FORMAT, default text).")
+    ] = None,
 ) -> None:
-    """Run the speech-to-text WebSocket service (needs the \\[server] extra)."""
+    """Run the speech-to-text WebSocket service (needs the server extra)."""
     from dictate.config import ServerSettings
 
     settings = ServerSettings(
@@ -89,6 +119,9 @@ def serve(
             silence_duration=silence_duration,
             max_sessions=max_sessions,
             token=token,
+            token_file=token_file,
+            allow_anonymous=allow_anonymous,
+            metrics_port=metrics_port,
             log_level=log_level,
             log_format=log_format,
         )

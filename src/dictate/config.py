@@ -7,7 +7,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from dictate.configfile import ConfigFileSource, settings_error
@@ -140,8 +140,42 @@ class ServerSettings(DictateSettings):
     idle_timeout: float = Field(60.0, gt=0, description="Close a session that sends nothing for this many seconds.")
     token: SecretStr | None = Field(
         None,
-        description="Shared secret; when set, clients must send 'Authorization: Bearer TOKEN' or '?token='.",
+        description="Shared secret; when set, clients must send 'Authorization: Bearer TOKEN' or '?token='. "
+        "An empty value is an error (not 'no auth'). Prefer DICTATE_TOKEN or token_file: a --token flag shows "
+        "in the process list.",
     )
+    token_file: Path | None = Field(
+        None, description="Read the token from this file (surrounding whitespace stripped); exclusive with token."
+    )
+    allow_anonymous: bool = Field(
+        False, description="Serve without a token on a non-loopback host (otherwise refused at start-up)."
+    )
+    metrics_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="Serve /metrics on this port only (no token there; keep the port inside the cluster). "
+        "Unset: /metrics is on the main port, behind the token when one is set.",
+    )
+    max_session_seconds: float = Field(
+        3600.0,
+        gt=0,
+        description="Close a session after this many seconds (close 1013, error session_expired): nobody "
+        "holds a slot forever. Clients reconnect and go on.",
+    )
+    max_client_errors: int = Field(
+        20, ge=1, description="Close a session (1008, too_many_errors) after this many errors within error_window."
+    )
+    error_window: float = Field(10.0, gt=0, description="Seconds over which max_client_errors is counted.")
+    max_connections: int = Field(
+        64,
+        ge=1,
+        description="Open connections and tasks (uvicorn limit_concurrency); beyond it HTTP requests get 503.",
+    )
+    header_timeout: float = Field(
+        10.0, gt=0, description="Close a connection whose request headers are not complete within this many s."
+    )
+    keep_alive_timeout: int = Field(5, ge=1, description="Close an idle HTTP keep-alive connection after this.")
     cpu_threads: int = Field(
         0, ge=0, description="CTranslate2 CPU threads per model call; 0 = one per core (at most 8)."
     )
@@ -172,6 +206,30 @@ class ServerSettings(DictateSettings):
     def _empty_is_false(cls, value: object) -> object:
         return False if value in ("", None) else value
 
+    @field_validator("token", mode="before", check_fields=False)
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        """Overrides the clients' rule: for the server an empty token is an error, not "no auth"."""
+        secret = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(secret, str) and not secret.strip():
+            raise ValueError("the token is empty: give a real secret, or unset it to serve without one")
+        return value
+
+    @field_validator("token_file")
+    @classmethod
+    def _readable_token_file(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is not None:
+            if info.data.get("token") is not None:
+                raise ValueError("give the token or the token file, not both")
+            _read_token_file(value)
+        return value
+
+    @model_validator(mode="after")
+    def _token_from_file(self) -> ServerSettings:
+        if self.token_file is not None:
+            self.token = SecretStr(_read_token_file(self.token_file))
+        return self
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -184,6 +242,16 @@ class ServerSettings(DictateSettings):
     def language_code(self) -> str | None:
         """The language passed to Whisper: None means detect."""
         return None if self.language in ("", "auto") else self.language
+
+
+def _read_token_file(path: Path) -> str:
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read the token file {path}: {exc}") from exc
+    if not secret:
+        raise ValueError(f"the token file {path} is empty")
+    return secret
 
 
 class TypingMode(str, Enum):

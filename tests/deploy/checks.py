@@ -29,6 +29,8 @@ SERVER_PORT = 8000
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
+METRICS_PORT = 9090  # DICTATE_METRICS_PORT in the Deployment: /metrics on its own port, kept off the Ingress
+METRICS_PORT_ENV = "DICTATE_METRICS_PORT"
 ACTIVE_SESSIONS_METRIC = "dictate_active_sessions"
 GPU_RESOURCE = "nvidia.com/gpu"
 TOKEN_ENV = "DICTATE_TOKEN"
@@ -249,6 +251,14 @@ def deployment_problems(objects: list[Obj]) -> list[str]:
     ports = [p.get("containerPort") for p in container.get("ports", [])]
     if SERVER_PORT not in ports:
         problems.append(f"container ports {ports} lack the server's port {SERVER_PORT}")
+    metrics_port = (env.get(METRICS_PORT_ENV) or {}).get("value")
+    if metrics_port is None or int(metrics_port) == SERVER_PORT:
+        problems.append(f"{METRICS_PORT_ENV} must be set: /metrics on the main port would need the token")
+    elif int(metrics_port) not in ports:
+        problems.append(f"container ports {ports} lack the metrics port {metrics_port}")
+    scrape_port = (deployment["spec"]["template"]["metadata"].get("annotations") or {}).get("prometheus.io/port")
+    if scrape_port is not None and scrape_port != metrics_port:
+        problems.append(f"prometheus.io/port {scrape_port} is not {METRICS_PORT_ENV} {metrics_port}")
 
     resources = container.get("resources") or {}
     for section in ("requests", "limits"):
@@ -362,6 +372,10 @@ def ingress_problems(objects: list[Obj]) -> list[str]:
         problems.append(f"{STREAM_PATH} is not routed to Service {service['metadata']['name']}:{SERVER_PORT}")
     if any(path == METRICS_PATH or path in ("/", "") for path in routed):
         problems.append(f"the Ingress publishes {METRICS_PATH} (keep metrics inside the cluster)")
+    for path, routed_backend in routed.items():
+        port = routed_backend["port"].get("number", service_ports.get(routed_backend["port"].get("name")))
+        if port == METRICS_PORT:
+            problems.append(f"the Ingress routes {path} to the metrics port {METRICS_PORT}")
     return problems
 
 

@@ -16,7 +16,7 @@ from tests.deploy.checks import (
     ACTIVE_SESSIONS_METRIC,
     K8S_DIR,
     METRICS_PATH,
-    SERVER_PORT,
+    METRICS_PORT,
     Obj,
     all_problems,
     container_of,
@@ -121,13 +121,15 @@ def test_base_runs_one_replica_and_sets_the_image(base: list[Obj]) -> None:
 def test_prometheus_scrape_hints(base: list[Obj]) -> None:
     annotations = find(base, "Deployment")[0]["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"
-    assert annotations["prometheus.io/port"] == str(SERVER_PORT)
+    assert annotations["prometheus.io/port"] == str(METRICS_PORT)
+    assert env_of(container_of(find(base, "Deployment")[0]))["DICTATE_METRICS_PORT"]["value"] == str(METRICS_PORT)
     assert annotations["prometheus.io/path"] == METRICS_PATH
     monitor = load_yaml_documents(K8S_DIR / "examples" / "servicemonitor.yaml")[0]
     service = find(base, "Service")[0]
     assert monitor["kind"] == "ServiceMonitor"
     assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
-    assert monitor["spec"]["endpoints"][0]["port"] in {p["name"] for p in service["spec"]["ports"]}
+    ports = {p["name"]: p["port"] for p in service["spec"]["ports"]}
+    assert ports[monitor["spec"]["endpoints"][0]["port"]] == METRICS_PORT
     assert monitor["spec"]["endpoints"][0]["path"] == METRICS_PATH
 
 
@@ -236,6 +238,26 @@ MUTATIONS: dict[str, tuple[Callable[[list[Obj]], None], str]] = {
         "/metrics",
     ),
     "no TLS": (lambda o: find(o, "Ingress")[0]["spec"].pop("tls"), "TLS"),
+    "metrics on the main port": (
+        lambda o: _env(o, "DICTATE_METRICS_PORT").update(value="8000"),
+        "DICTATE_METRICS_PORT must be set",
+    ),
+    "metrics port not a container port": (
+        lambda o: _container(o)["ports"].pop(1),
+        "lack the metrics port",
+    ),
+    "scraping the main port": (
+        lambda o: _set(_deployment(o)["spec"]["template"]["metadata"]["annotations"], "prometheus.io/port", "8000"),
+        "prometheus.io/port",
+    ),
+    "Ingress routes the metrics port": (
+        lambda o: _set(
+            find(o, "Ingress")[0]["spec"]["rules"][0]["http"]["paths"][1]["backend"]["service"]["port"],
+            "name",
+            "metrics",
+        ),
+        "routes /healthz to the metrics port",
+    ),
     "Service on another port": (
         lambda o: _set(find(o, "Service")[0]["spec"]["ports"][0], "port", 80),
         "Service does not map",

@@ -15,7 +15,14 @@ from dictate.config import ServerSettings
 from dictate.protocol import STREAM_PATH
 from dictate.server.app import create_app
 from dictate.server.models import ModelChoice
-from tests.deploy.checks import ACTIVE_SESSIONS_METRIC, HEALTH_PATH, METRICS_PATH, READY_PATH, SERVER_PORT
+from tests.deploy.checks import (
+    ACTIVE_SESSIONS_METRIC,
+    HEALTH_PATH,
+    METRICS_PATH,
+    METRICS_PORT,
+    READY_PATH,
+    SERVER_PORT,
+)
 
 CHOICE = ModelChoice(
     source="/nonexistent", label="test", device="cpu", compute_type="int8", is_local=True, reason="test"
@@ -56,3 +63,16 @@ def test_stream_is_a_websocket_route(client: TestClient) -> None:
 def test_unknown_probe_path_is_not_served(client: TestClient) -> None:
     """The checks above would notice a renamed route: a path the server lacks answers 404."""
     assert client.get("/health").status_code == 404
+
+
+def test_metrics_on_their_own_port_and_only_there() -> None:
+    """The Deployment sets DICTATE_METRICS_PORT: /metrics answers on that port (no token), nothing else does,
+    and the main port no longer serves /metrics."""
+    app = create_app(ServerSettings(token="t0ken"), CHOICE, metrics_port=METRICS_PORT)
+    on_metrics_port = TestClient(app, base_url=f"http://pod:{METRICS_PORT}")
+    response = on_metrics_port.get(METRICS_PATH)
+    assert response.status_code == 200 and f"# TYPE {ACTIVE_SESSIONS_METRIC} gauge" in response.text
+    assert on_metrics_port.get(HEALTH_PATH).status_code == 404
+    on_main_port = TestClient(app, base_url=f"http://pod:{SERVER_PORT}")
+    assert on_main_port.get(METRICS_PATH).status_code == 404
+    assert on_main_port.get(HEALTH_PATH).status_code == 200

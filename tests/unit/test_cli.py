@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -42,3 +43,106 @@ def test_unreachable_server_is_one_line_and_exit_4(clips: dict[str, object]) -> 
     assert result.returncode == 4
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"dictate: cannot connect to ws://127.0.0.1:{port}/stream")
+
+
+def _all_commands() -> list[tuple[list[str], Any]]:
+    import typer
+
+    from dictate.cli import app
+
+    found: list[tuple[list[str], Any]] = []
+
+    def walk(command: Any, path: list[str]) -> None:
+        found.append((path, command))
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.replace("│", " ").replace("╭", " ").replace("╰", " ").split())
+
+
+@pytest.mark.parametrize("path", [path for path, _ in _all_commands()], ids=lambda path: " ".join(path) or "dictate")
+def test_every_help_shows_every_option_help_whole(path: list[str]) -> None:
+    """Rich reads `[...]` as markup: a help text like `[env DICTATE_HOST; 127.0.0.1]` vanished from --help."""
+    from typer.testing import CliRunner
+
+    from dictate.cli import app
+
+    command = dict((tuple(p), c) for p, c in _all_commands())[tuple(path)]
+    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "400", "TERMINAL_WIDTH": "400"})
+    assert result.exit_code == 0, result.output
+    shown = _flat(result.output)
+    for param in command.params:
+        help_text = getattr(param, "help", None)
+        if help_text:
+            assert _flat(help_text.replace("\\[", "[")) in shown, (param.name, help_text)
+
+
+def test_serve_help_shows_host_and_port_defaults() -> None:
+    shown = _flat(dictate("serve", "--help").stdout)
+    assert "127.0.0.1" in shown and "8000" in shown
+
+
+def _serve_refused(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DICTATE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "dictate", "serve", "--port", str(free_loopback_port()), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**clean, **(env or {})},
+    )
+
+
+def test_non_loopback_host_without_token_is_refused() -> None:
+    result = _serve_refused("--host", "0.0.0.0")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("dictate: refusing to listen on 0.0.0.0 without a token"), result.stderr
+    assert "--allow-anonymous" in lines[-1] and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "says"),
+    [
+        (["--token", ""], None, "the token is empty"),
+        ([], {"DICTATE_TOKEN": ""}, "the token is empty"),
+        (["--token", "   "], None, "the token is empty"),
+        (["--token-file", "/nonexistent/token"], None, "cannot read the token file"),
+        (["--token", "s3cret-a", "--token-file", "/etc/hostname"], None, "not both"),
+    ],
+)
+def test_empty_or_unreadable_token_is_an_error_not_no_auth(
+    args: list[str], env: dict[str, str] | None, says: str
+) -> None:
+    result = _serve_refused(*args, env=env)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dictate: ") and says in lines[0], lines
+    assert "s3cret" not in result.stderr  # the error names the setting, never the secret
+
+
+def test_empty_token_file_is_an_error(tmp_path: object) -> None:
+    from pathlib import Path
+
+    empty = Path(str(tmp_path)) / "token"
+    empty.write_text("\n")
+    result = _serve_refused("--token-file", str(empty))
+    assert result.returncode == 2 and f"the token file {empty} is empty" in result.stderr
+
+
+def test_token_file_is_read_and_stripped(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from dictate.config import ServerSettings
+
+    path = Path(str(tmp_path)) / "token"
+    path.write_text("  s3cret\n")
+    settings = ServerSettings(token_file=path)
+    assert settings.token is not None and settings.token.get_secret_value() == "s3cret"

@@ -10,9 +10,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 
-from fastapi import FastAPI, WebSocket
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dictate import __version__
 from dictate.config import ServerSettings
@@ -72,8 +74,15 @@ class ServiceState:
                 logger.warning("%d session(s) did not finish within %.0f s", len(pending), timeout)
 
 
-def create_app(settings: ServerSettings, choice: ModelChoice | None = None) -> FastAPI:
-    """Build the service. ``choice`` (device/model) is resolved from settings when not given."""
+METRICS_PATH = "/metrics"
+
+
+def create_app(
+    settings: ServerSettings, choice: ModelChoice | None = None, metrics_port: int | None = None
+) -> FastAPI:
+    """Build the service. ``choice`` (device/model) is resolved from settings when not given. With
+    ``metrics_port`` (the bound port of ``settings.metrics_port``), /metrics is served there only, and only
+    /metrics is; without it, /metrics is on the main port, behind the token when there is one."""
     state = ServiceState(settings, choice or choose_model(settings))
     logger.info("%s", state.choice.reason)
 
@@ -85,8 +94,12 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None) -> F
             await state.drain(settings.drain_timeout)
         loader.cancel()
 
-    app = FastAPI(title="dictate", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="dictate", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.service = state
+    if metrics_port is not None:
+        app.add_middleware(MetricsPortRouter, metrics_port=metrics_port)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -108,8 +121,13 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None) -> F
             body["error"] = str(state.load_error)
         return JSONResponse(body, status_code=200 if state.status is Status.READY else 503)
 
-    @app.get("/metrics")
-    async def metrics() -> Response:
+    @app.get(METRICS_PATH)
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics (process ones included); behind the token unless on their own port."""
+        if metrics_port is None and not _authorized(request.headers, request.query_params, settings):
+            return JSONResponse(
+                {"error": "unauthorized"}, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="dictate"'}
+            )
         return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.websocket(STREAM_PATH)
@@ -144,15 +162,43 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None) -> F
     return app
 
 
+class MetricsPortRouter:
+    """ASGI middleware: requests to the metrics port reach /metrics only; /metrics is not on the main port."""
+
+    def __init__(self, app: ASGIApp, metrics_port: int) -> None:
+        self._app = app
+        self._metrics_port = metrics_port
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            server = scope.get("server") or ("", None)
+            on_metrics_port = server[1] == self._metrics_port
+            if on_metrics_port != (scope["type"] == "http" and scope["path"] == METRICS_PATH):
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": int(CloseCode.POLICY_VIOLATION)})
+                else:
+                    await Response("not found", status_code=404)(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
+
+
+def _given_token(headers: Headers, query: QueryParams) -> str:
+    header = headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else query.get("token", "")
+
+
+def _authorized(headers: Headers, query: QueryParams, settings: ServerSettings) -> bool:
+    """No token configured, or the request carries it (bearer header or ?token=); constant-time compare."""
+    if settings.token is None:
+        return True
+    return hmac.compare_digest(_given_token(headers, query).encode(), settings.token.get_secret_value().encode())
+
+
 def _refusal(ws: WebSocket, state: ServiceState) -> tuple[CloseCode, str, str, str] | None:
     """Why this connection must be refused (close code, error code, message, close reason), or None."""
-    expected = state.settings.token.get_secret_value() if state.settings.token else None
-    if expected is not None:
-        header = ws.headers.get("authorization", "")
-        given = header[7:].strip() if header.lower().startswith("bearer ") else ws.query_params.get("token", "")
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            what = "missing" if not given else "invalid"
-            return CloseCode.POLICY_VIOLATION, ErrorCode.UNAUTHORIZED, f"{what} token", f"{what} token"
+    if not _authorized(ws.headers, ws.query_params, state.settings):
+        what = "missing" if not _given_token(ws.headers, ws.query_params) else "invalid"
+        return CloseCode.POLICY_VIOLATION, ErrorCode.UNAUTHORIZED, f"{what} token", f"{what} token"
     if state.status is Status.DRAINING:
         return (
             CloseCode.TRY_AGAIN_LATER,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import os
+import threading
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0)
 
@@ -12,6 +15,10 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # process_resident_memory_bytes, process_open_fds, process_cpu_seconds_total... (`dictate bench --soak`)
+        ProcessCollector(registry=self.registry)
+        self.threads = Gauge("dictate_process_threads", "OS threads of the server process.", registry=self.registry)
+        self.threads.set_function(os_thread_count)
         self.active_sessions = Gauge("dictate_active_sessions", "WebSocket sessions open now.", registry=self.registry)
         self.sessions = Counter("dictate_sessions", "Sessions accepted.", registry=self.registry)
         self.rejected_sessions = Counter(
@@ -32,3 +39,11 @@ class Metrics:
             registry=self.registry,
         )
         self.errors = Counter("dictate_errors", "Errors sent to clients, by code.", ["code"], registry=self.registry)
+
+
+def os_thread_count() -> int:
+    """Threads of this process as the OS counts them (model and VAD threads included), else Python's count."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()

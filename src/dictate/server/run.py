@@ -1,8 +1,9 @@
-"""`dictate serve`: uvicorn with a draining SIGTERM handler."""
+"""`dictate serve`: uvicorn with a draining SIGTERM handler, hardened connections and a clean log."""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import socket
@@ -10,9 +11,12 @@ from typing import Any
 
 import uvicorn
 
-from dictate.config import ServerSettings
+from dictate.config import LogFormat, ServerSettings
+from dictate.errors import ConfigError, DictateError
 from dictate.server.app import ServiceState, Status, create_app
+from dictate.server.connections import header_timeout_protocol
 from dictate.server.logs import configure_logging
+from dictate.server.output import CapturedOutput
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +60,39 @@ class DrainingServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def run_server(settings: ServerSettings) -> None:
-    """Blocking: serve until SIGTERM/SIGINT. Raises a DictateError if the model cannot be found or loaded."""
-    configure_logging(settings.log_level, settings.log_format)
-    if settings.cpu_threads:
-        os.environ.setdefault("OMP_NUM_THREADS", str(settings.cpu_threads))
-    app = create_app(settings)  # resolves the model now: a missing one fails before the port opens
-    state: ServiceState = app.state.service
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine (a name other than localhost: no)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(settings: ServerSettings) -> None:
+    """Refuse to serve anyone on the network without a token, unless the operator said so."""
+    if settings.token is not None or is_loopback(settings.host):
+        return
+    if not settings.allow_anonymous:
+        raise ConfigError(
+            f"refusing to listen on {settings.host} without a token: set DICTATE_TOKEN or --token-file, "
+            "or pass --allow-anonymous to serve anyone who can reach it"
+        )
+    logger.warning("serving WITHOUT a token on %s (--allow-anonymous): anyone who reaches it can use it", settings.host)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A bound, listening TCP socket; a port in use is a one-line ConfigError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host.strip("[]"), port), family=family, backlog=2048)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def uvicorn_config(app: Any, settings: ServerSettings) -> uvicorn.Config:
+    """uvicorn's settings: our logging, no `server` header, connection limits and timeouts."""
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -73,8 +103,52 @@ def run_server(settings: ServerSettings) -> None:
         ws_ping_timeout=20,
         timeout_graceful_shutdown=5,
         lifespan="on",
+        server_header=False,
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=settings.keep_alive_timeout,
+        h11_max_incomplete_event_size=16 * 1024,  # request line + headers, when h11 parses HTTP
     )
-    server = DrainingServer(config, state)
-    server.run()
-    if state.load_error is not None:
-        raise state.load_error
+    config.load()
+    config.http_protocol_class = header_timeout_protocol(config.http_protocol_class, settings.header_timeout)
+    return config
+
+
+def run_server(settings: ServerSettings) -> None:
+    """Blocking: serve until SIGTERM/SIGINT. Raises a DictateError if the model cannot be found or loaded, or
+    the settings would expose the service; in JSON log mode such an error is logged and exits (SystemExit)."""
+    json_logs = settings.log_format is LogFormat.JSON
+    with CapturedOutput() as output:
+        secrets = [settings.token.get_secret_value()] if settings.token else []
+        configure_logging(settings.log_level, settings.log_format, secrets, stream=output.log_stream)
+        try:
+            load_error = _serve(settings)
+        except DictateError as exc:
+            if not json_logs:
+                raise
+            logger.error("%s", exc)
+            raise SystemExit(int(exc.exit_code)) from None
+    if load_error is not None:  # the app logged it already
+        if json_logs:
+            raise SystemExit(int(load_error.exit_code))
+        raise load_error
+
+
+def _serve(settings: ServerSettings) -> DictateError | None:
+    """Serve until stopped; returns the model's load error, if that is why it stopped."""
+    check_exposure(settings)
+    if settings.cpu_threads:
+        os.environ.setdefault("OMP_NUM_THREADS", str(settings.cpu_threads))
+    sockets = [listen(settings.host, settings.port)]
+    try:
+        if settings.metrics_port is not None:
+            if settings.metrics_port == settings.port and settings.port != 0:
+                raise ConfigError(f"--metrics-port {settings.metrics_port} is the main port: pick another one")
+            sockets.append(listen(settings.host, settings.metrics_port))
+        metrics_port = sockets[1].getsockname()[1] if len(sockets) > 1 else None
+        app = create_app(settings, metrics_port=metrics_port)  # resolves the model now, before serving
+        state: ServiceState = app.state.service
+        DrainingServer(uvicorn_config(app, settings), state).run(sockets=sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
+    return state.load_error
