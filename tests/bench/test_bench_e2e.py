@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from dictate.audiofile import read_wav_as_pcm16
 from dictate.bench.memory import find_child
+from dictate.bench.paused import OfflineTranscripts
 from dictate.bench.report import load_report, write_report
 from dictate.bench.run import BenchOptions, run_bench, run_floor_bench
 from dictate.embedded import EmbeddedServer, server_extra_installed
@@ -93,3 +96,36 @@ def test_floor_on_one_clip(clips: dict[str, Any]) -> None:
     assert stream["floor_seconds"] > 0
     assert stream["hypothesis"]
     assert floor["server"]["ready"]["model"]
+
+
+def test_thinking_pauses_variant_against_the_real_server(
+    server: EmbeddedServer, clips: dict[str, Any], tmp_path: Path
+) -> None:
+    clip = clips["ps_librivox_sns01_0880.wav"]  # "he was not an ill disposed young man": 8 words, one pause
+    options = BenchOptions(
+        inputs=[clip.path], server=server.url, pauses=1.0, cache_dir=tmp_path, trailing_silence=2.0, warmup=False
+    )
+    report = run_bench(options)
+    (plan,) = report["settings"]["pause_plans"].values()
+    assert len(plan["cuts_s"]) == 1 and 0.3 < plan["cuts_s"][0] < clip.duration - 0.3
+    assert plan["offline_text"]
+    (stream,) = report["levels"][0]["streams"]
+    assert stream["failure"] is None, stream
+    assert stream["variant"] == "pauses 1 s"
+    assert stream["audio_seconds"] == pytest.approx(1.0 + clip.duration + 1.0 + 2.0, abs=0.05)
+    assert stream["formatted_reference"] == plan["offline_text"]  # not the lower-case manifest text
+    assert 0 <= stream["formatted_wer"] <= 1.5 and 0 <= stream["wer"] <= 1.0
+    assert stream["words_lost"] is not None and stream["words_lost"] >= 0
+    timings = stream["final_timings"]
+    assert timings and all(t["utterance_seconds"] > 0 for t in timings)
+    assert timings[-1]["latency"] == pytest.approx(stream["final_latency"], abs=0.5)
+    assert report["levels"][0]["latency_by_utterance_length"]
+    summary = report["levels"][0]["summary"]
+    assert summary["formatted_wer"] is not None and summary["words_lost"] is not None
+
+    # the offline transcript is cached: a second run loads no model
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    transcripts = OfflineTranscripts(tmp_path)
+    transcript = transcripts.get(clip.path.name, read_wav_as_pcm16(clip.path))
+    assert transcripts.misses == 0 and transcript.text == plan["offline_text"]
+    assert [w.text for w in transcript.words][-1].rstrip(".").lower() == "man"

@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 from dictate.bench.metrics import (
     Distribution,
     Event,
+    Scorers,
     StreamRecord,
     concurrency_levels,
     final_latency,
+    final_timings,
     first_interim_latency,
     hypothesis_text,
     keeps_up,
@@ -166,3 +168,39 @@ def test_server_breakdown_of_the_last_final() -> None:
     assert server_breakdown(events, None) == (None, pytest.approx(0.8))
     assert server_breakdown([Event(1.0, "final", "x")], 1.0) == (None, None)
     assert server_breakdown([], 1.0) == (None, None)
+
+
+def test_each_final_is_timed_from_the_end_of_its_own_speech() -> None:
+    offset = 1000.0  # server wall clock = our monotonic clock + 1000 s
+    events = [
+        Event(12.6, "final", "And so my fellow Americans.", audio_seconds=2.0, server_speech_end=offset + 12.4),
+        Event(16.9, "final", "ask not.", audio_seconds=1.2, server_speech_end=offset + 16.5),
+        Event(17.0, "final", " "),  # empty: not a final of any speech
+    ]
+    # speech segments ended when these stream seconds were sent (monotonic)
+    ends = ((2.0, 12.0), (4.6, 14.6), (5.9, 15.9))
+    first, second = final_timings(events, ends, offset, end_sent_at=15.9, origin=10.0)
+    assert (first.utterance_seconds, first.latency, first.arrived) == (2.0, pytest.approx(0.6), pytest.approx(2.6))
+    assert second.latency == pytest.approx(1.0)  # closed at 16.5: its speech ended at 15.9, not 14.6
+    assert second.text == "ask not."
+
+
+def test_without_a_shared_clock_only_the_last_final_is_timed() -> None:
+    events = [Event(12.6, "final", "one.", 2.0, server_speech_end=5.0), Event(16.9, "final", "two.", 1.0)]
+    first, second = final_timings(events, ((2.0, 12.0),), None, end_sent_at=15.9)
+    assert first.latency is None and second.latency == pytest.approx(1.0)
+
+
+def test_scorers_give_formatted_wer_and_words_lost() -> None:
+    events = [Event(14.0, "final", "Ten of clubs.", 1.0, 0.2)]
+    scorers = Scorers(
+        wer=lambda r, h: 0.0, formatted_wer=lambda r, h: 0.5, lost_words=lambda r, h: (3, ("ten of clubs",))
+    )
+    formatted = score_stream(record(events, formatted_reference="Ten of clubs."), scorers)
+    assert (formatted.wer, formatted.formatted_wer, formatted.words_lost) == (0.0, 0.5, 3)
+    assert formatted.lost_runs == ("ten of clubs",)
+    plain = score_stream(record(events), scorers)  # no formatted reference: no formatted WER
+    assert plain.formatted_wer is None and plain.words_lost == 3
+    summary = summarise([formatted, plain], 1, lambda r, h: 0.0, 3.0, lambda r, h: 0.25)
+    assert (summary.formatted_wer, summary.words_lost) == (0.25, 6)
+    assert summary.each_final_latency.count == 2  # one timed final per stream

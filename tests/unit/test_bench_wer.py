@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from dictate.bench.wer import clip_wer, corpus_wer, normalise, word_errors
+from dictate.bench.wer import (
+    LostWords,
+    clip_formatted_wer,
+    clip_lost_words,
+    clip_wer,
+    corpus_formatted_wer,
+    corpus_wer,
+    deleted_runs,
+    formatted_tokens,
+    lost_words,
+    normalise,
+    word_errors,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +61,37 @@ def test_empty_hypothesis_deletes_everything_and_empty_reference_is_skipped() ->
 def test_mismatched_lengths() -> None:
     with pytest.raises(ValueError):
         word_errors(["a"], [])
+
+
+def test_formatted_tokens_split_punctuation_and_keep_case() -> None:
+    assert formatted_tokens('And so, my "forty-two" U.S. Americans don\'t.') == [
+        "And", "so", ",", "my", '"', "forty-two", '"', "U.S", ".", "Americans", "don't", ".",
+    ]  # fmt: skip
+
+
+def test_formatted_wer_counts_capitals_and_punctuation() -> None:
+    reference = "And so my fellow Americans, ask not what your country can do for you."
+    broken = "And so my fellow Americans. Ask not. what your country can do for you."
+    # ", ask" -> ". Ask" is 2 substitutions, the stray "." after "not" 1 insertion; 16 reference tokens
+    assert clip_formatted_wer(reference, broken) == pytest.approx(3 / 16)
+    assert clip_wer(reference, broken) == 0.0  # the plain WER does not see it
+    assert clip_formatted_wer(reference, reference) == 0.0
+    assert corpus_formatted_wer([reference, "Ten of clubs."], [broken, ""]) == pytest.approx((3 + 4) / (16 + 4))
+
+
+def test_deleted_runs_join_adjacent_deletions_only() -> None:
+    chunks = [("equal", 0, 2), ("delete", 2, 4), ("delete", 4, 5), ("substitute", 5, 6), ("delete", 6, 7)]
+    assert deleted_runs(chunks) == [(2, 5), (6, 7)]
+    assert deleted_runs([("delete", 0, 2), ("insert", 2, 2), ("delete", 2, 3)]) == [(0, 2), (2, 3)]
+
+
+def test_words_lost_are_runs_of_three_or_more_missing_words() -> None:
+    reference = "had he married a more amiable woman he might have been made still more respectable"
+    hypothesis = "had he married a more amiable woman he might have been"  # the end never came
+    assert lost_words(reference, hypothesis) == LostWords(4, ("made still more respectable",))
+    assert lost_words(reference, "had he married amiable woman he might have been made still more respectable") == (
+        LostWords(0, ())  # two missing words: a recognition error, not lost speech
+    )
+    assert lost_words("ten of clubs", "") == LostWords(3, ("10 of clubs",))
+    assert lost_words("ten of clubs", "ten of gloves").count == 0  # a wrong word has a counterpart
+    assert clip_lost_words("", "anything") == (0, ())

@@ -80,6 +80,25 @@ def run_command(
         bool, typer.Option(help="Keep manifest rows marked DERIVED (e.g. the 52 s concatenation).")
     ] = False,
     warmup: Annotated[bool, typer.Option(help="Stream the shortest clip once, unmeasured, before measuring.")] = True,
+    pauses: Annotated[
+        float | None,
+        typer.Option(
+            min=0.05,
+            help="Stream each clip's thinking-pause variant: this many s of silence inside every sentence of 6+ "
+            "words (needs the server extra: word timestamps of the server's model, cached).",
+        ),
+    ] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="Cache of offline transcripts for --pauses (default ~/.cache/dictate/bench).")
+    ] = None,
+    formatted_offline: Annotated[
+        bool,
+        typer.Option(
+            "--formatted-offline",
+            help="Score the formatted WER of every clip against its offline text by the server's model, not "
+            "the reference (always so with --pauses; needs the server extra).",
+        ),
+    ] = False,
 ) -> None:
     """Stream clips at real-time pace (1 s silence, clip, trailing silence) and measure latency and WER."""
     from dictate.bench.run import BenchOptions
@@ -108,6 +127,9 @@ def run_command(
         server_args=list(server_arg or []),
         start_timeout=settings.embedded_start_timeout,
         explicit_levels=_parse_levels(levels),
+        pauses=pauses,
+        cache_dir=cache_dir,
+        formatted_offline=formatted_offline,
     )
     report = _run_with_progress(options, floor)
     _finish(report, out or _default_out("floor" if floor else "stream"), plot)
@@ -165,11 +187,16 @@ def _run_with_progress(options: Any, floor: bool) -> dict[str, Any]:
 def _finish(report: dict[str, Any], out: Path, plot: Path | None) -> None:
     from rich.console import Console
 
-    from dictate.bench.report import summary_table, write_report
+    from dictate.bench.report import length_table, lost_lines, summary_table, write_report
 
     write_report(report, out)
     console = Console()
     console.print(summary_table(report))
+    lengths = length_table(report)
+    if lengths is not None:
+        console.print(lengths)
+    for line in lost_lines(report):
+        console.print(line, markup=False, highlight=False)
     console.print(f"wrote {out}")
     if plot is not None:
         from dictate.bench.plot import plot_report
@@ -183,10 +210,13 @@ def compare_command(
     first: Annotated[Path, typer.Argument(help="Run A (JSON from `dictate bench`).")],
     second: Annotated[Path, typer.Argument(help="Run B; ratios are B/A.")],
 ) -> None:
-    """Two bench runs side by side, level by level, with B/A ratios."""
+    """Two bench runs side by side, level by level, with B/A ratios (over the clips both runs have)."""
     from rich.console import Console
 
+    from dictate.bench.compare import comparable
     from dictate.bench.report import compare_table, load_report
 
-    a, b = load_report(first), load_report(second)
+    a, b, warnings = comparable(load_report(first), load_report(second))
+    for warning in warnings:
+        Console(stderr=True).print(f"[yellow]warning:[/yellow] {warning}")
     Console().print(compare_table(a, b, first.stem, second.stem))

@@ -6,7 +6,9 @@ its silence timeout can approach this floor but not beat it. The model, device, 
 language and thread count are resolved from the same ServerSettings (flags and DICTATE_* variables) and
 by the same ``dictate.server.models.choose_model`` as `dictate serve`; the decoding options mirror the
 server's final pass (no VAD filter, no conditioning on previous text, no timestamps).
-Needs the server extra (faster-whisper); never imports torch.
+``OfflineModel.words`` gives the word timestamps `--pauses` cuts at (see ``paused.py``).
+Needs the server extra (faster-whisper); never imports torch. With ``paused.py``, the only bench module that
+uses the server's model code.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from dictate.audio import pcm16_to_float
+from dictate.bench.inputs import BenchClip
 from dictate.bench.metrics import Distribution
-from dictate.bench.wer import clip_wer, corpus_wer
+from dictate.bench.pauses import TimedWord
+from dictate.bench.wer import clip_formatted_wer, clip_wer, corpus_formatted_wer, corpus_wer
 from dictate.errors import ServerDependencyError
 from dictate.protocol import SAMPLE_RATE, SAMPLE_WIDTH
 
@@ -39,6 +43,9 @@ class FloorResult:
     rtf: float
     wer: float | None
     failure: str | None = None
+    variant: str = ""
+    formatted_reference: str = ""
+    formatted_wer: float | None = None
 
 
 @dataclass(frozen=True)
@@ -51,11 +58,13 @@ class FloorSummary:
     floor_seconds: Distribution
     rtf: Distribution
     wer: float | None
+    formatted_wer: float | None = None
 
 
 def summarise_floor(results: Sequence[FloorResult]) -> FloorSummary:
     """p50/p95/max of the pass times, RTF and corpus WER. Pure."""
     good = [r for r in results if r.failure is None]
+    formatted = [r for r in good if r.formatted_reference]
     return FloorSummary(
         concurrency=1,
         streams=len(results),
@@ -63,6 +72,11 @@ def summarise_floor(results: Sequence[FloorResult]) -> FloorSummary:
         floor_seconds=Distribution.of(r.floor_seconds for r in good),
         rtf=Distribution.of(r.rtf for r in good),
         wer=corpus_wer([r.reference for r in good], [r.hypothesis for r in good]) if good else None,
+        formatted_wer=(
+            corpus_formatted_wer([r.formatted_reference for r in formatted], [r.hypothesis for r in formatted])
+            if formatted
+            else None
+        ),
     )
 
 
@@ -81,7 +95,13 @@ class OfflineModel:
         overrides = {"model": model} if model else {}
         self.settings = ServerSettings(**overrides)  # type: ignore[arg-type]
         self.choice = choose_model(self.settings)
-        self._model = load_model(self.choice, self.settings)
+        self._load = load_model
+        self._model: Any = None  # loaded on first use: a cache hit of `--pauses` needs only the choice
+
+    def _loaded(self) -> Any:
+        if self._model is None:
+            self._model = self._load(self.choice, self.settings)
+        return self._model
 
     def describe(self) -> dict[str, Any]:
         """What the floor ran, in the shape of the server's ready message (plus decoding settings)."""
@@ -99,28 +119,47 @@ class OfflineModel:
         """The text of 16 kHz mono int16 PCM, in one final pass."""
         from dictate.server.whisper import transcribe_pass
 
-        return transcribe_pass(self._model, pcm16_to_float(pcm), self.settings, final=True).text
+        return transcribe_pass(self._loaded(), pcm16_to_float(pcm), self.settings, final=True).text
+
+    def words(self, pcm: bytes) -> list[TimedWord]:
+        """The words of the clip with Whisper's word timestamps (full window, the final pass's beam)."""
+        segments, _info = self._loaded().transcribe(
+            pcm16_to_float(pcm),
+            language=self.settings.language_code,
+            beam_size=self.settings.beam_size,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            word_timestamps=True,
+        )
+        return [
+            TimedWord(word.word.strip(), float(word.start), float(word.end))
+            for segment in segments
+            for word in (segment.words or [])
+            if word.word.strip()
+        ]
 
 
 def run_floor(
     model: OfflineModel,
-    clips: Sequence[tuple[str, str, bytes]],
+    clips: Sequence[BenchClip],
     repeat: int = 1,
     on_done: Callable[[FloorResult], None] | None = None,
 ) -> list[FloorResult]:
-    """Time one pass over each (name, reference, pcm) clip, ``repeat`` times, after one warm-up pass."""
+    """Time one pass over each clip (its variant), ``repeat`` times, after one warm-up pass."""
+    audios = [clip.audio() for clip in clips]
     if clips:
-        model.transcribe(clips[0][2])  # warm-up: lazy initialisation is not part of the floor
+        model.transcribe(audios[0])  # warm-up: lazy initialisation is not part of the floor
     results = []
     for index in range(repeat):
-        for name, reference, pcm in clips:
+        for clip, pcm in zip(clips, audios, strict=True):
+            name, reference, formatted = clip.name, clip.reference, clip.formatted_target
             seconds = len(pcm) / (SAMPLE_RATE * SAMPLE_WIDTH)
             started = time.perf_counter()
             try:
                 text = model.transcribe(pcm)
             except Exception as exc:  # one bad clip is a failure of that clip, not of the run
                 logger.warning("offline pass over %s failed: %s", name, exc)
-                result = FloorResult(name, index, reference, "", 0.0, seconds, 0.0, None, str(exc))
+                result = FloorResult(name, index, reference, "", 0.0, seconds, 0.0, None, str(exc), clip.variant)
             else:
                 elapsed = time.perf_counter() - started
                 result = FloorResult(
@@ -132,6 +171,9 @@ def run_floor(
                     seconds,
                     elapsed / seconds,
                     clip_wer(reference, text),
+                    variant=clip.variant,
+                    formatted_reference=formatted,
+                    formatted_wer=clip_formatted_wer(formatted, text) if formatted else None,
                 )
             results.append(result)
             if on_done is not None:

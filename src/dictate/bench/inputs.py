@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dictate.audio import silence
+from dictate.audiofile import read_wav_as_pcm16
 from dictate.errors import ConfigError
 from dictate.protocol import SAMPLE_RATE, SAMPLE_WIDTH
 
 DEFAULT_MANIFEST = Path("..") / "shared" / "audio" / "manifest.tsv"
+
+
+_FORMATTING = frozenset(".,?!;:")
+
+
+def looks_formatted(text: str) -> bool:
+    """Whether a transcript is written as text (capitals or punctuation), not normalised: only such a
+    reference can score the formatting of the finals."""
+    return any(char.isupper() or char in _FORMATTING for char in text)
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,20 @@ class BenchClip:
     path: Path
     reference: str
     derived: bool = False  # built from other clips of the manifest (not counted twice by default)
+    variant: str = ""  # "" for the file as it is; e.g. "pauses 1 s" for a variant made by the bench
+    formatted_reference: str = ""  # what the formatted WER is scored against ('' : the reference if formatted)
+    pcm: bytes | None = field(default=None, repr=False, compare=False)  # the variant's audio (None: read path)
+
+    @property
+    def formatted_target(self) -> str:
+        """The text the formatted WER is scored against ('' : none, e.g. a lower-case reference)."""
+        if self.formatted_reference:
+            return self.formatted_reference
+        return self.reference if looks_formatted(self.reference) else ""
+
+    def audio(self) -> bytes:
+        """16 kHz mono int16 PCM of the clip (of its variant)."""
+        return self.pcm if self.pcm is not None else read_wav_as_pcm16(self.path)
 
 
 def read_manifest(path: Path, include_derived: bool = False) -> list[BenchClip]:
@@ -88,6 +112,7 @@ class StreamAudio:
     pcm: bytes
     onset: float | None  # seconds from the first sample sent
     end: float | None
+    segment_ends: tuple[float, ...] = ()  # end of every speech segment (seconds from the first sample sent)
 
     @property
     def seconds(self) -> float:

@@ -44,6 +44,21 @@ class StreamRecord:
     speech_onset: float | None = None  # where the bench's VAD put the onset, s from the first sample sent
     speech_end: float | None = None
     end_sent_wall: float | None = None  # wall clock (time.time) when the end-of-speech frame was sent
+    variant: str = ""  # e.g. "pauses 1 s": the clip as the bench changed it
+    formatted_reference: str = ""  # what the formatted WER is scored against ('' : none)
+    # (seconds into the stream, monotonic send time) of the end of every speech segment the bench's VAD found
+    segment_ends_sent: tuple[tuple[float, float], ...] = ()
+    wall_minus_monotonic: float | None = None  # time.time() - time.monotonic(); None: server clock not ours
+
+
+@dataclass(frozen=True)
+class FinalTiming:
+    """One final of a stream: how long its utterance was and how long after its speech ended it came."""
+
+    text: str
+    utterance_seconds: float | None  # the audio of the server's final pass (the protocol's audio_seconds)
+    latency: float | None  # arrival minus the send time of the utterance's last speech (None: not measurable)
+    arrived: float  # seconds after the stream's speech onset was sent (or after its first message)
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,12 @@ class StreamResult:
     speech_end: float | None = None
     server_end_detection: float | None = None  # server saw the end of speech this long after it was sent
     server_finalize: float | None = None  # from the server's end of speech to its sending the final
+    variant: str = ""
+    formatted_reference: str = ""
+    formatted_wer: float | None = None  # case- and punctuation-sensitive tokens (wer.formatted_tokens)
+    words_lost: int | None = None  # reference words in runs of >= 3 with no counterpart in the finals
+    lost_runs: tuple[str, ...] = ()
+    final_timings: tuple[FinalTiming, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -124,14 +145,55 @@ def server_breakdown(events: Iterable[Event], end_sent_wall: float | None) -> tu
     return detection, finalize
 
 
+def final_timings(
+    events: Sequence[Event],
+    segment_ends_sent: Sequence[tuple[float, float]],
+    wall_minus_monotonic: float | None,
+    end_sent_at: float | None,
+    origin: float | None = None,
+) -> tuple[FinalTiming, ...]:
+    """Each non-empty final with its utterance length and its latency.
+
+    An utterance's speech ends at the last speech segment (the bench's VAD) whose end was sent before the
+    server closed the utterance (the final's ``speech_end``, a server wall-clock stamp, brought onto our clock
+    with ``wall_minus_monotonic``: only for a server sharing this machine's clock). Without it, only the last
+    final has a latency (the stream's final latency).
+    """
+    finals = sorted((e for e in events if e.kind == "final" and e.text.strip()), key=lambda e: e.at)
+    start = origin if origin is not None else (min(e.at for e in events) if events else 0.0)
+    timings = []
+    for index, event in enumerate(finals):
+        latency: float | None = None
+        if wall_minus_monotonic is not None and event.server_speech_end is not None:
+            closed = event.server_speech_end - wall_minus_monotonic
+            sent = [at for _seconds, at in segment_ends_sent if at <= closed]
+            latency = event.at - max(sent) if sent else None
+        elif index == len(finals) - 1 and end_sent_at is not None:
+            latency = event.at - end_sent_at
+        timings.append(FinalTiming(event.text.strip(), event.audio_seconds, latency, event.at - start))
+    return tuple(timings)
+
+
 def hypothesis_text(events: Iterable[Event]) -> str:
     """The final texts of a stream in arrival order, joined by spaces (WER is computed on this)."""
     ordered = sorted((e for e in events if e.kind == "final"), key=lambda e: e.at)
     return " ".join(e.text.strip() for e in ordered if e.text.strip())
 
 
-def score_stream(record: StreamRecord, clip_wer: Callable[[str, str], float | None] | None = None) -> StreamResult:
-    """Latencies, RTF, failure and (with ``clip_wer(reference, hypothesis)``) the WER of one stream."""
+@dataclass(frozen=True)
+class Scorers:
+    """Text scores of one stream, each ``(reference, hypothesis) -> value`` (wer.py's, or fakes in tests)."""
+
+    wer: Callable[[str, str], float | None] | None = None
+    formatted_wer: Callable[[str, str], float | None] | None = None
+    lost_words: Callable[[str, str], tuple[int, tuple[str, ...]]] | None = None
+
+
+def score_stream(
+    record: StreamRecord, clip_wer: Callable[[str, str], float | None] | Scorers | None = None
+) -> StreamResult:
+    """Latencies, RTF, failure and (with ``clip_wer(reference, hypothesis)`` or ``Scorers``) the text scores."""
+    scorers = clip_wer if isinstance(clip_wer, Scorers) else Scorers(wer=clip_wer)
     events = record.events
     failure = record.failure
     errors = [e for e in events if e.kind == "error"]
@@ -142,6 +204,13 @@ def score_stream(record: StreamRecord, clip_wer: Callable[[str, str], float | No
     detection, finalize = server_breakdown(events, record.end_sent_wall)
     if failure is None and latency is None:
         failure = "no final text"
+    scored = failure is None
+    lost: tuple[int, tuple[str, ...]] | None = None
+    if scored and scorers.lost_words is not None and record.reference.strip():
+        lost = scorers.lost_words(record.reference, hypothesis)
+    formatted = None
+    if scored and scorers.formatted_wer is not None and record.formatted_reference:
+        formatted = scorers.formatted_wer(record.formatted_reference, hypothesis)
     return StreamResult(
         clip=record.clip,
         repeat=record.repeat,
@@ -151,7 +220,7 @@ def score_stream(record: StreamRecord, clip_wer: Callable[[str, str], float | No
         first_interim_latency=first_interim_latency(events, record.onset_sent_at),
         final_latency=latency,
         rtf=real_time_factor(events),
-        wer=clip_wer(record.reference, hypothesis) if clip_wer is not None and failure is None else None,
+        wer=scorers.wer(record.reference, hypothesis) if scorers.wer is not None and scored else None,
         finals=sum(1 for e in events if e.kind == "final"),
         interims=sum(1 for e in events if e.kind == "interim"),
         failure=failure,
@@ -160,6 +229,14 @@ def score_stream(record: StreamRecord, clip_wer: Callable[[str, str], float | No
         speech_end=record.speech_end,
         server_end_detection=detection,
         server_finalize=finalize,
+        variant=record.variant,
+        formatted_reference=record.formatted_reference,
+        formatted_wer=formatted,
+        words_lost=lost[0] if lost is not None else None,
+        lost_runs=lost[1] if lost is not None else (),
+        final_timings=final_timings(
+            events, record.segment_ends_sent, record.wall_minus_monotonic, record.end_sent_at, record.onset_sent_at
+        ),
     )
 
 
@@ -219,6 +296,9 @@ class Summary:
     failure_reasons: dict[str, int] = field(default_factory=dict)
     late: int = 0  # successful streams whose final came later than the keep-up limit
     no_interim: int = 0  # successful streams that never got a non-empty interim after the onset
+    formatted_wer: float | None = None  # corpus formatted WER over the streams with a formatted reference
+    words_lost: int | None = None  # over the successful streams with a reference
+    each_final_latency: Distribution = field(default_factory=lambda: Distribution(0, None, None, None, None))
 
 
 def keeps_up(results: Sequence[StreamResult], max_final_latency: float) -> bool:
@@ -232,14 +312,20 @@ def keeps_up(results: Sequence[StreamResult], max_final_latency: float) -> bool:
     return all(r.ok and r.final_latency is not None and r.final_latency <= max_final_latency for r in results)
 
 
+CorpusScore = Callable[[Sequence[str], Sequence[str]], float | None]
+
+
 def summarise(
     results: Sequence[StreamResult],
     concurrency: int,
-    corpus_wer: Callable[[Sequence[str], Sequence[str]], float | None],
+    corpus_wer: CorpusScore,
     max_final_latency: float,
+    corpus_formatted_wer: CorpusScore | None = None,
 ) -> Summary:
     """Summary of the results of one concurrency level; ``corpus_wer(references, hypotheses)``."""
     good = [r for r in results if r.ok]
+    formatted = [r for r in good if r.formatted_reference]
+    lost = [r.words_lost for r in good if r.words_lost is not None]
     reasons: dict[str, int] = {}
     for r in results:
         if r.failure is not None:
@@ -258,6 +344,13 @@ def summarise(
         failure_reasons=reasons,
         late=sum(1 for r in good if r.final_latency is not None and r.final_latency > max_final_latency),
         no_interim=sum(1 for r in good if r.first_interim_latency is None),
+        formatted_wer=(
+            corpus_formatted_wer([r.formatted_reference for r in formatted], [r.hypothesis for r in formatted])
+            if formatted and corpus_formatted_wer is not None
+            else None
+        ),
+        words_lost=sum(lost) if lost else None,
+        each_final_latency=Distribution.of(t.latency for r in good for t in r.final_timings),
     )
 
 

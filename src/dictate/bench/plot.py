@@ -19,16 +19,46 @@ def cdf_points(values: Sequence[float]) -> tuple[list[float], list[float]]:
     return ordered, [(index + 1) / count for index in range(count)]
 
 
+def final_points(streams: Sequence[Mapping[str, Any]]) -> tuple[list[float], list[float]]:
+    """(utterance seconds, latency) of every timed final of the successful streams. Pure."""
+    points = [
+        (timing["utterance_seconds"], timing["latency"])
+        for stream in streams
+        if not stream.get("failure")
+        for timing in stream.get("final_timings") or ()
+        if timing.get("utterance_seconds") is not None and timing.get("latency") is not None
+    ]
+    return [x for x, _ in points], [y for _, y in points]
+
+
+def _length_panel(axis: Any, report: Mapping[str, Any]) -> None:
+    for level in report["levels"]:
+        xs, ys = final_points(level["streams"])
+        if xs:
+            axis.scatter(xs, ys, s=14, alpha=0.7, label=f"N={level['concurrency']} ({len(xs)})")
+    axis.set_xlabel("utterance length (s)")
+    axis.set_ylabel("final after its speech ended (s)")
+    axis.set_ylim(bottom=0)
+    axis.grid(True, alpha=0.3)
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend(loc="upper left")
+
+
 def plot_report(report: Mapping[str, Any], path: Path) -> None:
-    """Draw the latency CDFs of every level of a stream run (or the floor's pass times) into a PNG."""
+    """Draw the latency CDFs of every level of a stream run (or the floor's pass times) into a PNG; for a
+    stream run, a third panel: the latency of each final against the length of its utterance."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = PANELS if report["kind"] == "stream" else (("floor_seconds", "offline final pass (s)"),)
-    figure, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.2), squeeze=False)
-    for axis, (metric, label) in zip(axes[0], panels, strict=True):
+    stream = report["kind"] == "stream"
+    panels = PANELS if stream else (("floor_seconds", "offline final pass (s)"),)
+    count = len(panels) + (1 if stream else 0)
+    figure, axes = plt.subplots(1, count, figsize=(6 * count, 4.2), squeeze=False)
+    if stream:
+        _length_panel(axes[0][-1], report)
+    for axis, (metric, label) in zip(axes[0], panels, strict=False):
         for level in report["levels"]:
             values = [s[metric] for s in level["streams"] if s.get(metric) is not None and not s.get("failure")]
             if not values:

@@ -35,14 +35,50 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("server_end_detection.p95", "server: end of speech detected after, p95", "s"),
     ("server_finalize.p50", "server: its end of speech to final sent, p50", "s"),
     ("server_finalize.p95", "server: its end of speech to final sent, p95", "s"),
+    ("each_final_latency.p50", "each final after its speech ended, p50", "s"),
+    ("each_final_latency.p95", "each final after its speech ended, p95", "s"),
+    ("each_final_latency.max", "each final after its speech ended, max", "s"),
     ("floor_seconds.p50", "offline final pass p50", "s"),
     ("floor_seconds.p95", "offline final pass p95", "s"),
     ("floor_seconds.max", "offline final pass max", "s"),
     ("wer", "WER", "%"),
+    ("formatted_wer", "formatted WER (case, punctuation)", "%"),
+    ("words_lost", "words lost (runs of >= 3)", ""),
     ("rtf.p50", "RTF p50", ""),
     ("rtf.max", "RTF max", ""),
     ("memory.peak_rss_mb", "server peak RSS", "MB"),
 )
+
+
+PERCENT_KEYS = ("wer", "formatted_wer")
+
+# utterance lengths (s) of the latency-by-length table: [low, high)
+LENGTH_BUCKETS: tuple[tuple[float, float], ...] = ((0, 2), (2, 5), (5, 10), (10, 20), (20, math.inf))
+
+
+def latency_by_length(streams: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The latency of each final (of the successful streams) by the length of its utterance. Pure."""
+    rows = []
+    for low, high in LENGTH_BUCKETS:
+        latencies = [
+            timing["latency"]
+            for stream in streams
+            if not stream.get("failure")
+            for timing in stream.get("final_timings") or ()
+            if timing.get("utterance_seconds") is not None
+            and low <= timing["utterance_seconds"] < high
+            and timing.get("latency") is not None
+        ]
+        if latencies:
+            label = f"{low:g}-{high:g} s" if high != math.inf else f">= {low:g} s"
+            rows.append({"utterance": label, "low_s": low, "finals": len(latencies), **_stats(latencies)})
+    return rows
+
+
+def _stats(values: Sequence[float]) -> dict[str, float]:
+    from dictate.bench.metrics import percentile
+
+    return {"p50": percentile(values, 50), "p95": percentile(values, 95), "max": max(values)}
 
 
 def level_entry(
@@ -52,12 +88,14 @@ def level_entry(
     memory: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One concurrency level of a run, as JSON-able data."""
+    streams = [asdict(r) if isinstance(r, StreamResult) else dict(r) for r in results]
     return {
         "concurrency": summary.concurrency if isinstance(summary, Summary) else summary["concurrency"],
         "wall_seconds": round(wall_seconds, 3),
         "summary": asdict(summary) if isinstance(summary, Summary) else dict(summary),
         "memory": dict(memory) if memory is not None else None,
-        "streams": [asdict(r) if isinstance(r, StreamResult) else dict(r) for r in results],
+        "latency_by_utterance_length": latency_by_length(streams),
+        "streams": streams,
     }
 
 
@@ -102,6 +140,9 @@ def _summary_from_dict(data: Mapping[str, Any]) -> Summary:
         failure_reasons=dict(data.get("failure_reasons", {})),
         late=int(data.get("late", 0)),
         no_interim=int(data.get("no_interim", 0)),
+        formatted_wer=data.get("formatted_wer"),
+        words_lost=data.get("words_lost"),
+        each_final_latency=Distribution(**data.get("each_final_latency", _EMPTY)),
     )
 
 
@@ -133,8 +174,8 @@ def flat_figures(level: Mapping[str, Any]) -> dict[str, float | None]:
                 if stat in value:
                     flat[f"{key}.{stat}"] = value[stat]
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            flat[key] = value * 100 if key == "wer" else value
-        elif value is None and key == "wer":
+            flat[key] = value * 100 if key in PERCENT_KEYS else value
+        elif value is None and key in PERCENT_KEYS:
             flat[key] = None
     memory = level.get("memory") or {}
     if memory.get("peak_rss_bytes") is not None:
@@ -176,6 +217,9 @@ def summary_table(report: Mapping[str, Any]) -> Table:
     ready = report.get("server", {}).get("ready") or {}
     if ready:
         title += f": {ready.get('model')} on {ready.get('device')} ({ready.get('compute_type')})"
+    pauses = report.get("settings", {}).get("pauses")
+    if pauses:
+        title += f", clips with thinking pauses of {pauses:g} s"
     table = Table(title=title, min_width=72, caption_justify="left")
     table.add_column("figure")
     for level in levels:
@@ -194,6 +238,41 @@ def summary_table(report: Mapping[str, Any]) -> Table:
         table.caption = f"{table.caption or ''}\nserver memory per additional session: "
         table.caption += f"{memory['per_session_mb']:.0f} MB"
     return table
+
+
+def length_table(report: Mapping[str, Any]) -> Table | None:
+    """Latency of each final by the length of its utterance, per level (None when nothing was measured)."""
+    rows = [(level["concurrency"], row) for level in report["levels"] for row in level_rows(level)]
+    if not rows:
+        return None
+    table = Table(title="each final after its speech ended, by utterance length", min_width=72)
+    for column in ("N", "utterance", "finals", "p50", "p95", "max"):
+        table.add_column(column, justify="left" if column == "utterance" else "right")
+    for concurrency, row in rows:
+        table.add_row(
+            str(concurrency),
+            row["utterance"],
+            str(row["finals"]),
+            *(_format(row[stat], "s") for stat in ("p50", "p95", "max")),
+        )
+    return table
+
+
+def lost_lines(report: Mapping[str, Any]) -> list[str]:
+    """One line per stream that lost words: level, clip, and the words of each lost run. Pure."""
+    lines = []
+    for level in report["levels"]:
+        for stream in level.get("streams", []):
+            if stream.get("lost_runs"):
+                runs = "; ".join(f'"{run}"' for run in stream["lost_runs"])
+                lines.append(f"N={level['concurrency']} {stream['clip']}: {stream['words_lost']} words lost: {runs}")
+    return lines
+
+
+def level_rows(level: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A level's latency-by-length rows (computed from its streams for runs written before they were saved)."""
+    rows = level.get("latency_by_utterance_length")
+    return list(rows) if rows is not None else latency_by_length(level.get("streams", []))
 
 
 def compare_table(a: Mapping[str, Any], b: Mapping[str, Any], a_name: str, b_name: str) -> Table:

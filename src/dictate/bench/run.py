@@ -12,15 +12,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from dictate.audiofile import read_wav_as_pcm16
 from dictate.bench.inputs import BenchClip, StreamAudio, collect_clips, padded
 from dictate.bench.machine import machine_info
 from dictate.bench.memory import MemorySampler, find_child, per_session_bytes, tree_memory
-from dictate.bench.metrics import StreamRecord, concurrency_levels, score_stream, summarise
+from dictate.bench.metrics import Scorers, StreamRecord, concurrency_levels, score_stream, summarise
 from dictate.bench.report import build_report, level_entry
 from dictate.bench.runner import RunObservations, StreamJob, StreamOptions, run_level, run_stream
 from dictate.bench.vad import SileroVad, find_speech
-from dictate.bench.wer import clip_wer, corpus_wer
+from dictate.bench.wer import clip_formatted_wer, clip_lost_words, clip_wer, corpus_formatted_wer, corpus_wer
 from dictate.config import DEFAULT_MAX_SESSIONS
 from dictate.errors import ConfigError
 
@@ -50,6 +49,9 @@ class BenchOptions:
     server_args: list[str] = field(default_factory=list)
     start_timeout: float = 180.0
     explicit_levels: tuple[int, ...] = ()  # run exactly these levels (overrides concurrency and sweep)
+    pauses: float | None = None  # stream the thinking-pause variant of every clip (pauses of this many s)
+    cache_dir: Path | None = None  # offline transcripts for --pauses (default: paused.default_cache_dir())
+    formatted_offline: bool = False  # formatted WER against the offline text of each clip (implied by pauses)
 
     @property
     def levels(self) -> list[int]:
@@ -66,11 +68,13 @@ def prepare_jobs(
     detector = vad or SileroVad()
     audios = []
     for clip in clips:
-        pcm = padded(read_wav_as_pcm16(clip.path), leading, trailing)
+        pcm = padded(clip.audio(), leading, trailing)
         span = find_speech(pcm, detector)
         if span is None:
             logger.warning("no speech found in %s: its latencies cannot be measured", clip.path)
-        audios.append((clip, StreamAudio(pcm, span.onset if span else None, span.end if span else None)))
+            audios.append((clip, StreamAudio(pcm, None, None)))
+            continue
+        audios.append((clip, StreamAudio(pcm, span.onset, span.end, tuple(end for _start, end in span.segments))))
     return [StreamJob(clip, audio, index) for index in range(repeat) for clip, audio in audios]
 
 
@@ -133,6 +137,19 @@ def total_streams(options: BenchOptions, jobs: int) -> int:
     return sum(jobs * level for level in options.levels)
 
 
+def bench_clips(options: BenchOptions) -> tuple[list[BenchClip], dict[str, Any] | None]:
+    """The clips to run (their thinking-pause variants with ``--pauses``), and their offline texts and pauses."""
+    clips = collect_clips(options.inputs, options.include_derived, options.manifest)
+    if options.pauses is None and not options.formatted_offline:
+        return clips, None
+    from dictate.bench.paused import offline_clips
+
+    return offline_clips(clips, options.pauses, options.cache_dir, options.model)
+
+
+SCORERS = Scorers(wer=clip_wer, formatted_wer=clip_formatted_wer, lost_words=clip_lost_words)
+
+
 def run_bench(
     options: BenchOptions,
     on_start: Callable[[int], None] | None = None,
@@ -141,7 +158,7 @@ def run_bench(
     """Run every level against the service and return the report (see report.build_report)."""
     if options.memory and options.server and options.server_pid is None:
         raise ConfigError("--memory needs the embedded server (no --server) or --server-pid PID")
-    clips = collect_clips(options.inputs, options.include_derived, options.manifest)
+    clips, pause_plans = bench_clips(options)
     jobs = prepare_jobs(clips, options.leading_silence, options.trailing_silence, options.repeat)
     if on_start is not None:
         on_start(total_streams(options, len(jobs)))
@@ -158,9 +175,9 @@ def run_bench(
     peaks: dict[int, int] = {}
     for concurrency, records, wall, memory in raw_levels:
         if not shares_our_clock(server):  # the server's wall-clock stamps cannot be set against ours
-            records = [replace(record, end_sent_wall=None) for record in records]
-        results = [score_stream(record, clip_wer) for record in records]
-        summary = summarise(results, concurrency, corpus_wer, options.max_final_latency)
+            records = [replace(record, end_sent_wall=None, wall_minus_monotonic=None) for record in records]
+        results = [score_stream(record, SCORERS) for record in records]
+        summary = summarise(results, concurrency, corpus_wer, options.max_final_latency, corpus_formatted_wer)
         levels.append(level_entry(summary, results, wall, memory))
         if memory is not None and summary.failures == 0:  # a level whose streams failed says nothing of memory
             peaks[concurrency] = memory["peak_rss_bytes"]
@@ -180,6 +197,7 @@ def run_bench(
     }
     settings["inputs"] = [str(path) for path in options.inputs]
     settings["clips"] = [clip.name for clip in clips]
+    settings["pause_plans"] = pause_plans
     settings["frame_ms"] = stream_options.frame_ms
     settings["levels"] = options.levels
     return build_report("stream", levels, machine_info(), server, settings, memory_report)
@@ -203,13 +221,12 @@ def run_floor_bench(
     """`--floor`: every clip transcribed whole, offline, with the server's model and decoding settings."""
     from dictate.bench.floor import OfflineModel, floor_level, run_floor
 
-    clips = collect_clips(options.inputs, options.include_derived, options.manifest)
-    data = [(clip.name, clip.reference, read_wav_as_pcm16(clip.path)) for clip in clips]
+    clips, pause_plans = bench_clips(options)
     model = OfflineModel(options.model)
     if on_start is not None:
-        on_start(len(data) * options.repeat)
+        on_start(len(clips) * options.repeat)
     started = time.monotonic()
-    results = run_floor(model, data, options.repeat, on_done)
+    results = run_floor(model, clips, options.repeat, on_done)
     level = floor_level(results, time.monotonic() - started)
     server = {"url": None, "embedded": False, "offline": True, "ready": model.describe()}
     settings = {
@@ -218,5 +235,8 @@ def run_floor_bench(
         "repeat": options.repeat,
         "model": options.model,
         "include_derived": options.include_derived,
+        "pauses": options.pauses,
+        "formatted_offline": options.formatted_offline,
+        "pause_plans": pause_plans,
     }
     return build_report("floor", [level], machine_info(), server, settings)

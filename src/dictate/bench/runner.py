@@ -68,12 +68,15 @@ class RunObservations:
 class _SendClock:
     """Stamps the monotonic time at which the onset and end-of-speech samples went out (``on_frame``)."""
 
-    def __init__(self, onset: float | None, end: float | None) -> None:
+    def __init__(self, onset: float | None, end: float | None, segment_ends: tuple[float, ...] = ()) -> None:
         self._onset = onset
         self._end = end
+        self._segment_ends = list(segment_ends)
         self.onset_sent_at: float | None = None
         self.end_sent_at: float | None = None
         self.end_sent_wall: float | None = None  # for the server-side breakdown (server clock = ours?)
+        self.segment_ends_sent: list[tuple[float, float]] = []
+        self.wall_minus_monotonic = time.time() - time.monotonic()
 
     def __call__(self, seconds_sent: float) -> None:
         now = time.monotonic()
@@ -83,6 +86,8 @@ class _SendClock:
         if self.end_sent_at is None and self._end is not None and seconds_sent >= self._end - _EPSILON:
             self.end_sent_at = now
             self.end_sent_wall = time.time()
+        while self._segment_ends and seconds_sent >= self._segment_ends[0] - _EPSILON:
+            self.segment_ends_sent.append((self._segment_ends.pop(0), now))
 
 
 async def run_stream(
@@ -90,7 +95,7 @@ async def run_stream(
 ) -> StreamRecord:
     """Stream one clip; a failure (refused, error, abnormal close, timeout) is recorded, not raised."""
     events: list[Event] = []
-    clock = _SendClock(job.audio.onset, job.audio.end)
+    clock = _SendClock(job.audio.onset, job.audio.end, job.audio.segment_ends)
     failure: str | None = None
     budget = options.connect_timeout + job.audio.seconds * 1.5 + options.final_timeout
     try:
@@ -122,6 +127,10 @@ async def run_stream(
         speech_onset=job.audio.onset,
         speech_end=job.audio.end,
         end_sent_wall=clock.end_sent_wall,
+        variant=job.clip.variant,
+        formatted_reference=job.clip.formatted_target,
+        segment_ends_sent=tuple(clock.segment_ends_sent),
+        wall_minus_monotonic=clock.wall_minus_monotonic,
     )
 
 
