@@ -74,3 +74,38 @@ def test_audio_longer_than_a_window_keeps_the_full_windows(
     text = model.transcribe_text(audio, beam_size=1, language="en", window_margin=3.0).text
     assert encoded_frames == [FULL_WINDOW_FRAMES, FULL_WINDOW_FRAMES]
     assert "modern" in text.lower(), text
+
+
+class _CountingDecoder:
+    """Wraps CTranslate2's Whisper model: counts ``generate`` calls (one per decode attempt)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.decodes = 0
+
+    def generate(self, *args: Any, **kwargs: Any) -> Any:
+        self.decodes += 1
+        return self._inner.generate(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+@pytest.mark.parametrize("window_margin", [None, 3.0])
+def test_final_pass_on_a_fragment_decodes_once_without_temperature_fallback(
+    model: WindowedWhisperModel, clips: dict[str, Clip], monkeypatch: pytest.MonkeyPatch, window_margin: float | None
+) -> None:
+    """The end of "ten of clubs" after a second of pre-roll, as a pause leaves it: faster-whisper's defaults
+    re-decode it at five more temperatures (seconds per final on a CPU, and every later final waits)."""
+    whole, rate = sf.read(clips["ps_cards_001.wav"].path, dtype="float32")
+    fragment = np.concatenate(
+        [np.zeros(rate, np.float32), whole[int(whole.size * 0.55) :], np.zeros(rate // 2, np.float32)]
+    )
+    segments, _info = WhisperModel.transcribe(
+        model, fragment, language="en", beam_size=5, vad_filter=False, without_timestamps=True
+    )
+    assert any(segment.temperature > 0 for segment in segments), "the fragment no longer triggers the fallback"
+    counting = _CountingDecoder(model.model)
+    monkeypatch.setattr(model, "model", counting)
+    model.transcribe_text(fragment, beam_size=5, language="en", window_margin=window_margin)
+    assert counting.decodes == 1, counting.decodes

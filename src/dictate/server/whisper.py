@@ -61,6 +61,12 @@ def preview_token_budget(seconds: float) -> int:
     return min(MAX_PREVIEW_TOKENS, 10 + math.ceil(8 * seconds))
 
 
+def token_budget(seconds: float, preview: bool) -> int:
+    """Most tokens a pass may decode per window: an interim's ``preview_token_budget``; a final may decode
+    Whisper's usual 224 (a budget only stops a pass that loops on a repeat, it never cuts real speech)."""
+    return preview_token_budget(seconds) if preview else MAX_PREVIEW_TOKENS
+
+
 def clean_segments(segments: Iterable[tuple[float, str]], duration: float) -> tuple[str, int]:
     """The text of a windowed pass from ``(start seconds, text)`` segments, and how many were dropped: segments
     that start at or after the end of the audio, and a segment that repeats the one before it word for word,
@@ -117,17 +123,17 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
     ) -> Transcription:
         """Transcribe float32 16 kHz mono audio in one pass.
 
-        A ``preview`` (interim) pass decodes once, at temperature 0, and at most ``preview_token_budget``
-        tokens: faster-whisper's temperature fallback re-decodes a bad pass up to five more times, which made
-        an interim pass take seconds while the final pass waited behind it. A final windowed pass that shows
-        a trimmed window's hallucination is done again with the full window: what is typed must be right.
+        Every pass decodes once, at temperature 0, with a token budget (``token_budget``): faster-whisper's
+        temperature fallback re-decodes a pass whose log-probability is low up to five more times, at
+        temperatures up to 1.0. Short fragments (a command, half a sentence cut at a pause) often fail that
+        test: such a final pass took 1.8-7 s instead of 0.6 s, every later final queued behind it, and the
+        sampled text was no better. A final windowed pass that shows a trimmed window's hallucination is done
+        again with the full window: what is typed must be right.
         """
         duration = audio.size / SAMPLE_RATE
         if window_margin is not None and duration + window_margin >= FULL_WINDOW_FRAMES / FRAMES_PER_SECOND:
             window_margin = None  # longer than one window: timestamps would only add windows to decode
-        limits: dict[str, Any] = (
-            {"temperature": 0.0, "max_new_tokens": preview_token_budget(duration)} if preview else {}
-        )
+        limits: dict[str, Any] = {"temperature": 0.0, "max_new_tokens": token_budget(duration, preview)}
         with self.window(window_margin):
             segments, info = self.transcribe(
                 audio,
