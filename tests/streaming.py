@@ -15,7 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from dictate.audio import split_frames
-from dictate.client import send_pcm_paced
+from dictate.client.sender import send_paced
 
 
 @dataclass
@@ -66,7 +66,7 @@ async def stream_session(
             try:
                 for frame in before_audio or []:
                     await ws.send(frame)
-                await send_pcm_paced(ws, split_frames(pcm, frame_ms))
+                await send_paced(ws, split_frames(pcm, frame_ms))
                 if end:
                     await ws.send(json.dumps({"type": "end"}))
             except ConnectionClosed:

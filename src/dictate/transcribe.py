@@ -10,18 +10,13 @@ from typing import TextIO
 
 from dictate.audio import silence
 from dictate.audiofile import read_wav_as_pcm16
-from dictate.client import (
-    describe_error,
-    messages,
-    normalise_stream_url,
-    open_stream,
-    stream_file_pcm,
-    wait_ready,
-)
+from dictate.client.connection import describe_error, normalise_stream_url, open_stream, wait_ready
+from dictate.client.dispatch import Dispatcher
+from dictate.client.embedded import EmbeddedServer
+from dictate.client.sender import stream_pcm
 from dictate.config import ClientSettings
-from dictate.embedded import EmbeddedServer
 from dictate.errors import ConnectionFailedError
-from dictate.protocol import ErrorMessage, FinalMessage, InterimMessage
+from dictate.protocol import ErrorMessage, FinalMessage
 
 TRAILING_SILENCE_S = 1.0  # lets the server's VAD close the last utterance the natural way
 
@@ -58,21 +53,23 @@ async def transcribe_file(url: str, token: str | None, path: Path, speed: float,
     """Stream one file over one session; return its final texts."""
     pcm = read_wav_as_pcm16(path) + silence(TRAILING_SILENCE_S)
     finals: list[str] = []
+
+    def final(message: FinalMessage) -> None:
+        printer.final(message.text)
+        finals.append(message.text)
+
+    def error(message: ErrorMessage) -> None:
+        if message.fatal:
+            raise ConnectionFailedError(describe_error(message))
+        print(f"dictate: {describe_error(message)}", file=sys.stderr)
+
+    dispatcher = Dispatcher(interim=lambda message: printer.interim(message.text), final=final, error=error)
     ws = await open_stream(url, token)
     async with ws:
         await wait_ready(ws)
-        sender = asyncio.create_task(stream_file_pcm(ws, pcm, speed))
+        sender = asyncio.create_task(stream_pcm(ws, pcm, speed))
         try:
-            async for message in messages(ws):
-                if isinstance(message, InterimMessage):
-                    printer.interim(message.text)
-                elif isinstance(message, FinalMessage):
-                    printer.final(message.text)
-                    finals.append(message.text)
-                elif isinstance(message, ErrorMessage):
-                    if message.fatal:
-                        raise ConnectionFailedError(describe_error(message))
-                    print(f"dictate: {describe_error(message)}", file=sys.stderr)
+            await dispatcher.run(ws)
         finally:
             if not sender.done():
                 sender.cancel()

@@ -17,7 +17,7 @@ from dictate.bench.memory import find_child
 from dictate.bench.paused import OfflineTranscripts
 from dictate.bench.report import load_report, write_report
 from dictate.bench.run import BenchOptions, run_bench, run_floor_bench
-from dictate.embedded import EmbeddedServer, server_extra_installed
+from dictate.client.embedded import EmbeddedServer, server_extra_installed
 
 pytestmark = [
     pytest.mark.model,

@@ -16,8 +16,8 @@ import uvicorn
 
 from dictate.audio import silence
 from dictate.audiofile import read_wav_as_pcm16
+from dictate.client.embedded import free_loopback_port
 from dictate.config import ServerSettings
-from dictate.embedded import free_loopback_port
 from dictate.server import loading, whisper
 from dictate.server.app import Status, create_app
 from tests.conftest import Clip

@@ -14,8 +14,8 @@ from websockets.asyncio.client import connect
 
 from dictate.audio import silence, split_frames
 from dictate.audiofile import read_wav_as_pcm16
-from dictate.client import send_pcm_paced
-from dictate.embedded import EmbeddedServer
+from dictate.client.embedded import EmbeddedServer
+from dictate.client.sender import send_paced
 from tests.conftest import Clip
 from tests.streaming import SessionLog, collect, stream_session, word_error_rate
 
@@ -71,7 +71,7 @@ def test_sigterm_drains_an_open_utterance_then_exits(server: EmbeddedServer, cli
             collector = asyncio.create_task(collect(ws, log))
             while not log.messages:
                 await asyncio.sleep(0.02)
-            await send_pcm_paced(ws, split_frames(pcm))
+            await send_paced(ws, split_frames(pcm))
             os.kill(pid, signal.SIGTERM)
             # a new session during the drain is refused
             refused = SessionLog()

@@ -20,8 +20,8 @@ from websockets.asyncio.client import connect
 from websockets.frames import Frame, Opcode
 
 from dictate.audio import silence
+from dictate.client.embedded import EmbeddedServer, free_loopback_port
 from dictate.config import ServerSettings
-from dictate.embedded import EmbeddedServer, free_loopback_port
 from dictate.server.app import create_app
 from dictate.server.models import ModelChoice
 from tests.streaming import SessionLog, collect

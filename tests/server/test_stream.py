@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 from dictate.audio import silence
 from dictate.audiofile import read_wav_as_pcm16
 from dictate.bench.vad import SileroVad, find_speech
-from dictate.embedded import EmbeddedServer
+from dictate.client.embedded import EmbeddedServer
 from dictate.protocol import MAX_FRAME_BYTES
 from tests.conftest import Clip
 from tests.streaming import SessionLog, collect, stream_session, thread_count, word_error_rate
@@ -215,9 +215,9 @@ def test_vanished_client_mid_utterance_frees_its_session(server: EmbeddedServer,
         async with connect(server.url, additional_headers={"Authorization": f"Bearer {TOKEN}"}) as ws:
             await ws.recv()
             from dictate.audio import split_frames
-            from dictate.client import send_pcm_paced
+            from dictate.client.sender import send_paced
 
-            await send_pcm_paced(ws, split_frames(pcm))
+            await send_paced(ws, split_frames(pcm))
             ws.transport.abort()  # no close frame: the client just disappears mid-utterance
 
     asyncio.run(vanish())

@@ -95,7 +95,7 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 20.0, what:
 @pytest.fixture(scope="module")
 def real_server() -> Iterator[str]:
     """A real `dictate serve` (packaged Whisper base) on a free loopback port; yields its stream URL."""
-    from dictate.embedded import EmbeddedServer
+    from dictate.client.embedded import EmbeddedServer
 
     with EmbeddedServer() as server:
         yield server.url

@@ -1,7 +1,7 @@
 """A scripted dictate server: a real WebSocket server on 127.0.0.1, real protocol, on its own thread.
 
 It answers with scripted text instead of a model, so dashboard tests can check exact typing, reconnects and
-token refusal quickly. Real-model tests use dictate.embedded.EmbeddedServer instead.
+token refusal quickly. Real-model tests use dictate.client.embedded.EmbeddedServer instead.
 """
 
 from __future__ import annotations

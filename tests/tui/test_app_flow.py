@@ -123,7 +123,7 @@ def test_token_refused_is_shown_in_plain_words(tmp_path: Path, clips: dict) -> N
 
 
 def test_no_server_warns_and_keeps_trying_until_off(tmp_path: Path, clips: dict) -> None:
-    from dictate.embedded import free_loopback_port
+    from dictate.client.embedded import free_loopback_port
 
     app = make_app(tmp_path, f"ws://127.0.0.1:{free_loopback_port()}/stream", source=clips[CLIP].path)
 

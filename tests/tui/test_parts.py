@@ -12,14 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dictate.audio import StreamConverter, to_pcm16_mono_16k
+from dictate.client.sources import FileSource
+from dictate.client.stream import reconnect_delay
 from dictate.config import TypingMode
 from dictate.errors import AudioError
 from dictate.protocol import SAMPLE_RATE
 from dictate.tui import view
 from dictate.tui.history import History
-from dictate.tui.session import reconnect_delay
 from dictate.tui.sink import MACOS_ACCESSIBILITY_STEPS, _free_slot, typing_runs, typing_unavailable_reason
-from dictate.tui.sources import FileSource
 
 
 def test_level_meter_spans_floor_to_full_scale() -> None:
@@ -130,3 +130,13 @@ def test_file_source_paces_frames_at_real_time_then_silence(clips: dict) -> None
 def test_missing_file_source_is_an_audio_error(tmp_path: Path) -> None:
     with pytest.raises(AudioError):
         FileSource(tmp_path / "nope.wav")
+
+
+def test_the_app_has_a_handler_for_every_stream_event() -> None:
+    import typing
+
+    from dictate.client.stream import StreamEvent
+    from dictate.tui.app import DictateApp
+
+    registry = DictateApp.__dict__["_route_event"].dispatcher.registry
+    assert set(typing.get_args(StreamEvent)) <= set(registry) - {object}

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from dictate.embedded import EmbeddedServer
+from dictate.client.embedded import EmbeddedServer
 
 from .conftest import RecordingSink, make_app, wait_until, words
 from .test_app_flow import text_of

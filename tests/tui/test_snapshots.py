@@ -7,9 +7,9 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from dictate.client.stream import Connected, Failed, Level
 from dictate.protocol import InterimMessage, ReadyMessage
 from dictate.tui.app import DictateApp
-from dictate.tui.session import Connected, Failed, Level
 
 from .conftest import make_app
 
@@ -29,7 +29,7 @@ def test_listening_with_interim_text(snap_compare: Any, tmp_path: Path) -> None:
     async def listen(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, DictateApp)
-        app._want_on = True  # as after ON, without a socket
+        app.onoff.turn_on()  # as after ON, without a socket
         app._render()
         app.handle_session_event(Connected(ReadyMessage("s1", "packaged:base", "cpu", "int8")))
         app.handle_session_event(Level(-18.0))

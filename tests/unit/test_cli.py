@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dictate.embedded import free_loopback_port
+from dictate.client.embedded import free_loopback_port
 
 
 def dictate(*args: str) -> subprocess.CompletedProcess[str]:

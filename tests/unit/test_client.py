@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dictate.client import error_for_close, http_base_url, normalise_stream_url
+from dictate.client.connection import error_for_close, http_base_url, normalise_stream_url
 from dictate.errors import AuthenticationError, ConnectionFailedError, ServerBusyError
 
 

@@ -30,8 +30,10 @@ def test_server_does_not_import_tui_libraries() -> None:
     "modules",
     [
         ["dictate.cli"],
-        ["dictate.tui.app", "dictate.tui.session", "dictate.tui.sources", "dictate.tui.history"],
-        ["dictate.transcribe", "dictate.client", "dictate.embedded"],
+        ["dictate.tui.app", "dictate.tui.sources", "dictate.tui.history"],
+        ["dictate.transcribe", "dictate.client.connection", "dictate.client.sender", "dictate.client.dispatch"],
+        ["dictate.client.stream", "dictate.client.sources"],
+        ["dictate.client.embedded"],
         ["dictate.bench.runner", "dictate.bench.report", "dictate.bench.vad", "dictate.bench.wer"],
     ],
 )

@@ -82,12 +82,12 @@ def prepare_jobs(
 def service(options: BenchOptions) -> Iterator[tuple[str, dict[str, Any], int | None]]:
     """(stream URL, server description, server pid or None): the given --server, or an embedded one."""
     if options.server:
-        from dictate.client import normalise_stream_url
+        from dictate.client.connection import normalise_stream_url
 
         url = normalise_stream_url(options.server)
         yield url, {"url": url, "embedded": False}, options.server_pid
         return
-    from dictate.embedded import EmbeddedServer
+    from dictate.client.embedded import EmbeddedServer
 
     args = list(options.server_args)
     if max(options.levels) > DEFAULT_MAX_SESSIONS and "--max-sessions" not in args:

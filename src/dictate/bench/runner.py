@@ -1,7 +1,7 @@
 """Stream clips to a dictate service over the real protocol, N at a time, and record what arrives when.
 
 Every stream sends {"type":"start"}, then its PCM as 20 ms frames paced at real time by
-``client.send_pcm_paced``, then {"type":"end"}, and reads server messages until the server closes. The
+``client.sender.stream_pcm``, then {"type":"end"}, and reads server messages until the server closes. The
 client's monotonic clock stamps the moment the frame holding the speech onset (and the end of speech)
 was sent, and the arrival of every message: latencies never mix the server's clock with ours.
 """
@@ -17,20 +17,14 @@ from typing import Any
 
 from websockets.exceptions import ConnectionClosed
 
-from dictate.audio import DEFAULT_FRAME_MS, split_frames
+from dictate.audio import DEFAULT_FRAME_MS
 from dictate.bench.inputs import BenchClip, StreamAudio
 from dictate.bench.metrics import Event, StreamRecord
-from dictate.client import messages, open_stream, send_pcm_paced
+from dictate.client.connection import open_stream
+from dictate.client.dispatch import Dispatcher
+from dictate.client.sender import stream_pcm
 from dictate.errors import DictateError
-from dictate.protocol import (
-    EndMessage,
-    ErrorMessage,
-    FinalMessage,
-    InterimMessage,
-    ReadyMessage,
-    StartMessage,
-    encode,
-)
+from dictate.protocol import ErrorMessage, FinalMessage, InterimMessage, ReadyMessage
 
 logger = logging.getLogger(__name__)
 
@@ -136,25 +130,30 @@ async def run_stream(
 
 async def _send(ws: Any, pcm: bytes, frame_ms: int, clock: _SendClock) -> None:
     try:
-        await ws.send(encode(StartMessage()))
-        await send_pcm_paced(ws, split_frames(pcm, frame_ms), 1.0, on_frame=clock)
-        await ws.send(encode(EndMessage()))
+        await stream_pcm(ws, pcm, 1.0, frame_ms, on_frame=clock)
     except ConnectionClosed:
         logger.debug("server closed while we were sending")  # the receiver reports why
 
 
 async def _receive(ws: Any, events: list[Event], observations: RunObservations | None) -> None:
-    async for message in messages(ws):
+    """Record every message with its arrival time on our monotonic clock."""
+
+    def interim(message: InterimMessage) -> None:
+        events.append(Event(time.monotonic(), "interim", message.text))
+
+    def final(message: FinalMessage) -> None:
+        audio, processing = message.audio_seconds, message.processing_seconds
         now = time.monotonic()
-        if isinstance(message, InterimMessage):
-            events.append(Event(now, "interim", message.text))
-        elif isinstance(message, FinalMessage):
-            audio, processing = message.audio_seconds, message.processing_seconds
-            events.append(Event(now, "final", message.text, audio, processing, message.speech_end, message.sent_at))
-        elif isinstance(message, ErrorMessage):
-            events.append(Event(now, "error", f"{message.code}: {message.message}"))
-        elif isinstance(message, ReadyMessage) and observations is not None and observations.ready is None:
+        events.append(Event(now, "final", message.text, audio, processing, message.speech_end, message.sent_at))
+
+    def error(message: ErrorMessage) -> None:
+        events.append(Event(time.monotonic(), "error", f"{message.code}: {message.message}"))
+
+    def ready(message: ReadyMessage) -> None:
+        if observations is not None and observations.ready is None:
             observations.ready = asdict(message)
+
+    await Dispatcher(ready=ready, interim=interim, final=final, error=error).run(ws)
 
 
 def rotated(jobs: Sequence[StreamJob], worker: int, workers: int) -> list[StreamJob]:

@@ -1,10 +1,11 @@
 """The dictation dashboard: composes the widgets and routes events. Logic lives in transcript.py, view.py,
-session.py (streaming), sink.py (typing) and history.py (SQLite)."""
+client/stream.py (streaming), sink.py (typing) and history.py (SQLite)."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import time
 from typing import ClassVar
@@ -17,7 +18,18 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Footer, Input, Static
 
-from dictate.client import normalise_stream_url
+from dictate.client.connection import normalise_stream_url
+from dictate.client.sources import AudioSource, FileSource
+from dictate.client.stream import (
+    Connected,
+    Connecting,
+    Disconnected,
+    Failed,
+    Level,
+    ReconnectingStream,
+    ServerWarning,
+    StreamEvent,
+)
 from dictate.commands import VoiceCommand
 from dictate.config import HotkeyMode, TypingMode
 from dictate.errors import DictateError
@@ -28,19 +40,10 @@ from dictate.tui import view
 from dictate.tui.clipboard import find_clipboard_tool
 from dictate.tui.history import History, default_history_path
 from dictate.tui.messages import HotkeyPressed, HotkeyReleased, TuiOptions, TypingFailed
+from dictate.tui.onoff import OnOff, Step
 from dictate.tui.pushtotalk import RELEASE_SETTLE_S, HoldEnd, PushToTalk
-from dictate.tui.session import (
-    Connected,
-    Connecting,
-    DictationSession,
-    Disconnected,
-    Failed,
-    Level,
-    ServerWarning,
-    SessionEvent,
-)
 from dictate.tui.sink import GlobalHotkey, KeyboardSink, TextSink, typing_unavailable_reason
-from dictate.tui.sources import AudioSource, FileSource, MicrophoneSource
+from dictate.tui.sources import MicrophoneSource
 from dictate.tui.view import Connection, StatusInfo
 
 logger = logging.getLogger(__name__)
@@ -74,9 +77,8 @@ class DictateApp(App[None]):
         self._server_url = None if settings.server is None else normalise_stream_url(settings.server)
         self._server_ready = asyncio.Event()
         self._embedded: object | None = None
-        self.session: DictationSession | None = None
-        self._want_on = False
-        self._stopping = False
+        self.session: ReconnectingStream | None = None
+        self.onoff = OnOff()  # ON / OFF / stopping, and which run is current
         self._hotkey: GlobalHotkey | None = None
         self._push_to_talk = PushToTalk()
         self._hotkey_release: Timer | None = None
@@ -134,7 +136,7 @@ class DictateApp(App[None]):
             self.history.close()
         embedded = self._embedded
         if embedded is not None:
-            from dictate.embedded import EmbeddedServer
+            from dictate.client.embedded import EmbeddedServer
 
             assert isinstance(embedded, EmbeddedServer)
             await asyncio.to_thread(embedded.stop)
@@ -143,22 +145,24 @@ class DictateApp(App[None]):
 
     def action_toggle_listening(self) -> None:
         """ON: connect and listen. OFF: finish the last utterance, then stop."""
-        if self._want_on:
-            self._want_on = False
+        self._do(self.onoff.toggle())
+
+    def _do(self, step: Step) -> None:
+        """Carry out what an ON/OFF transition asks for."""
+        if step is Step.START:
+            self.transcript.reset()
+            self.alert("")
+            self.run_worker(self._dictate(self.onoff.run), name="dictation", group="session", exclusive=True)
+        elif step is Step.FINISH:
+            self._set_status(connection=Connection.STOPPING)
             if self.session is not None:
-                self._stopping = True
-                self._set_status(connection=Connection.STOPPING)
                 self.session.stop()
-            else:
-                self.workers.cancel_group(self, "session")
-                self._set_status(connection=Connection.IDLE)
+        elif step is Step.CANCEL:
+            self.transcript.stop_typing()  # type nothing more in this run
+            self.workers.cancel_group(self, "session")
+            self._set_status(connection=Connection.IDLE)
+        if step is not Step.NOTHING:
             self._render()
-            return
-        self._want_on = True
-        self.transcript.reset()
-        self.alert("")
-        self.run_worker(self._dictate(), name="dictation", group="session", exclusive=True)
-        self._render()
 
     def action_cycle_mode(self) -> None:
         """final -> live -> off."""
@@ -207,8 +211,8 @@ class DictateApp(App[None]):
         elif self._hotkey_release is not None:  # the key's auto-repeat: still held
             self._hotkey_release.stop()
             self._hotkey_release = None
-        elif self._push_to_talk.press(time.monotonic()) and not self._want_on:
-            self.action_toggle_listening()
+        elif self._push_to_talk.press(time.monotonic()):
+            self._do(self.onoff.turn_on())
 
     def on_hotkey_released(self, _message: HotkeyReleased) -> None:
         if self._hotkey_release is None:
@@ -219,16 +223,10 @@ class DictateApp(App[None]):
         """Push-to-talk released: finish as OFF does, or drop a press too short to be speech."""
         self._hotkey_release = None
         end = self._push_to_talk.release(released_at)
-        if not self._want_on or end is HoldEnd.NOTHING:
-            return
         if end is HoldEnd.FINISH:
-            self.action_toggle_listening()
-            return
-        self.transcript.stop_typing()  # a slip of the key: type nothing, close the connection now
-        self._want_on = False
-        self.workers.cancel_group(self, "session")
-        self._set_status(connection=Connection.IDLE)
-        self._render()
+            self._do(self.onoff.turn_off())
+        elif end is not HoldEnd.NOTHING:
+            self._do(self.onoff.discard())  # a slip of the key: type nothing, close the connection now
 
     def on_typing_failed(self, message: TypingFailed) -> None:
         self.alert(message.reason, "error")
@@ -236,7 +234,7 @@ class DictateApp(App[None]):
     # ------------------------------------------------------------------ workers
 
     async def _start_embedded(self) -> None:
-        from dictate.embedded import EmbeddedServer
+        from dictate.client.embedded import EmbeddedServer
 
         settings = self.options.settings
         self._set_status(connection=Connection.STARTING_SERVER)
@@ -259,19 +257,22 @@ class DictateApp(App[None]):
             return FileSource(self.options.source)
         return MicrophoneSource(self.options.settings.input_device)
 
-    async def _dictate(self) -> None:
+    async def _dictate(self, run: int) -> None:
+        """One run: wait for the server, then stream until OFF or a failure."""
         settings = self.options.settings
         try:
             await self._server_ready.wait()
-            if self._server_url is None or not self._want_on:
+            if self._server_url is None or not self.onoff.is_on:
                 return
             try:
                 source = self._make_source()
             except DictateError as exc:
                 self.alert(str(exc), "error")
                 return
+            if not self.onoff.stream_started(run):
+                return
             self._set_status(input_name=source.description)
-            session = DictationSession(
+            session = ReconnectingStream(
                 self._server_url,
                 source,
                 self.handle_session_event,
@@ -284,55 +285,69 @@ class DictateApp(App[None]):
             await session.run()
             self._set_status(input_name=source.description)
         finally:
-            self.transcript.stop_typing()  # type nothing more in this run
-            self.session = None
-            self._want_on = False
-            self._stopping = False
-            connection = Connection.FAILED if self.status.connection == Connection.FAILED else Connection.IDLE
-            self._set_status(connection=connection, level_dbfs=-120.0)
-            self._render()
+            if run == self.onoff.run:  # not replaced by a newer run (ON while stopping)
+                self.onoff.run_ended(run)
+                self.transcript.stop_typing()  # type nothing more in this run
+                self.session = None
+                connection = Connection.FAILED if self.status.connection == Connection.FAILED else Connection.IDLE
+                self._set_status(connection=connection, level_dbfs=-120.0)
+                self._render()
 
     # ------------------------------------------------------------------ routing
 
-    def handle_session_event(self, event: SessionEvent) -> None:
-        """Route one event of the dictation session (called on the event loop)."""
+    def handle_session_event(self, event: StreamEvent) -> None:
+        """Route one event of the dictation stream (called on the event loop) to its handler by type."""
         if not isinstance(event, Level):
             logger.debug("session event: %s", type(event).__name__)
-        if isinstance(event, InterimMessage | FinalMessage):
-            self._on_transcript(event)
-        elif isinstance(event, Level):
-            self._set_status(level_dbfs=event.dbfs)
-        elif isinstance(event, Connecting):
-            state = Connection.CONNECTING if event.attempt == 0 else Connection.RECONNECTING
-            self._set_status(connection=Connection.STOPPING if self._stopping else state)
-        elif isinstance(event, Connected):
-            ready = event.ready
-            self.transcript.new_session()
-            if self._want_on:
-                self.transcript.resume_typing()
-            if self.status.connection == Connection.RECONNECTING:
-                self.alert("reconnected: dictation goes on (text typed before the drop is kept)", "warning")
-            else:
-                self.alert("")
-            self._set_status(
-                model=ready.model,
-                device=f"{ready.device} {ready.compute_type}",
-                connection=Connection.CONNECTED,
-            )
-        elif isinstance(event, Disconnected):
-            self.transcript.connection_lost()
-            if self.sink is not None:
-                self.sink.cancel_pending()
-            retry = "" if event.retry_in is None else f"; retrying in {event.retry_in:.1f} s"
-            self.alert(f"connection lost: {event.reason}{retry}. Typing is paused.", "warning")
-            self._set_status(connection=Connection.RECONNECTING)
-        elif isinstance(event, ServerWarning):
-            self.alert(event.reason, "warning")
-        elif isinstance(event, Failed):
-            self.alert(event.reason, "error")
-            self._set_status(connection=Connection.FAILED)
+        self._route_event(event)
         self._render_interim()
 
+    @functools.singledispatchmethod
+    def _route_event(self, event: StreamEvent) -> None:
+        raise TypeError(f"no handler for {type(event).__name__}")
+
+    @_route_event.register
+    def _handle_level(self, event: Level) -> None:
+        self._set_status(level_dbfs=event.dbfs)
+
+    @_route_event.register
+    def _handle_connecting(self, event: Connecting) -> None:
+        state = Connection.CONNECTING if event.attempt == 0 else Connection.RECONNECTING
+        self._set_status(connection=Connection.STOPPING if self.onoff.is_stopping else state)
+
+    @_route_event.register
+    def _handle_connected(self, event: Connected) -> None:
+        ready = event.ready
+        self.transcript.new_session()
+        if self.onoff.is_on:
+            self.transcript.resume_typing()
+        if self.status.connection == Connection.RECONNECTING:
+            self.alert("reconnected: dictation goes on (text typed before the drop is kept)", "warning")
+        else:
+            self.alert("")
+        self._set_status(
+            model=ready.model, device=f"{ready.device} {ready.compute_type}", connection=Connection.CONNECTED
+        )
+
+    @_route_event.register
+    def _handle_disconnected(self, event: Disconnected) -> None:
+        self.transcript.connection_lost()
+        if self.sink is not None:
+            self.sink.cancel_pending()
+        retry = "" if event.retry_in is None else f"; retrying in {event.retry_in:.1f} s"
+        self.alert(f"connection lost: {event.reason}{retry}. Typing is paused.", "warning")
+        self._set_status(connection=Connection.RECONNECTING)
+
+    @_route_event.register
+    def _handle_warning(self, event: ServerWarning) -> None:
+        self.alert(event.reason, "warning")
+
+    @_route_event.register
+    def _handle_failed(self, event: Failed) -> None:
+        self.alert(event.reason, "error")
+        self._set_status(connection=Connection.FAILED)
+
+    @_route_event.register
     def _on_transcript(self, message: InterimMessage | FinalMessage) -> None:
         if self.replace:
             message = dataclasses.replace(message, text=self.replace(message.text))
@@ -355,8 +370,8 @@ class DictateApp(App[None]):
     def _on_command(self, command: VoiceCommand) -> None:
         """A voice command was said (the transcript typed what it types): note it, stop on 'stop listening'."""
         self.last_final = f"[command: {command.value}]"
-        if command is VoiceCommand.STOP_LISTENING and self._want_on:
-            self.action_toggle_listening()
+        if command is VoiceCommand.STOP_LISTENING:
+            self._do(self.onoff.turn_off())
 
     # ------------------------------------------------------------------ rendering
 
@@ -430,19 +445,19 @@ class DictateApp(App[None]):
         elif self.last_final:
             pane.update(Text(self.last_final, style="dim"))
         else:
-            pane.update(Text("…" if self._want_on else "", style="dim"))
+            pane.update(Text("…" if self.onoff.is_on else "", style="dim"))
 
     def _render(self) -> None:
-        listening = self._want_on or self._stopping
+        on, stopping = self.onoff.is_on, self.onoff.is_stopping
         hotkey = self.options.settings.hotkey if self._hotkey is not None else None
         banner = self.query_one("#banner", Static)
         hold = self.options.settings.hotkey_mode is HotkeyMode.HOLD
-        banner.update(view.banner_markup(listening and not self._stopping, self._stopping, hotkey, hold))
-        banner.set_class(listening and not self._stopping, "listening")
-        banner.set_class(self._stopping, "stopping")
+        banner.update(view.banner_markup(on, stopping, hotkey, hold))
+        banner.set_class(on, "listening")
+        banner.set_class(stopping, "stopping")
         toggle = self.query_one("#toggle", Button)
-        toggle.label = "Stop (space)" if self._want_on else "Start (space)"
-        toggle.variant = "error" if self._want_on else "success"
+        toggle.label = "Stop (space)" if on else "Start (space)"
+        toggle.variant = "error" if on else "success"
         self._set_mode(self.transcript.mode)
         self._render_interim()
 

@@ -1,6 +1,6 @@
-"""Audio sources for the dashboard: the microphone (sounddevice) or a WAV file paced at real time.
+"""The dashboard's microphone (sounddevice), an ``AudioSource`` (``client/sources.py``, beside the file source).
 
-Each source is an async iterator of wire PCM frames (16 kHz mono int16, ``frame_ms`` long). The microphone's
+It yields wire PCM frames (16 kHz mono int16, ``frame_ms`` long). The microphone's
 callback runs on PortAudio's thread and only copies the block and hands it to the event loop; resampling and
 framing happen in the consumer. sounddevice is imported lazily: this module must import without PortAudio.
 """
@@ -10,33 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from dictate.audio import DEFAULT_FRAME_MS, FrameAccumulator, StreamConverter, frame_bytes, split_frames
-from dictate.audiofile import read_wav_as_pcm16
+from dictate.audio import DEFAULT_FRAME_MS, FrameAccumulator, StreamConverter
 from dictate.errors import NoMicrophoneError
-from dictate.protocol import frame_seconds
 
 logger = logging.getLogger(__name__)
 
 MIC_QUEUE_BLOCKS = 200  # ~4 s of 20 ms blocks; older audio is dropped if the consumer stalls
-
-
-class AudioSource(Protocol):
-    """Something that yields wire PCM frames until closed."""
-
-    description: str
-    wait_for_server: bool  # True: start reading only once the server is ready (a file); False: a live mic
-
-    def frames(self) -> AsyncIterator[bytes]:
-        """Wire PCM frames, paced at real time, until the consumer stops iterating."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -142,39 +127,4 @@ class MicrophoneSource:
                     yield frame
 
 
-class FileSource:
-    """A WAV (or any soundfile-readable) file as if spoken into a microphone: real-time pace, then silence.
-
-    After the clip it keeps sending silence, like a quiet room, until closed, so the server's VAD closes the
-    last utterance.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        frame_ms: int = DEFAULT_FRAME_MS,
-        speed: float = 1.0,
-    ) -> None:
-        self.path = path
-        self.wait_for_server = True
-        self._frame_ms = frame_ms
-        self._speed = speed
-        self._pcm = read_wav_as_pcm16(path)  # raises AudioError with a clear message
-        self.clip_seconds = frame_seconds(len(self._pcm))
-        self.description = f"file {path.name}"
-
-    async def frames(self) -> AsyncIterator[bytes]:
-        silent_frame = bytes(frame_bytes(self._frame_ms))
-        started = time.monotonic()
-        sent = 0.0
-        clip = split_frames(self._pcm, self._frame_ms)
-        while True:
-            frame = next(clip, silent_frame)
-            yield frame
-            sent += frame_seconds(len(frame))
-            delay = started + sent / self._speed - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-
-
-__all__ = ["AudioSource", "FileSource", "InputDevice", "MicrophoneSource", "list_input_devices"]
+__all__ = ["InputDevice", "MicrophoneSource", "list_input_devices"]

@@ -1,7 +1,9 @@
-"""One dictation run (ON..OFF): audio source -> WebSocket -> events, with reconnects. asyncio, no UI.
+"""The reconnecting stream: one dictation run (ON..OFF), audio source -> WebSocket -> events. asyncio, no UI.
 
-The dashboard runs ``DictationSession.run()`` as a worker on its event loop and receives ``SessionEvent``s
-through a plain callback on that loop. ``stop()`` is the OFF sequence: stop the audio at once, send the end
+The dashboard runs ``ReconnectingStream.run()`` as a worker on its event loop and receives ``StreamEvent``s
+through a plain callback on that loop. Speech before the first connection is ready is kept (a pre-roll of
+``PREROLL_S``) and sent once the server listens; audio while disconnected later is dropped.
+``stop()`` is the OFF sequence: stop the audio at once, send the end
 message, wait up to ``final_grace`` for the last final, then close.
 """
 
@@ -21,18 +23,12 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from dictate.audio import DEFAULT_FRAME_MS, level_dbfs, pcm16_to_float
-from dictate.client import describe_error, error_for_close, messages, open_stream
+from dictate.client.connection import describe_error, error_for_close, open_stream
+from dictate.client.dispatch import Dispatcher
+from dictate.client.sources import AudioSource
 from dictate.errors import AudioError, AuthenticationError, ConnectionFailedError
-from dictate.protocol import (
-    EndMessage,
-    ErrorMessage,
-    FinalMessage,
-    InterimMessage,
-    ReadyMessage,
-    StartMessage,
-)
+from dictate.protocol import EndMessage, ErrorMessage, FinalMessage, InterimMessage, ReadyMessage, StartMessage
 from dictate.protocol import encode as encode_message
-from dictate.tui.sources import AudioSource
 
 logger = logging.getLogger(__name__)
 
@@ -89,21 +85,21 @@ class Failed:
     reason: str
 
 
-SessionEvent = Connecting | Connected | Disconnected | ServerWarning | Level | Failed | InterimMessage | FinalMessage
+StreamEvent = Connecting | Connected | Disconnected | ServerWarning | Level | Failed | InterimMessage | FinalMessage
 
 
 class _Dropped(Exception):
     """The server closed a session we did not end."""
 
 
-class DictationSession:
+class ReconnectingStream:
     """Stream one source to one server until ``stop()``; reconnects with backoff when the socket drops."""
 
     def __init__(
         self,
         url: str,
         source: AudioSource,
-        on_event: Callable[[SessionEvent], None],
+        on_event: Callable[[StreamEvent], None],
         token: str | None = None,
         connect_timeout: float = 10.0,
         final_grace: float = 3.0,
@@ -295,28 +291,28 @@ class DictationSession:
             logger.info("connection closed after end: %s", exc)
 
     async def _receive(self, ws: ClientConnection) -> None:
-        async for message in messages(ws):
-            if isinstance(message, ReadyMessage):
-                self._ever_connected = True
-                self._first_ready.set()
-                self._ws = ws  # audio flows from now on
-                self._emit(Connected(message))
-            elif isinstance(message, ErrorMessage):
-                if message.fatal:
-                    logger.info("fatal server error: %s", message.code)
-                self._emit(ServerWarning(describe_error(message)))
-            else:
-                self._emit(message)
+        def ready(message: ReadyMessage) -> None:
+            self._ever_connected = True
+            self._first_ready.set()
+            self._ws = ws  # audio flows from now on
+            self._emit(Connected(message))
+
+        def error(message: ErrorMessage) -> None:
+            if message.fatal:
+                logger.info("fatal server error: %s", message.code)
+            self._emit(ServerWarning(describe_error(message)))
+
+        await Dispatcher(ready=ready, interim=self._emit, final=self._emit, error=error).run(ws)
 
 
 __all__ = [
     "Connected",
     "Connecting",
-    "DictationSession",
     "Disconnected",
     "Failed",
     "Level",
+    "ReconnectingStream",
     "ServerWarning",
-    "SessionEvent",
+    "StreamEvent",
     "reconnect_delay",
 ]

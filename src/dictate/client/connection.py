@@ -1,31 +1,24 @@
-"""The WebSocket client side of the protocol, shared by `transcribe`, `tui` and `bench`. asyncio + websockets."""
+"""The connection: the stream URL, opening the WebSocket, reading server messages, and mapping a close to the
+error a user should see. asyncio + websockets."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
-import websockets
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
-from dictate.audio import DEFAULT_FRAME_MS, split_frames
 from dictate.errors import AuthenticationError, ConnectionFailedError, ServerBusyError
 from dictate.protocol import (
     STREAM_PATH,
     CloseCode,
-    EndMessage,
     ErrorMessage,
     ProtocolError,
     ReadyMessage,
     ServerMessage,
-    StartMessage,
     decode_server_message,
-    encode,
-    frame_seconds,
 )
 
 logger = logging.getLogger(__name__)
@@ -100,37 +93,6 @@ async def messages(ws: ClientConnection) -> AsyncIterator[ServerMessage]:
         raise error
 
 
-async def send_pcm_paced(
-    ws: ClientConnection,
-    frames: Iterable[bytes],
-    speed: float = 1.0,
-    on_frame: object = None,
-) -> float:
-    """Send PCM frames paced at ``speed`` x real time (0 = as fast as possible). Returns seconds of audio sent."""
-    started = time.monotonic()
-    sent = 0.0
-    for frame in frames:
-        await ws.send(frame)
-        sent += frame_seconds(len(frame))
-        if callable(on_frame):
-            on_frame(sent)
-        if speed > 0:
-            delay = started + sent / speed - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-    return sent
-
-
-async def stream_file_pcm(
-    ws: ClientConnection, pcm: bytes, speed: float = 1.0, frame_ms: int = DEFAULT_FRAME_MS
-) -> float:
-    """Declare the format, send ``pcm`` paced, then the end message. Returns seconds sent."""
-    await ws.send(encode(StartMessage()))
-    seconds = await send_pcm_paced(ws, split_frames(pcm, frame_ms), speed)
-    await ws.send(encode(EndMessage()))
-    return seconds
-
-
 async def wait_ready(ws: ClientConnection) -> ReadyMessage:
     """Read the session's first message: ``ready``. Audio sent before it would reach the server in a burst,
     which its wall-clock VAD cannot time. Raises the mapped error if the server refuses the session."""
@@ -146,17 +108,3 @@ async def wait_ready(ws: ClientConnection) -> ReadyMessage:
 def describe_error(message: ErrorMessage) -> str:
     """One line for an error message from the server."""
     return f"server error ({message.code}): {message.message}"
-
-
-__all__ = [
-    "describe_error",
-    "error_for_close",
-    "http_base_url",
-    "messages",
-    "normalise_stream_url",
-    "open_stream",
-    "send_pcm_paced",
-    "stream_file_pcm",
-    "wait_ready",
-    "websockets",
-]

@@ -1,0 +1,55 @@
+"""Where a stream's audio comes from: the ``AudioSource`` interface, and a file played as if spoken.
+
+A source is an async iterator of wire PCM frames (16 kHz mono int16, ``frame_ms`` long) at real-time pace.
+The microphone source lives with the dashboard (``tui/sources.py``: it needs PortAudio).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Protocol
+
+from dictate.audio import DEFAULT_FRAME_MS, frame_bytes, split_frames
+from dictate.audiofile import read_wav_as_pcm16
+from dictate.client.sender import paced
+from dictate.protocol import frame_seconds
+
+
+class AudioSource(Protocol):
+    """Something that yields wire PCM frames until closed."""
+
+    description: str
+    wait_for_server: bool  # True: start reading only once the server is ready (a file); False: a live mic
+
+    def frames(self) -> AsyncIterator[bytes]:
+        """Wire PCM frames, paced at real time, until the consumer stops iterating."""
+        ...
+
+
+class FileSource:
+    """A WAV (or any soundfile-readable) file as if spoken into a microphone: real-time pace, then silence.
+
+    After the clip it keeps sending silence, like a quiet room, until closed, so the server's VAD closes the
+    last utterance.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        frame_ms: int = DEFAULT_FRAME_MS,
+        speed: float = 1.0,
+    ) -> None:
+        self.path = path
+        self.wait_for_server = True
+        self._frame_ms = frame_ms
+        self._speed = speed
+        self._pcm = read_wav_as_pcm16(path)  # raises AudioError with a clear message
+        self.clip_seconds = frame_seconds(len(self._pcm))
+        self.description = f"file {path.name}"
+
+    async def frames(self) -> AsyncIterator[bytes]:
+        silent_room = itertools.repeat(bytes(frame_bytes(self._frame_ms)))
+        async for frame in paced(itertools.chain(split_frames(self._pcm, self._frame_ms), silent_room), self._speed):
+            yield frame
