@@ -59,7 +59,7 @@ class AuthenticationError(ConnectionFailedError):
 
 
 class ServerBusyError(ConnectionFailedError):
-    """The service is at its session limit (close code 1013)."""
+    """The service refused the session for now (close code 1013: session limit, model loading, or draining)."""
 
 
 class AudioError(DictateError):

@@ -1,0 +1,110 @@
+"""The project's own module graph, read statically (every import, lazy ones inside functions included):
+
+* the server (``dictate.server``) and the clients (``dictate.client``, ``dictate.tui``, ``dictate.transcribe``,
+  ``dictate.bench``) are disjoint: neither imports the other; the shared cores import neither;
+* ``bench/floor.py`` is the one client module allowed to use the server's model code (it runs the server's
+  final pass offline, to measure the floor);
+* one importer per heavy library: RealtimeSTT only in ``server/engine.py``, faster-whisper only in
+  ``server/whisper.py``, pynput only in ``tui/sink.py``, sounddevice only in ``tui/sources.py``; torch nowhere.
+
+tests/unit/test_imports.py checks what really gets loaded at run time; this checks what the code says.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+CLIENT_PACKAGES = ("dictate.client", "dictate.tui", "dictate.transcribe", "dictate.bench", "dictate.history_command")
+SERVER_PACKAGES = ("dictate.server",)
+ENTRY_POINTS = {"dictate.cli", "dictate.__main__"}  # start either side, lazily
+SERVER_CODE_FOR_THE_FLOOR = {"dictate.bench.floor": {"dictate.server.models", "dictate.server.whisper"}}
+ONLY_IMPORTER = {
+    "RealtimeSTT": {"dictate.server.engine"},
+    "faster_whisper": {"dictate.server.whisper"},
+    "pynput": {"dictate.tui.sink"},
+    "sounddevice": {"dictate.tui.sources"},
+    "torch": set(),
+}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module ``path`` imports, anywhere in it (``from a import b`` counts as ``a`` and ``a.b``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    return {module_name(path): imports_of(path) for path in sorted((SRC / "dictate").rglob("*.py"))}
+
+
+def within(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == package or name.startswith(package + ".") for package in packages)
+
+
+def project_imports(imports: set[str], modules: set[str]) -> set[str]:
+    return {name for name in imports if name in modules}
+
+
+def test_the_graph_is_read() -> None:
+    modules = graph()
+    assert "dictate.server.engine" in modules and "dictate.client.stream" in modules
+    assert "dictate.server.scheduler" in modules["dictate.server.engine"]
+    assert "RealtimeSTT" in modules["dictate.server.engine"]  # a lazy import inside a method counts
+
+
+def crossings(
+    modules: dict[str, set[str]], sources: set[str], targets: tuple[str, ...], allowed: dict[str, set[str]]
+) -> set[tuple[str, str]]:
+    """(importer, imported) pairs from ``sources`` into the ``targets`` packages, less the ``allowed`` ones."""
+    return {
+        (name, target)
+        for name in sources
+        for target in project_imports(modules[name], set(modules))
+        if within(target, targets) and target not in allowed.get(name, set())
+    }
+
+
+def test_the_server_imports_no_client_module() -> None:
+    modules = graph()
+    server = {name for name in modules if within(name, SERVER_PACKAGES)}
+    assert crossings(modules, server, CLIENT_PACKAGES, {}) == set()
+
+
+def test_the_clients_import_no_server_module_but_the_floor_its_model_code() -> None:
+    modules = graph()
+    clients = {name for name in modules if within(name, CLIENT_PACKAGES)}
+    assert crossings(modules, clients, SERVER_PACKAGES, SERVER_CODE_FOR_THE_FLOOR) == set()
+
+
+def test_the_shared_cores_import_neither_side() -> None:
+    modules = graph()
+    shared = {
+        name
+        for name in modules
+        if not within(name, CLIENT_PACKAGES + SERVER_PACKAGES) and name not in ENTRY_POINTS and name != "dictate"
+    }
+    assert {"dictate.protocol", "dictate.transcript", "dictate.config", "dictate.audio"} <= shared
+    assert crossings(modules, shared, CLIENT_PACKAGES + SERVER_PACKAGES, {}) == set()
+
+
+@pytest.mark.parametrize("library", sorted(ONLY_IMPORTER))
+def test_one_importer_per_heavy_library(library: str) -> None:
+    importers = {name for name, imports in graph().items() if any(within(target, (library,)) for target in imports)}
+    assert importers == ONLY_IMPORTER[library]
