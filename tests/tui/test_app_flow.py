@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from textual.widgets import DataTable, Static
@@ -180,3 +181,50 @@ def test_typing_mode_cycles_and_search_filters(tmp_path: Path, fake_server: Fake
             assert len(history_texts(app)) == 2
 
     asyncio.run(scenario())
+
+
+class DyingMicrophone:
+    """A live source (a clip at real-time pace) whose device goes away after ``seconds``, as an unplugged mic."""
+
+    description = "dying microphone"
+    wait_for_server = False
+
+    def __init__(self, clip: Path, seconds: float) -> None:
+        from dictate.client.sources import FileSource
+
+        self._file = FileSource(clip)
+        self._seconds = seconds
+
+    async def frames(self) -> AsyncIterator[bytes]:
+        import time
+
+        from dictate.errors import NoMicrophoneError
+        from dictate.tui.sources import microphone_lost_message
+
+        started = time.monotonic()
+        async for frame in self._file.frames():
+            if time.monotonic() - started > self._seconds:
+                raise NoMicrophoneError(microphone_lost_message(self.description))
+            yield frame
+
+
+def test_a_lost_microphone_finalizes_what_was_said_then_goes_off(tmp_path: Path, clips: dict) -> None:
+    server = FakeServer([Script(final="Last words.", final_on_end_only=True)]).start()
+    sink = RecordingSink()
+    app = make_app(tmp_path, server.url, sink=sink)
+    app._make_source = lambda: DyingMicrophone(clips[CLIP].path, seconds=1.5)  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        async with app.run_test(size=(100, 34)) as pilot:
+            await pilot.press("space")
+            await wait_until(lambda: app.session is None, what="the session to end after the device is lost")
+            assert "stopped sending audio" in text_of(app, "#alert")
+            assert "OFF" in text_of(app, "#banner")
+            assert sink.text == "Last words.", "the speech before the loss is finalized and typed once"
+            assert history_texts(app) == ["Last words."]
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        server.stop()
+    assert server.connections[0].ended, "the end message was sent: the server finalized the open utterance"

@@ -193,6 +193,12 @@ class ReconnectingStream:
             if error is not None:
                 raise error
 
+    def _audio_failure(self) -> BaseException:
+        """Why the audio task ended on its own (the source's error, or that it ran out)."""
+        task = self._audio_task
+        error = task.exception() if task is not None and task.done() and not task.cancelled() else None
+        return error or AudioError("the audio source ended")
+
     # ------------------------------------------------------------------ connection
 
     async def _connection_loop(self) -> None:
@@ -264,11 +270,10 @@ class ReconnectingStream:
             if receiver in done:
                 receiver.result()  # raises the mapped close error
                 raise _Dropped("the server ended the session")
-            if stop_wait not in done:  # the audio source failed
-                receiver.cancel()
-                self._raise_audio_failure()
-                raise AudioError("the audio source ended")
-            await self._finish(ws, receiver)
+            audio_failure = None if stop_wait in done else self._audio_failure()
+            await self._finish(ws, receiver)  # OFF, or the audio source failed: the speech so far is finalized
+            if audio_failure is not None:
+                raise audio_failure
             return True
         finally:
             stop_wait.cancel()

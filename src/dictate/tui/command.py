@@ -33,15 +33,21 @@ def _log_to(path: Path | None, debug: bool) -> None:
 
 
 def _print_devices() -> None:
-    from dictate.tui.sources import list_input_devices
+    from dictate.tui.sources import list_input_devices, pulse_sources
 
     devices = list_input_devices()
-    if not devices:
+    sources = pulse_sources()
+    if not devices and not sources:
         typer.echo("no input devices found (use --source FILE to dictate from a WAV file)")
         return
     for device in devices:
         mark = "*" if device.is_default else " "
         typer.echo(f"{mark} {device.index:3d}  {device.name}  ({device.channels} ch, {device.default_rate} Hz)")
+    if sources:
+        typer.echo("sound server sources (PulseAudio/PipeWire; pick one with --input-device NAME):")
+        for source in sources:
+            mark = "*" if source.is_default else " "
+            typer.echo(f"{mark}      {source.name}  ({source.channels} ch, {source.rate} Hz)")
 
 
 def tui_command(
