@@ -77,6 +77,13 @@ def split_frames(pcm: bytes, frame_ms: int = DEFAULT_FRAME_MS) -> Iterator[bytes
         yield pcm[start : start + size]
 
 
+def padding_to_whole_chunk(bytes_fed: int, chunk_samples: int) -> bytes:
+    """Digital silence that completes the last partial chunk of ``bytes_fed`` bytes of int16 PCM (empty when
+    the stream already ends on a chunk boundary). RealtimeSTT's Silero VAD takes exactly 512-sample chunks."""
+    chunk_bytes = chunk_samples * SAMPLE_WIDTH
+    return bytes(-bytes_fed % chunk_bytes)
+
+
 def silence(seconds: float, rate: int = SAMPLE_RATE) -> bytes:
     """``seconds`` of digital silence as wire PCM."""
     return bytes(int(rate * seconds) * SAMPLE_WIDTH)

@@ -58,6 +58,10 @@ class AuthenticationError(ConnectionFailedError):
     """The service refused our token."""
 
 
+class SessionExpiredError(ConnectionFailedError):
+    """The session reached the server's maximum length (close code 4000): reconnect at once."""
+
+
 class ServerBusyError(ConnectionFailedError):
     """The service refused the session for now (close code 1013: session limit, model loading, or draining)."""
 

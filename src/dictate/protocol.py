@@ -37,6 +37,7 @@ class CloseCode(IntEnum):
     MESSAGE_TOO_BIG = 1009  # a frame over MAX_FRAME_BYTES
     INTERNAL_ERROR = 1011  # the recognizer failed
     TRY_AGAIN_LATER = 1013  # refused for now: the session limit, the model still loading, or the server draining
+    SESSION_EXPIRED = 4000  # DICTATE_MAX_SESSION_SECONDS reached: pending speech was sent; reconnect at once
 
 
 class ErrorCode:
@@ -51,6 +52,8 @@ class ErrorCode:
     SERVER_BUSY = "server_busy"  # fatal, close 1013 (session limit, or the model still loading)
     ENGINE_FAILED = "engine_failed"  # fatal, close 1011
     SHUTTING_DOWN = "shutting_down"  # fatal, close 1013 (a new session while the server drains)
+    SESSION_EXPIRED = "session_expired"  # fatal, close 4000 after the pending final: reconnect at once
+    TOO_MANY_ERRORS = "too_many_errors"  # fatal, close 1008: too many bad frames/controls in a short time
 
 
 class ProtocolError(ValueError):
@@ -211,6 +214,8 @@ def _load_object(text: str | bytes) -> dict[str, Any]:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProtocolError(ErrorCode.BAD_CONTROL, f"text frame is not JSON: {exc}") from exc
+    except RecursionError as exc:  # e.g. 999 nested arrays: json's parser runs out of stack
+        raise ProtocolError(ErrorCode.BAD_CONTROL, "text frame is nested too deeply") from exc
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.BAD_CONTROL, "text frame must be a JSON object")
     return data

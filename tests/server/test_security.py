@@ -20,11 +20,13 @@ from websockets.asyncio.client import connect
 from websockets.frames import Frame, Opcode
 
 from dictate.audio import silence
+from dictate.audiofile import read_wav_as_pcm16
 from dictate.client.embedded import EmbeddedServer, free_loopback_port
 from dictate.config import ServerSettings
 from dictate.server.app import create_app
 from dictate.server.models import ModelChoice
-from tests.streaming import SessionLog, collect
+from tests.conftest import Clip
+from tests.streaming import SessionLog, collect, stream_session, word_error_rate
 
 TOKEN = "s3cret-Token-value"
 CHOICE = ModelChoice("/nonexistent", "test", "cpu", "int8", True, "test")
@@ -110,6 +112,23 @@ def test_half_open_http_connection_is_closed(server: EmbeddedServer) -> None:
     with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
         assert sock.recv(1024) == b""  # the server closed it (DICTATE_HEADER_TIMEOUT=1); a hang fails at 20 s
+
+
+@pytest.mark.parametrize("odd_samples", [355, 511, 1])
+def test_end_of_stream_at_an_odd_length_gives_a_final_and_no_traceback(
+    server: EmbeddedServer, clips: dict[str, Clip], odd_samples: int
+) -> None:
+    """An OFF mid-speech sends audio that is not a multiple of RealtimeSTT's 512-sample VAD chunk: it used to
+    kill the recorder's worker ("Silero ONNX backend expects 512 samples, got 355") and delay the final."""
+    clip = clips["ps_librivox_sns01_0880.wav"]
+    pcm = silence(0.5) + read_wav_as_pcm16(clip.path)
+    samples = (len(pcm) // 2 * 3 // 4) // 512 * 512 + odd_samples  # cut three quarters in, mid-speech
+    log = asyncio.run(stream_session(server.url, pcm[: samples * 2], token=TOKEN))
+    finals = log.of_type("final")
+    assert len(finals) == 1 and word_error_rate(clip.transcript, finals[0]["text"]) < 0.6, finals
+    assert log.close_code == 1000
+    text = wait_for_log(server, '"session closed"')
+    assert "Traceback" not in text and "expects 512 samples" not in text
 
 
 def test_every_line_of_the_log_is_json_through_shutdown(server: EmbeddedServer) -> None:

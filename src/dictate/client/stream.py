@@ -23,17 +23,26 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from dictate.audio import DEFAULT_FRAME_MS, level_dbfs, pcm16_to_float
-from dictate.client.connection import describe_error, error_for_close, open_stream
+from dictate.client.connection import describe_error, error_for_close, messages, open_stream
 from dictate.client.dispatch import Dispatcher
 from dictate.client.sources import AudioSource
-from dictate.errors import AudioError, AuthenticationError, ConnectionFailedError
-from dictate.protocol import EndMessage, ErrorMessage, FinalMessage, InterimMessage, ReadyMessage, StartMessage
+from dictate.errors import AudioError, AuthenticationError, ConnectionFailedError, SessionExpiredError
+from dictate.protocol import (
+    EndMessage,
+    ErrorCode,
+    ErrorMessage,
+    FinalMessage,
+    InterimMessage,
+    ReadyMessage,
+    StartMessage,
+)
 from dictate.protocol import encode as encode_message
 
 logger = logging.getLogger(__name__)
 
 LEVEL_INTERVAL_S = 0.1
 PREROLL_S = 1.0  # microphone audio kept while the first connection opens, sent once the server is ready
+ROLLOVER_HOLD_S = 15.0  # audio kept while an expired session (server time limit) is replaced by a new one
 
 
 def reconnect_delay(attempt: int, base: float = 0.5, cap: float = 10.0) -> float:
@@ -117,6 +126,7 @@ class ReconnectingStream:
         self._stop_requested = asyncio.Event()
         self._audio_task: asyncio.Task[None] | None = None
         self._ever_connected = False
+        self._rolling_over = False  # the server expired the session: hold audio for the next one
         self._first_ready = asyncio.Event()
         self.frames_sent = 0
 
@@ -150,7 +160,8 @@ class ReconnectingStream:
         """Read the source; send each frame while connected (frames are dropped while disconnected)."""
         last_level = 0.0
         peak = -120.0
-        preroll: deque[bytes] = deque(maxlen=int(PREROLL_S * 1000 / DEFAULT_FRAME_MS))
+        preroll_frames = int(PREROLL_S * 1000 / DEFAULT_FRAME_MS)
+        preroll: deque[bytes] = deque(maxlen=int(ROLLOVER_HOLD_S * 1000 / DEFAULT_FRAME_MS))
         if self._source.wait_for_server:
             await self._first_ready.wait()  # a file starts playing when the server listens
         async for frame in self._source.frames():
@@ -161,8 +172,12 @@ class ReconnectingStream:
                 last_level, peak = now, -120.0
             ws = self._ws
             if ws is None:
-                if not self._ever_connected:
+                if self._rolling_over:
+                    preroll.append(frame)  # between an expired session and the next: sent to the next one
+                elif not self._ever_connected:
                     preroll.append(frame)  # speech before the first ready is sent once the server is ready
+                    while len(preroll) > preroll_frames:
+                        preroll.popleft()
                 continue
             preroll.append(frame)
             while preroll:
@@ -215,6 +230,10 @@ class ReconnectingStream:
                 continue
             try:
                 ended = await self._serve(ws)
+            except SessionExpiredError as exc:  # expected: the held audio goes to the next session at once
+                logger.info("%s: reconnecting", exc)
+                attempt = 0
+                continue
             except (ConnectionFailedError, _Dropped, ConnectionClosed) as exc:
                 if isinstance(exc, AuthenticationError):
                     raise
@@ -296,18 +315,33 @@ class ReconnectingStream:
             logger.info("connection closed after end: %s", exc)
 
     async def _receive(self, ws: ClientConnection) -> None:
+        end_now = False
+
         def ready(message: ReadyMessage) -> None:
             self._ever_connected = True
             self._first_ready.set()
-            self._ws = ws  # audio flows from now on
+            self._rolling_over = False
+            self._ws = ws  # audio flows from now on (held audio first)
             self._emit(Connected(message))
 
         def error(message: ErrorMessage) -> None:
+            nonlocal end_now
+            if message.code == ErrorCode.SESSION_EXPIRED:
+                # the server's time limit: hold new audio from now on, and end this session so that everything
+                # sent so far is transcribed (the server reads until our end); then reconnect (SessionExpiredError)
+                self._rolling_over, self._ws, end_now = True, None, True
+                return
             if message.fatal:
                 logger.info("fatal server error: %s", message.code)
             self._emit(ServerWarning(describe_error(message)))
 
-        await Dispatcher(ready=ready, interim=self._emit, final=self._emit, error=error).run(ws)
+        dispatch = Dispatcher(ready=ready, interim=self._emit, final=self._emit, error=error)
+        async for message in messages(ws):
+            dispatch(message)
+            if end_now:
+                end_now = False
+                with contextlib.suppress(ConnectionClosed):
+                    await ws.send(encode_message(EndMessage()))
 
 
 __all__ = [

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from dictate.audio import padding_to_whole_chunk
 from dictate.config import EndOfSpeechVad, ServerSettings
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.events import EngineFailed, EventSink, Final, Interim, SpeechStarted
@@ -32,6 +33,8 @@ from dictate.server.passes import FinalPasses, PassResult
 from dictate.server.scheduler import ModelScheduler
 
 logger = logging.getLogger(__name__)
+
+VAD_CHUNK_SAMPLES = 512  # RealtimeSTT's buffer_size: the Silero VAD takes exactly this many samples
 
 
 class _ExternalExecutor:
@@ -83,6 +86,7 @@ class RecorderEngine:
         self._speech_end: float | None = None
         self._recording = False
         self._pending_final = False
+        self._bytes_fed = 0  # PCM fed so far: finish() pads the last VAD chunk to a whole one
         self._recorder: Any = None
         self._thread: threading.Thread | None = None
 
@@ -213,6 +217,13 @@ class RecorderEngine:
         """Feed 16 kHz mono int16 PCM (must arrive at real-time pace: silence is timed by the wall clock)."""
         if not self._closed.is_set():
             self._recorder.feed_audio(pcm, original_sample_rate=SAMPLE_RATE)
+            self._bytes_fed += len(pcm)
+
+    @property
+    def in_utterance(self) -> bool:
+        """Someone is speaking, or an utterance's final text is still to come."""
+        with self._idle:
+            return self._recording or self._pending_final
 
     def finish(self, timeout: float = 10.0) -> None:
         """End of stream: consume queued audio, close the open utterance now, wait for its final text."""
@@ -220,6 +231,11 @@ class RecorderEngine:
         if recorder is None or self._closed.is_set():
             return
         try:
+            # whole VAD chunks only: a partial last chunk kills RealtimeSTT's recording worker ("Silero ONNX
+            # backend expects 512 samples") and delays the final by the drain timeout below
+            pad = padding_to_whole_chunk(self._bytes_fed, getattr(recorder, "buffer_size", VAD_CHUNK_SAMPLES))
+            if pad:
+                recorder.feed_audio(pad, original_sample_rate=SAMPLE_RATE)
             recorder.flush_audio_input()
             recorder.drain_audio_input(timeout=2.0)
         except Exception:

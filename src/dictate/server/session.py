@@ -8,6 +8,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, MutableMapping
+from enum import Enum
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -29,6 +30,7 @@ from dictate.protocol import (
 )
 from dictate.server.engine import RecorderEngine
 from dictate.server.events import EngineEvent, EngineFailed, Final, Interim
+from dictate.server.limits import EXPIRY_END_WAIT_S, ErrorBudget, should_expire
 from dictate.server.metrics import Metrics
 from dictate.server.models import ModelChoice
 from dictate.server.scheduler import ModelScheduler
@@ -41,6 +43,12 @@ FATAL_CLOSE = {
     ErrorCode.IDLE_TIMEOUT: CloseCode.POLICY_VIOLATION,
     ErrorCode.ENGINE_FAILED: CloseCode.INTERNAL_ERROR,
 }
+
+
+class _Frame(Enum):
+    VALID = "valid"  # audio or a control message: activity
+    INVALID = "invalid"  # an error was sent; not activity
+    END = "end"  # the client's end of stream
 
 
 class _Closing(Exception):
@@ -73,6 +81,7 @@ class Session:
         self._drain_requested = asyncio.Event()
         self._on_released = on_released  # frees this session's slot: called before the close frame
         self._failed = False
+        self._error_budget = ErrorBudget(settings.max_client_errors, settings.error_window)
         self.log = logging.LoggerAdapter(logger, {"session": self.id})
 
     def request_drain(self) -> None:
@@ -126,34 +135,64 @@ class Session:
         return code, reason
 
     async def _receive(self) -> tuple[CloseCode, str]:
-        """Read frames until end/drain/disconnect; returns the close code and reason to use."""
+        """Read frames until end/drain/disconnect/a limit; returns the close code and reason to use.
+
+        Only valid frames count as activity for the idle timeout. Past ``max_session_seconds`` (at the next
+        pause, within a grace) the client is told ``session_expired`` and the session goes on reading audio
+        until its ``end`` (or ``EXPIRY_END_WAIT_S``), so a client that reconnects then loses nothing."""
+        settings = self._settings
+        engine = self._engine
+        assert engine is not None
         drain = asyncio.create_task(self._drain_requested.wait())
+        receive: asyncio.Task[MutableMapping[str, Any]] | None = None
+        started = last_activity = time.monotonic()
+        expires_at = started + settings.max_session_seconds
+        expiring_since: float | None = None
         try:
             while True:
-                receive = asyncio.create_task(self._ws.receive())
-                done, _ = await asyncio.wait(
-                    {receive, drain}, timeout=self._settings.idle_timeout, return_when=asyncio.FIRST_COMPLETED
-                )
-                if drain in done:
-                    receive.cancel()
-                    return CloseCode.GOING_AWAY, "server shutting down"
-                if receive not in done:
-                    receive.cancel()
-                    idle = f"no audio for {self._settings.idle_timeout:g} s"
+                now = time.monotonic()
+                if expiring_since is None and should_expire(now, expires_at, engine.in_utterance):
+                    expiring_since = now
+                    limit = f"the session reached its {settings.max_session_seconds:g} s limit: reconnect"
+                    await self._send_error(ErrorCode.SESSION_EXPIRED, limit, fatal=True)
+                if expiring_since is not None and now >= expiring_since + EXPIRY_END_WAIT_S:
+                    return CloseCode.SESSION_EXPIRED, "session expired"
+                if now >= last_activity + settings.idle_timeout:
+                    idle = f"no audio for {settings.idle_timeout:g} s"
                     await self._send_error(ErrorCode.IDLE_TIMEOUT, idle, fatal=True)
                     return CloseCode.POLICY_VIOLATION, "idle timeout"
-                message = receive.result()
+                wake = last_activity + settings.idle_timeout
+                wake = min(wake, expiring_since + EXPIRY_END_WAIT_S if expiring_since is not None else expires_at)
+                if now >= expires_at:
+                    wake = min(wake, now + 0.1)  # waiting for a pause: look again soon
+                if receive is None:
+                    receive = asyncio.create_task(self._ws.receive())
+                done, _ = await asyncio.wait(
+                    {receive, drain}, timeout=max(0.0, wake - now), return_when=asyncio.FIRST_COMPLETED
+                )
+                if drain in done:
+                    return CloseCode.GOING_AWAY, "server shutting down"
+                if receive not in done:
+                    continue
+                message, receive = receive.result(), None
                 if message["type"] == "websocket.disconnect":
                     raise WebSocketDisconnect(message.get("code", 1000))
-                if await self._handle(message):
+                outcome = await self._handle(message)
+                if outcome is _Frame.END:
+                    if expiring_since is not None:
+                        return CloseCode.SESSION_EXPIRED, "session expired"
                     return CloseCode.NORMAL, "end of stream"
+                if outcome is _Frame.VALID:
+                    last_activity = time.monotonic()
         except _Closing as closing:  # the error message was sent by _handle
             return closing.code, closing.reason
         finally:
             drain.cancel()
+            if receive is not None:
+                receive.cancel()
 
-    async def _handle(self, message: MutableMapping[str, Any]) -> bool:
-        """Handle one frame; True when the client ended the stream. Fatal protocol errors raise _Closing."""
+    async def _handle(self, message: MutableMapping[str, Any]) -> _Frame:
+        """Handle one frame. Fatal protocol errors, and too many non-fatal ones, raise _Closing."""
         data: bytes | None = message.get("bytes")
         text: str | None = message.get("text")
         try:
@@ -162,15 +201,24 @@ class Session:
                 self._metrics.audio_seconds.inc(frame_seconds(len(data)))
                 assert self._engine is not None
                 self._engine.feed(data)
-                return False
+                return _Frame.VALID
             control = decode_client_control(text or "")
-            return isinstance(control, EndMessage)
+            return _Frame.END if isinstance(control, EndMessage) else _Frame.VALID
         except ProtocolError as exc:
-            fatal = exc.code in FATAL_CLOSE
-            await self._send_error(exc.code, exc.message, fatal=fatal)
-            if fatal:
+            if exc.code in FATAL_CLOSE:
+                await self._send_error(exc.code, exc.message, fatal=True)
                 raise _Closing(FATAL_CLOSE[exc.code], exc.message) from exc
-            return False
+            verdict = self._error_budget.record(time.monotonic())
+            if verdict.log:
+                more = f" ({verdict.suppressed} more not logged)" if verdict.suppressed else ""
+                self.log.warning("error %s: %s%s", exc.code, exc.message, more)
+            self._metrics.errors.labels(code=exc.code).inc()
+            await self._send(ErrorMessage(exc.code, exc.message, False))
+            if verdict.close:
+                limit = f"{self._settings.max_client_errors} errors within {self._settings.error_window:g} s"
+                await self._send_error(ErrorCode.TOO_MANY_ERRORS, limit, fatal=True)
+                raise _Closing(CloseCode.POLICY_VIOLATION, "too many errors") from exc
+            return _Frame.INVALID
 
     async def _send_events(self) -> None:
         """Relay engine events to the client, in order, until None."""
