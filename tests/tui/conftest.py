@@ -138,7 +138,7 @@ def xvfb() -> Iterator[str]:
 
 
 class TypingTarget:
-    """The Tk window of tk_target.py, focused; ``text()`` reads back what was typed into it, ``keys()`` the
+    """The Tk window of tk_target.py, focused; ``text()`` reads back what was typed into it, ``keys_pressed()`` the
     keys pressed in it. With ``clipboard``, the window owns the clipboard, holding that text."""
 
     def __init__(self, display: str, tmp_path: Path, clipboard: str | None = None) -> None:
@@ -172,7 +172,7 @@ class TypingTarget:
         except FileNotFoundError:
             return ""
 
-    def keys(self) -> list[str]:
+    def keys_pressed(self) -> list[str]:
         try:
             return self.output.with_name(self.output.name + ".keys").read_text(encoding="utf-8").split()
         except FileNotFoundError:

@@ -30,6 +30,7 @@ class Script:
     final: str = "He was not an ill-disposed young man."
     after_bytes: int = 16000  # 0.5 s of audio
     final_on_end_only: bool = False  # True: the final only comes after the client's end message
+    more_finals: list[str] = field(default_factory=list)  # further utterances' finals, INTERIM_GAP_S apart
 
 
 @dataclass
@@ -75,6 +76,11 @@ class FakeServer:
             self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
             self._thread.join(10)
+
+    @property
+    def open_connections(self) -> int:
+        """How many client connections are open now."""
+        return 0 if self._server is None else len(self._server.connections)
 
     def drop_connections(self) -> None:
         """Abruptly end every open connection (as a crashed server would), keep listening."""
@@ -127,6 +133,9 @@ class FakeServer:
                             pending_final = True
                         else:
                             await self._send_final(ws, log, script.final)
+                        for text in script.more_finals:
+                            await asyncio.sleep(INTERIM_GAP_S)
+                            await self._send_final(ws, log, text)
                     continue
                 if json.loads(frame).get("type") == "end":
                     log.ended = True

@@ -51,7 +51,7 @@ def test_paste_typing_pastes_the_final_once_and_restores_the_clipboard(tmp_path:
         while clipboard_text(target.env) != EARLIER:
             assert time.monotonic() < deadline, f"the clipboard holds {clipboard_text(target.env)!r}"
             time.sleep(0.1)
-        keys = target.keys()
+        keys = target.keys_pressed()
         assert keys.count("v") == 1 and all(key in {"Control_L", "v"} for key in keys), keys  # a paste, not keys
         assert "Typing: paste" in tmux.screen()
     finally:

@@ -165,7 +165,7 @@ class DictateApp(App[None]):
             self._render()
 
     def action_cycle_mode(self) -> None:
-        """final -> live -> off."""
+        """final -> live -> paste -> off."""
         mode = view.next_mode(self.transcript.mode)
         if mode is not TypingMode.OFF and not self._ensure_sink(mode):
             mode = TypingMode.OFF
