@@ -17,6 +17,7 @@ from dictate.bench.metrics import (
     final_timings,
     first_interim_latency,
     hypothesis_text,
+    interim_gaps,
     keeps_up,
     max_realtime_concurrency,
     percentile,
@@ -204,3 +205,20 @@ def test_scorers_give_formatted_wer_and_words_lost() -> None:
     summary = summarise([formatted, plain], 1, lambda r, h: 0.0, 3.0, lambda r, h: 0.25)
     assert (summary.formatted_wer, summary.words_lost) == (0.25, 6)
     assert summary.each_final_latency.count == 2  # one timed final per stream
+
+
+def test_interim_gaps_while_speech_is_sent() -> None:
+    events = [
+        Event(10.5, "interim", "uh"),  # before the onset was sent
+        Event(11.2, "interim", "ten"),
+        Event(11.5, "interim", " "),  # empty: not an interim text
+        Event(11.7, "interim", "ten of"),
+        Event(12.9, "interim", "ten of clubs"),
+        Event(13.4, "interim", "ten of clubs"),  # after the end of speech was sent
+        Event(13.5, "final", "Ten of clubs."),
+    ]
+    assert interim_gaps(events, 11.0, 13.0) == [pytest.approx(0.5), pytest.approx(1.2)]
+    assert interim_gaps(events, None, 13.0) == []
+    result = score_stream(record(events))
+    assert result.interim_gap_max == pytest.approx(1.2)
+    assert summarise([result], 1, lambda r, h: 0.0, 3.0).interim_gap.p50 == pytest.approx(0.85)

@@ -46,6 +46,7 @@ def stream_result(data: Mapping[str, Any]) -> StreamResult:
     values = _known(StreamResult, data)
     values["final_timings"] = tuple(FinalTiming(**_known(FinalTiming, t)) for t in data.get("final_timings") or ())
     values["lost_runs"] = tuple(data.get("lost_runs") or ())
+    values["interim_gaps"] = tuple(data.get("interim_gaps") or ())
     return StreamResult(**values)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 EventKind = Literal["interim", "final", "error"]
@@ -88,6 +89,8 @@ class StreamResult:
     words_lost: int | None = None  # reference words in runs of >= 3 with no counterpart in the finals
     lost_runs: tuple[str, ...] = ()
     final_timings: tuple[FinalTiming, ...] = ()
+    interim_gap_max: float | None = None  # the longest wait for the next interim while speech was sent
+    interim_gaps: tuple[float, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -103,6 +106,16 @@ def first_interim_latency(events: Iterable[Event], onset_sent_at: float | None) 
         if event.kind == "interim" and event.text.strip() and event.at >= onset_sent_at:
             return event.at - onset_sent_at
     return None
+
+
+def interim_gaps(events: Iterable[Event], onset_sent_at: float | None, end_sent_at: float | None) -> list[float]:
+    """Seconds between consecutive non-empty interims that arrived while the speech was being sent: an interim
+    pass that re-reads a growing utterance shows as growing gaps (so do pauses, in which no interim comes)."""
+    if onset_sent_at is None or end_sent_at is None:
+        return []
+    times = sorted(e.at for e in events if e.kind == "interim" and e.text.strip())
+    during = [at for at in times if onset_sent_at <= at <= end_sent_at]
+    return [later - earlier for earlier, later in pairwise(during)]
 
 
 def final_latency(events: Iterable[Event], end_sent_at: float | None) -> float | None:
@@ -205,6 +218,7 @@ def score_stream(
     if failure is None and latency is None:
         failure = "no final text"
     scored = failure is None
+    gaps = interim_gaps(events, record.onset_sent_at, record.end_sent_at)
     lost: tuple[int, tuple[str, ...]] | None = None
     if scored and scorers.lost_words is not None and record.reference.strip():
         lost = scorers.lost_words(record.reference, hypothesis)
@@ -234,6 +248,8 @@ def score_stream(
         formatted_wer=formatted,
         words_lost=lost[0] if lost is not None else None,
         lost_runs=lost[1] if lost is not None else (),
+        interim_gap_max=max(gaps) if gaps else None,
+        interim_gaps=tuple(round(gap, 3) for gap in gaps),
         final_timings=final_timings(
             events, record.segment_ends_sent, record.wall_minus_monotonic, record.end_sent_at, record.onset_sent_at
         ),
@@ -299,6 +315,7 @@ class Summary:
     formatted_wer: float | None = None  # corpus formatted WER over the streams with a formatted reference
     words_lost: int | None = None  # over the successful streams with a reference
     each_final_latency: Distribution = field(default_factory=lambda: Distribution(0, None, None, None, None))
+    interim_gap: Distribution = field(default_factory=lambda: Distribution(0, None, None, None, None))
 
 
 def keeps_up(results: Sequence[StreamResult], max_final_latency: float) -> bool:
@@ -351,6 +368,7 @@ def summarise(
         ),
         words_lost=sum(lost) if lost else None,
         each_final_latency=Distribution.of(t.latency for r in good for t in r.final_timings),
+        interim_gap=Distribution.of(gap for r in good for gap in r.interim_gaps),
     )
 
 

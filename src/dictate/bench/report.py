@@ -35,6 +35,8 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("server_end_detection.p95", "server: end of speech detected after, p95", "s"),
     ("server_finalize.p50", "server: its end of speech to final sent, p50", "s"),
     ("server_finalize.p95", "server: its end of speech to final sent, p95", "s"),
+    ("interim_gap.p50", "between interims during speech, p50", "s"),
+    ("interim_gap.max", "between interims during speech, max", "s"),
     ("each_final_latency.p50", "each final after its speech ended, p50", "s"),
     ("each_final_latency.p95", "each final after its speech ended, p95", "s"),
     ("each_final_latency.max", "each final after its speech ended, max", "s"),
@@ -143,6 +145,7 @@ def _summary_from_dict(data: Mapping[str, Any]) -> Summary:
         formatted_wer=data.get("formatted_wer"),
         words_lost=data.get("words_lost"),
         each_final_latency=Distribution(**data.get("each_final_latency", _EMPTY)),
+        interim_gap=Distribution(**data.get("interim_gap", _EMPTY)),
     )
 
 
