@@ -86,9 +86,43 @@ class ServerSettings(DictateSettings):
         50,
         ge=0,
         description=(
-            "Start the final pass this many ms into the closing silence, speculatively "
-            "(RealtimeSTT early_transcription_on_silence); 0 disables it."
+            "Start the final pass speculatively when the closing silence begins, so that it is done when the "
+            "silence ends the utterance (dropped if speech resumes); 0 disables it."
         ),
+    )
+    pre_roll: float = Field(
+        1.0,
+        ge=0,
+        le=3,
+        description="Seconds of audio before the VAD heard speech that belong to the utterance (never "
+        "reaching into the previous one).",
+    )
+    join_pause: float = Field(
+        2.0,
+        ge=0,
+        le=10,
+        description="For clients that accept revisions: speech that resumes within about this many seconds "
+        "after a final is transcribed together with it, and its final revises it (a thinking pause costs no "
+        "accuracy or formatting); 0 disables.",
+    )
+    context_seconds: float = Field(
+        15.0,
+        ge=0,
+        le=28,
+        description="Most audio a final pass reads when it includes earlier finals (its cost grows with it).",
+    )
+    cut_after: float = Field(
+        8.0,
+        ge=0,
+        le=60,
+        description="An utterance longer than this is cut at its next short pause and goes on as a new one, so "
+        "a long passage is transcribed while it is spoken; 0 disables.",
+    )
+    max_utterance: float = Field(
+        25.0,
+        gt=0,
+        le=60,
+        description="An utterance with no pause at all is cut at this length (no pass reads more).",
     )
     silence_confirmation: float = Field(
         0.08,

@@ -13,11 +13,12 @@ Server -> client: text frames with one JSON object each, see the message classes
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import IntEnum
 from typing import Any, Literal
 
 PROTOCOL_VERSION = 1
+PROTOCOL_MINOR = 1  # 1.1: finals may revise earlier finals (``revises``), for clients that ask (``start.revisions``)
 SAMPLE_RATE = 16_000
 SAMPLE_WIDTH = 2  # bytes per sample, int16 little-endian
 CHANNELS = 1
@@ -51,6 +52,7 @@ class ErrorCode:
     IDLE_TIMEOUT = "idle_timeout"  # fatal, close 1008
     SERVER_BUSY = "server_busy"  # fatal, close 1013 (session limit, or the model still loading)
     ENGINE_FAILED = "engine_failed"  # fatal, close 1011
+    SPEECH_DROPPED = "speech_dropped"  # not fatal: speech that will get no final (says which utterances)
     SHUTTING_DOWN = "shutting_down"  # fatal, close 1013 (a new session while the server drains)
     SESSION_EXPIRED = "session_expired"  # fatal, close 4000 after the pending final: reconnect at once
     TOO_MANY_ERRORS = "too_many_errors"  # fatal, close 1008: too many bad frames/controls in a short time
@@ -79,6 +81,7 @@ class ReadyMessage:
     sample_rate: int = SAMPLE_RATE
     max_frame_bytes: int = MAX_FRAME_BYTES
     protocol: int = PROTOCOL_VERSION
+    protocol_minor: int = PROTOCOL_MINOR
     type: Literal["ready"] = "ready"
 
 
@@ -96,7 +99,12 @@ class InterimMessage:
 
 @dataclass(frozen=True)
 class FinalMessage:
-    """The authoritative text of one utterance. Never revised."""
+    """The authoritative text of one utterance, sent once per utterance.
+
+    ``revises`` (protocol 1.1, only to clients that sent ``start`` with ``revisions: true``) lists earlier
+    utterances whose finals this one replaces: ``text`` is then the text of those utterances and this one
+    together, to be put in place of their text. A final is never revised otherwise.
+    """
 
     utterance_id: int
     text: str
@@ -105,6 +113,7 @@ class FinalMessage:
     sent_at: float
     audio_seconds: float  # length of the utterance audio the final pass saw
     processing_seconds: float  # duration of the final pass; RTF = processing_seconds / audio_seconds
+    revises: list[int] = field(default_factory=list)
     final: Literal[True] = True
     type: Literal["final"] = "final"
 
@@ -156,6 +165,7 @@ class StartMessage:
     """Optional first message: declares the audio format the client will send."""
 
     sample_rate: int = SAMPLE_RATE
+    revisions: bool = False  # protocol 1.1: the client applies finals that revise earlier ones (``revises``)
     type: Literal["start"] = "start"
 
 
@@ -186,7 +196,10 @@ def decode_client_control(text: str) -> ClientMessage:
                 ErrorCode.UNSUPPORTED_FORMAT,
                 f"sample rate {rate} Hz is not supported: send {SAMPLE_RATE} Hz mono int16 PCM",
             )
-        return StartMessage(sample_rate=rate)
+        revisions = data.get("revisions", False)
+        if not isinstance(revisions, bool):
+            raise ProtocolError(ErrorCode.BAD_CONTROL, "start.revisions must be true or false")
+        return StartMessage(sample_rate=rate, revisions=revisions)
     raise ProtocolError(ErrorCode.BAD_CONTROL, f"unknown control message type {kind!r}: expected 'start' or 'end'")
 
 
@@ -224,6 +237,7 @@ def _load_object(text: str | bytes) -> dict[str, Any]:
 __all__ = [
     "CHANNELS",
     "MAX_FRAME_BYTES",
+    "PROTOCOL_MINOR",
     "PROTOCOL_VERSION",
     "SAMPLE_RATE",
     "SAMPLE_WIDTH",

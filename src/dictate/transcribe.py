@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -17,17 +18,25 @@ from dictate.client.sender import stream_pcm
 from dictate.config import ClientSettings
 from dictate.errors import ConnectionFailedError
 from dictate.protocol import ErrorMessage, FinalMessage
+from dictate.transcript import FinalTexts, new_words
 
 TRAILING_SILENCE_S = 1.0  # lets the server's VAD close the last utterance the natural way
 
 
 class LinePrinter:
-    """Prints interim text in place (one rewritten line on a terminal) and final text as whole lines."""
+    """Prints interim text in place (one rewritten line on a terminal) and final text as whole lines.
+
+    A final may revise the ones before it (protocol 1.1: speech resumed after a pause), so a final's line is
+    printed once the next final shows that it stays as it is, or at the end of the file (``flush``). Should a
+    revision name a line already printed, only its new words are printed.
+    """
 
     def __init__(self, out: TextIO, show_interim: bool) -> None:
         self._out = out
         self._show_interim = show_interim
         self._interim_width = 0
+        self._held = FinalTexts()  # finals not printed yet
+        self._printed: dict[int, str] = {}
 
     def interim(self, text: str) -> None:
         if not self._show_interim:
@@ -38,9 +47,24 @@ class LinePrinter:
         self._out.flush()
         self._interim_width = len(line)
 
-    def final(self, text: str) -> None:
+    def final(self, message: FinalMessage) -> None:
+        printed = [self._printed.pop(i) for i in message.revises if i in self._printed]
+        if printed:
+            message = replace(message, text=new_words(" ".join(printed), message.text))
+        if any(i not in message.revises for i in self._held.texts):  # they stay as they are: print them
+            self.flush()
+        self._held.apply(message)
+
+    def flush(self) -> None:
+        """Print the final lines held back."""
+        if not self._held.texts:
+            return
         self._clear()
-        self._out.write(text + "\n")
+        for utterance_id, text in self._held.texts.items():
+            self._printed[utterance_id] = text
+            if text:
+                self._out.write(text + "\n")
+        self._held = FinalTexts()
         self._out.flush()
 
     def _clear(self) -> None:
@@ -52,11 +76,11 @@ class LinePrinter:
 async def transcribe_file(url: str, token: str | None, path: Path, speed: float, printer: LinePrinter) -> list[str]:
     """Stream one file over one session; return its final texts."""
     pcm = read_wav_as_pcm16(path) + silence(TRAILING_SILENCE_S)
-    finals: list[str] = []
+    texts = FinalTexts()
 
     def final(message: FinalMessage) -> None:
-        printer.final(message.text)
-        finals.append(message.text)
+        printer.final(message)
+        texts.apply(message)
 
     def error(message: ErrorMessage) -> None:
         if message.fatal:
@@ -74,7 +98,8 @@ async def transcribe_file(url: str, token: str | None, path: Path, speed: float,
             if not sender.done():
                 sender.cancel()
         await asyncio.gather(sender, return_exceptions=True)
-    return finals
+    printer.flush()
+    return texts.lines
 
 
 def run_transcribe(settings: ClientSettings, files: list[Path], speed: float = 1.0, show_interim: bool = True) -> None:

@@ -6,15 +6,20 @@ planned as a diff against it (``TypingPlan``: a number of backspaces, then text 
 typed twice, and a revision of text already typed is an explicit correction, never a retyping.
 
 ``settled_text`` is the prefix of ``committed_text`` that can no longer change: final utterances, and text
-left in place when typing was switched off or the connection dropped. A plan never deletes into it, with one
-exception the user asks for: the voice command "scratch that" deletes the last final utterance typed in this
-run (and nothing before it).
+left in place when typing was switched off or the connection dropped. A plan never deletes into it, with two
+exceptions, both limited to finals this run typed itself, the latest ones, and nothing before them: the voice
+command "scratch that" deletes the last final utterance typed, and a final that *revises* earlier finals
+(protocol 1.1: speech resumed after a thinking pause and the server transcribed the whole sentence again)
+replaces their text. A revision of a final this run did not type (typed before OFF, or a voice command) is
+never applied backwards: only its new words are typed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 
 from dictate.commands import COMMAND_TEXT, VoiceCommand, parse_command
 from dictate.config import TypingMode
@@ -91,6 +96,49 @@ def stable_prefix(interims: Sequence[str], agreement: int = LIVE_AGREEMENT) -> s
     return shared[:cut] if cut > 0 else ""
 
 
+_WORD = re.compile(r"[\w']+")
+
+
+def _comparable(word: str) -> str:
+    return "".join(_WORD.findall(word.lower()))
+
+
+def new_words(old: str, new: str) -> str:
+    """The part of ``new`` that follows what it shares with ``old`` (word-aligned, case and punctuation
+    ignored): the words a revising final adds to finals it cannot replace."""
+    old_words, words = old.split(), new.split()
+    matcher = SequenceMatcher(
+        None, [_comparable(w) for w in old_words], [_comparable(w) for w in words], autojunk=False
+    )
+    blocks = [block for block in matcher.get_matching_blocks() if block.size]
+    cut = blocks[-1].b + blocks[-1].size if blocks else 0
+    return " ".join(words[cut:])
+
+
+@dataclass
+class FinalTexts:
+    """A session's final texts by utterance, revisions applied: the transcript as a reader sees it."""
+
+    texts: dict[int, str] = field(default_factory=dict)  # in order
+
+    def apply(self, message: FinalMessage) -> None:
+        """Add a final; one that revises earlier finals takes their place."""
+        for revised in message.revises:
+            self.texts.pop(revised, None)
+        self.texts[message.utterance_id] = normalise_utterance(message.text)
+
+    @property
+    def lines(self) -> list[str]:
+        return [text for text in self.texts.values() if text]
+
+    @property
+    def text(self) -> str:
+        joined = ""
+        for line in self.lines:
+            joined = join_utterance(joined, line)
+        return joined
+
+
 def final_latency_ms(message: FinalMessage) -> float | None:
     """End of speech to final text on the server's clock (ms), or None when the server did not say."""
     if message.speech_end is None:
@@ -118,6 +166,8 @@ class Transcript:
     typing_stopped: bool = False
     last_command: VoiceCommand | None = None
     _typed_starts: list[int] = field(default_factory=list)  # where each final typed in this run begins
+    _typed_ids: list[int] = field(default_factory=list)  # its utterance id (-1: a voice command), in step
+    _final_texts: dict[int, str] = field(default_factory=dict)  # this session's finals as received
     _utterance_id: int | None = None
     _interims: list[str] = field(default_factory=list)
     _finalized_ids: set[int] = field(default_factory=set)
@@ -128,6 +178,7 @@ class Transcript:
         self.settled_text = ""
         self.typing_stopped = False
         self._typed_starts.clear()
+        self._typed_ids.clear()
         self.new_session()
 
     def new_session(self) -> None:
@@ -136,6 +187,8 @@ class Transcript:
         self._utterance_id = None
         self._interims.clear()
         self._finalized_ids.clear()
+        self._final_texts.clear()
+        self._freeze_typed()  # ids of the old session: a new one counts from 1 again
 
     @property
     def live_text(self) -> str:
@@ -147,6 +200,7 @@ class Transcript:
         self.mode = mode
         if mode is TypingMode.OFF:
             self.settle()
+            self._freeze_typed()
 
     def settle(self) -> None:
         """Make everything typed so far permanent: later plans never delete into it."""
@@ -156,11 +210,17 @@ class Transcript:
         """Type nothing more in this run (after OFF, or when the connection drops)."""
         self.typing_stopped = True
         self.settle()
+        self._freeze_typed()
 
     def resume_typing(self) -> None:
         """Allow typing again after a reconnect, keeping what was typed (it is never replayed)."""
         self.typing_stopped = False
         self.settle()
+        self._freeze_typed()
+
+    def _freeze_typed(self) -> None:
+        """Finals typed so far may still be scratched, but no revision from the server replaces them."""
+        self._typed_ids[:] = [-1] * len(self._typed_ids)
 
     def connection_lost(self) -> None:
         """The socket dropped: stop typing now, keep the text typed so far, forget the open utterance.
@@ -170,6 +230,7 @@ class Transcript:
         """
         self.stop_typing()
         self._typed_starts.clear()
+        self._typed_ids.clear()
         self.new_session()
 
     def on_interim(self, message: InterimMessage) -> TypingPlan:
@@ -202,13 +263,19 @@ class Transcript:
             self._interims.clear()
             self._utterance_id = None
         text = normalise_utterance(message.text)
+        revised = {i: self._final_texts.pop(i, "") for i in message.revises}
+        self._final_texts[message.utterance_id] = text
         command = parse_command(text) if self.commands else None
         self.last_command = command
         if self.mode is TypingMode.OFF or self.typing_stopped:
             self.settle()
             return NO_TYPING
+        if revised and not self._take_back(revised):
+            text = new_words(" ".join(revised.values()), text)  # cannot replace them: type only what is new
         if command is VoiceCommand.SCRATCH_THAT:
             start = self._typed_starts.pop() if self._typed_starts else len(self.settled_text)
+            if self._typed_ids:
+                self._typed_ids.pop()
             self.settled_text = self.committed_text[:start]
             return self._commit(self.settled_text)  # also removes live text of the command itself
         if command is VoiceCommand.STOP_LISTENING:
@@ -218,8 +285,27 @@ class Transcript:
         plan = self._commit(target)
         if len(target) > start:
             self._typed_starts.append(start)
+            self._typed_ids.append(-1 if command else message.utterance_id)
         self.settle()
         return plan
+
+    def _take_back(self, revised: dict[int, str]) -> bool:
+        """Make the latest finals typed in this run that ``revised`` names (id: its text) editable again, for
+        their text to be replaced; False when that is not allowed: one with text was not typed by this run as
+        plain text (or never arrived), or a final typed after them is not revised."""
+        typed = [i for i in revised if i in self._typed_ids]
+        others = set(revised) - set(typed)
+        if any(revised[i] or i not in self._finalized_ids for i in others):
+            return False
+        if not typed:
+            return True  # they said nothing: nothing to take back
+        count = len(typed)
+        if sorted(self._typed_ids[-count:]) != sorted(typed):
+            return False
+        start = self._typed_starts[-count]
+        del self._typed_starts[-count:], self._typed_ids[-count:]
+        self.settled_text = self.committed_text[:start]
+        return True
 
     def on_message(self, message: InterimMessage | FinalMessage) -> TypingPlan:
         """``on_interim`` or ``on_final``, by message type."""
@@ -237,12 +323,14 @@ class Transcript:
 
 __all__ = [
     "NO_TYPING",
+    "FinalTexts",
     "Transcript",
     "TypingPlan",
     "apply_plan",
     "common_prefix_length",
     "final_latency_ms",
     "join_utterance",
+    "new_words",
     "normalise_utterance",
     "plan_edit",
     "stable_prefix",

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -16,44 +17,49 @@ from dictate.audio import silence, split_frames
 from dictate.audiofile import read_wav_as_pcm16
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.engine import _ExternalExecutor
-from dictate.server.executors import FinalPassExecutor
-from dictate.server.passes import FinalPasses, PassResult, Transcription
-from dictate.server.scheduler import ModelScheduler
+from dictate.server.passes import PassResult
 from tests.conftest import Clip
 
 pytestmark = pytest.mark.model  # a real recorder and real-time audio: run under the heavy lock
 
-CLIP = "ps_librivox_sns01_0880.wav"  # 3 s
+CLIPS = ("ps_librivox_sns01_0880.wav", "ps_librivox_sns01_0930.wav")  # 3 s each
 
 
-class SlowFinalPasses:
-    """RealtimeSTT's external final executor: each pass takes a while, so that a barrier can be seen."""
+class NoPasses:
+    """RealtimeSTT's external executor: the engine never lets RealtimeSTT run a final pass of its own."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.in_flight = 0
-        self.finished = 0
-        self.audio_sizes: list[int] = []
+        self.calls = 0
 
     def transcribe(self, audio: Any, language: str | None = None, use_prompt: bool = True, **_: Any) -> Any:
         from RealtimeSTT.transcription_engines.base import TranscriptionResult
 
-        with self._lock:
-            self.in_flight += 1
-        time.sleep(0.5)
-        with self._lock:
-            self.in_flight -= 1
-            self.finished += 1
-            self.audio_sizes.append(len(audio))
-            return TranscriptionResult(text=f"pass {self.finished}")
+        self.calls += 1
+        return TranscriptionResult(text="")
+
+
+@dataclass
+class Seen:
+    """What the recorder's callbacks reported, in order, with the thread each ran on."""
+
+    events: list[tuple[str, int, int]] = field(default_factory=list)  # (name, bytes read so far, thread id)
+    chunks: bytearray = field(default_factory=bytearray)
+
+    def chunk(self, data: bytes) -> None:
+        self.chunks += data
+        self.events.append(("chunk", len(self.chunks), threading.get_ident()))
+
+    def callback(self, name: str) -> Callable[[], None]:
+        return lambda: self.events.append((name, len(self.chunks), threading.get_ident()))
 
 
 @pytest.fixture(scope="module")
-def recorder_after_one_utterance(clips: dict[str, Clip]) -> Iterator[tuple[Any, SlowFinalPasses, str, int]]:
-    """(recorder, executor, what text() returned, in-flight passes when it returned), then shut down."""
+def two_utterances(clips: dict[str, Clip]) -> Iterator[tuple[Seen, bytes, NoPasses, int]]:
+    """A recorder fed two sentences at real-time pace while a thread loops on wait_audio(), as the engine does:
+    (callbacks seen, the audio fed, the executor, wait_audio() returns)."""
     from RealtimeSTT import AudioToTextRecorder
 
-    executor = SlowFinalPasses()
+    seen, executor = Seen(), NoPasses()
     recorder = AudioToTextRecorder(
         model="unused",  # an external executor: RealtimeSTT loads no model of its own
         use_microphone=False,
@@ -62,61 +68,62 @@ def recorder_after_one_utterance(clips: dict[str, Clip]) -> Iterator[tuple[Any, 
         enable_realtime_transcription=False,
         transcription_executor=executor,
         post_speech_silence_duration=0.45,
-        early_transcription_on_silence=0.05,  # as the engine: speculative passes at every pause
-        ensure_sentence_ends_with_period=False,
+        early_transcription_on_silence=0,
+        silero_deactivity_detection=True,
         handle_buffer_overflow=False,
+        on_recorded_chunk=seen.chunk,
+        on_recording_start=seen.callback("start"),
+        on_recording_stop=seen.callback("stop"),
+        on_turn_detection_start=seen.callback("pause"),
+        on_turn_detection_stop=seen.callback("resume"),
     )
-    pcm = silence(0.5) + read_wav_as_pcm16(clips[CLIP].path) + silence(1.5)
+    pcm = b"".join(silence(0.5) + read_wav_as_pcm16(clips[name].path) + silence(1.5) for name in CLIPS)
+    returns = []
 
-    def feed() -> None:  # real-time pace: RealtimeSTT times silence by the wall clock
-        started = time.monotonic()
-        for index, frame in enumerate(split_frames(pcm, 20)):
-            recorder.feed_audio(frame, original_sample_rate=SAMPLE_RATE)
-            time.sleep(max(0.0, started + (index + 1) * 0.02 - time.monotonic()))
+    def listen() -> None:
+        while not recorder.is_shut_down:
+            recorder.wait_audio()
+            returns.append(time.monotonic())
 
-    feeder = threading.Thread(target=feed, name="test-feeder")
-    feeder.start()
+    listener = threading.Thread(target=listen, name="test-listen")
+    listener.start()
+    started = time.monotonic()
+    for index, frame in enumerate(split_frames(pcm, 20)):  # real-time pace: silence is timed by the wall clock
+        recorder.feed_audio(frame, original_sample_rate=SAMPLE_RATE)
+        time.sleep(max(0.0, started + (index + 1) * 0.02 - time.monotonic()))
+    recorder.flush_audio_input()
+    assert recorder.drain_audio_input(timeout=5)
     try:
-        text = recorder.text()
-        in_flight = executor.in_flight
-        yield recorder, executor, text, in_flight
+        yield seen, pcm, executor, len(returns)
     finally:
-        feeder.join()
         recorder.shutdown()
+        listener.join(10)
+        assert not listener.is_alive(), "wait_audio() did not return after shutdown()"
 
 
-def test_text_waits_for_every_final_pass_it_started(recorder_after_one_utterance: Any) -> None:
-    # engine._utterance_result reads FinalPasses right after text(): every pass must be complete by then
-    _recorder, executor, text, in_flight = recorder_after_one_utterance
-    assert executor.finished >= 1
-    assert in_flight == 0
-    assert text.lower().startswith("pass ")  # RealtimeSTT capitalises the first letter
+def test_recorded_chunks_are_every_byte_fed_in_order(two_utterances: Any) -> None:
+    # engine: SessionAudio and the Timeline's positions are built from these chunks
+    seen, pcm, _executor, _returns = two_utterances
+    assert bytes(seen.chunks) == pcm
 
 
-def test_last_transcription_bytes_holds_the_utterance_audio(recorder_after_one_utterance: Any) -> None:
-    # the engine transcribes these samples again when no final pass covered the whole utterance
-    recorder, executor, _text, _in_flight = recorder_after_one_utterance
-    audio = recorder.last_transcription_bytes
-    assert isinstance(audio, np.ndarray) and audio.dtype == np.float32
-    assert len(audio) >= 2 * SAMPLE_RATE  # the clip holds ~2.5 s of speech
-    assert len(audio) >= max(executor.audio_sizes)
+def test_vad_callbacks_run_on_the_recording_thread_after_the_chunk_that_caused_them(two_utterances: Any) -> None:
+    # engine: a callback's position on the timeline is the number of samples read before it
+    seen, _pcm, _executor, _returns = two_utterances
+    threads = {thread for _name, _read, thread in seen.events}
+    assert len(threads) == 1
+    names = [name for name, _read, _thread in seen.events if name != "chunk"]
+    assert names.count("start") == 2 and names.count("stop") == 2, names
+    assert names.index("start") < names.index("pause") < names.index("stop")
+    starts = [read for name, read, _thread in seen.events if name == "start"]
+    assert 0.5 * SAMPLE_RATE * 2 < starts[0] < 1.2 * SAMPLE_RATE * 2  # speech begins 0.5 s in
 
 
-def test_after_shutdown_is_shut_down_is_set_and_text_returns_at_once(clips: dict[str, Clip]) -> None:
-    # the engine's final-text loop stops on is_shut_down: text() would otherwise return "" forever
-    from RealtimeSTT import AudioToTextRecorder
-
-    recorder = AudioToTextRecorder(
-        model="unused", use_microphone=False, spinner=False, no_log_file=True, transcription_executor=SlowFinalPasses()
-    )
-    assert recorder.is_shut_down is False
-    recorder.shutdown()
-    assert recorder.is_shut_down is True
-    returned: list[str] = []
-    waiter = threading.Thread(target=lambda: returned.append(recorder.text()), name="test-text")
-    waiter.start()
-    waiter.join(10)
-    assert returned == [""]
+def test_waiting_for_audio_keeps_the_recorder_listening_and_never_transcribes(two_utterances: Any) -> None:
+    # engine._listen_loop: wait_audio() in a loop re-arms the VAD; RealtimeSTT runs no final pass of its own
+    _seen, _pcm, executor, returns = two_utterances
+    assert returns >= 2
+    assert executor.calls == 0
 
 
 def test_our_executor_returns_realtimestt_result_type() -> None:
@@ -124,10 +131,10 @@ def test_our_executor_returns_realtimestt_result_type() -> None:
     from RealtimeSTT.core.transcription import call_transcription_executor
     from RealtimeSTT.transcription_engines.base import TranscriptionResult
 
-    def transcribe(audio: np.ndarray, final: bool, language: str | None) -> Transcription:
-        return Transcription(f"{audio.size} samples", language, 0.9)
+    def run(audio: np.ndarray, language: str | None) -> PassResult:
+        return PassResult(f"{audio.size} samples", language, 0.9, audio.size / SAMPLE_RATE, 0.01)
 
-    executor = _ExternalExecutor("final", FinalPassExecutor(ModelScheduler(transcribe), FinalPasses[PassResult]()))
+    executor = _ExternalExecutor("interim", run)
     result = call_transcription_executor(executor, np.zeros(SAMPLE_RATE, np.float32), "en", True)
     assert isinstance(result, TranscriptionResult)
     assert (result.text, result.info.language, result.info.language_probability) == ("16000 samples", "en", 0.9)

@@ -60,6 +60,18 @@ def test_history_search_is_literal_and_newest_first(tmp_path: Path) -> None:
     history.close()
 
 
+def test_history_remove_deletes_the_entries_a_revising_final_replaced(tmp_path: Path) -> None:
+    history = History(tmp_path / "h.sqlite3")
+    first = history.add("And so my fellow Americans.", created_at=1.0)
+    second = history.add("Ask not.", created_at=2.0)
+    history.remove([first.id, second.id])
+    history.add("And so my fellow Americans, ask not what your country can do for you.", created_at=3.0)
+    assert [e.text for e in history.recent()] == [
+        "And so my fellow Americans, ask not what your country can do for you."
+    ]
+    history.close()
+
+
 @given(st.text())
 def test_typing_runs_keep_text_and_isolate_non_ascii(text: str) -> None:
     runs = typing_runs(text)

@@ -30,6 +30,7 @@ from dictate.protocol import (
         ReadyMessage("abc", "packaged:base", "cpu", "int8"),
         InterimMessage(3, "héllo wörld", 1.5, 2.0),
         FinalMessage(3, "Hello world.", 1.5, 2.5, 3.0, 1.2, 0.4),
+        FinalMessage(5, "And so, ask not.", 1.5, 2.5, 3.0, 4.2, 0.4, [3, 4]),
         ErrorMessage(ErrorCode.BAD_FRAME, "odd", fatal=False),
     ],
 )
@@ -75,6 +76,15 @@ def test_client_controls() -> None:
     assert decode_client_control('{"type": "end"}') == EndMessage()
     assert decode_client_control('{"type": "start", "sample_rate": 16000}') == StartMessage()
     assert decode_client_control('{"type": "start"}') == StartMessage()
+    assert decode_client_control('{"type": "start", "revisions": true}') == StartMessage(revisions=True)
+
+
+def test_a_1_0_final_revises_nothing_and_a_1_1_ready_says_its_minor_version() -> None:
+    old = json.loads(encode(FinalMessage(1, "a", 0, 1, 2, 1, 0.1)))
+    del old["revises"]
+    assert decode_server_message(json.dumps(old)) == FinalMessage(1, "a", 0, 1, 2, 1, 0.1, [])
+    ready = json.loads(encode(ReadyMessage("abc", "packaged:base", "cpu", "int8")))
+    assert (ready["protocol"], ready["protocol_minor"]) == (1, 1)
 
 
 @pytest.mark.parametrize(
@@ -84,6 +94,7 @@ def test_client_controls() -> None:
         ('{"type": "pause"}', ErrorCode.BAD_CONTROL),
         ('{"type": "start", "sample_rate": "16k"}', ErrorCode.BAD_CONTROL),
         ('{"type": "start", "sample_rate": true}', ErrorCode.BAD_CONTROL),
+        ('{"type": "start", "revisions": "yes"}', ErrorCode.BAD_CONTROL),
         ('{"type": "start", "sample_rate": 48000}', ErrorCode.UNSUPPORTED_FORMAT),
         ("x" * 5000, ErrorCode.BAD_CONTROL),
     ],

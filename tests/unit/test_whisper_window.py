@@ -60,3 +60,20 @@ def test_preview_token_budget_is_twice_a_fast_speaker_and_capped() -> None:
     assert preview_token_budget(0.0) == 10
     assert preview_token_budget(3.0) == 34  # "he was not an ill disposed young man": ~10 tokens
     assert preview_token_budget(29.0) == MAX_PREVIEW_TOKENS
+
+
+def test_a_looping_decode_is_detected_and_collapsed_to_one_of_each_phrase() -> None:
+    from dictate.server.whisper import COMPRESSION_RATIO_LIMIT, collapse_repeats, compression_ratio
+
+    looped = "And so my fellow Americans " * 12 + "and so"
+    assert compression_ratio(looped) > COMPRESSION_RATIO_LIMIT
+    assert collapse_repeats(looped) == "And so my fellow Americans"
+    assert collapse_repeats("Cold hearted. Fish is to be all-disposed. Fish is to be all-disposed.") == (
+        "Cold hearted. Fish is to be all-disposed."
+    )
+    for speech in ["five five", "He was not an ill-disposed young man.", "no, no, it is fine", "very very very"]:
+        assert compression_ratio(speech) < COMPRESSION_RATIO_LIMIT
+        assert collapse_repeats(speech, looped=False) == speech
+    assert collapse_repeats("Fish is to be all-disposed. Fish is to be all-disposed.", looped=False) == (
+        "Fish is to be all-disposed."
+    )

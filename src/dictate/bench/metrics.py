@@ -27,6 +27,8 @@ class Event:
     processing_seconds: float | None = None  # final only: duration of the server's final pass
     server_speech_end: float | None = None  # final only: server wall clock when its VAD closed the utterance
     server_sent_at: float | None = None  # server wall clock when it sent the message
+    utterance_id: int | None = None  # final only
+    revises: tuple[int, ...] = ()  # final only: earlier finals this one replaces (protocol 1.1)
 
 
 @dataclass(frozen=True)
@@ -188,9 +190,14 @@ def final_timings(
 
 
 def hypothesis_text(events: Iterable[Event]) -> str:
-    """The final texts of a stream in arrival order, joined by spaces (WER is computed on this)."""
+    """The final texts of a stream in arrival order, revisions applied, joined by spaces (WER is computed on this)."""
     ordered = sorted((e for e in events if e.kind == "final"), key=lambda e: e.at)
-    return " ".join(e.text.strip() for e in ordered if e.text.strip())
+    texts: dict[int, str] = {}
+    for index, event in enumerate(ordered):
+        for revised in event.revises:
+            texts.pop(revised, None)
+        texts[event.utterance_id if event.utterance_id is not None else -1 - index] = event.text.strip()
+    return " ".join(text for text in texts.values() if text)
 
 
 @dataclass(frozen=True)

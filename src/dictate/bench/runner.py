@@ -144,7 +144,19 @@ async def _receive(ws: Any, events: list[Event], observations: RunObservations |
     def final(message: FinalMessage) -> None:
         audio, processing = message.audio_seconds, message.processing_seconds
         now = time.monotonic()
-        events.append(Event(now, "final", message.text, audio, processing, message.speech_end, message.sent_at))
+        events.append(
+            Event(
+                now,
+                "final",
+                message.text,
+                audio,
+                processing,
+                message.speech_end,
+                message.sent_at,
+                message.utterance_id,
+                tuple(message.revises),
+            )
+        )
 
     def error(message: ErrorMessage) -> None:
         events.append(Event(time.monotonic(), "error", f"{message.code}: {message.message}"))

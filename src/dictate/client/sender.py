@@ -67,9 +67,11 @@ async def stream_pcm(
     speed: float = 1.0,
     frame_ms: int = DEFAULT_FRAME_MS,
     on_frame: Callable[[float], None] | None = None,
+    revisions: bool = True,
 ) -> float:
-    """A whole stream: the start message, ``pcm`` as paced frames, the end message. Returns seconds sent."""
-    await ws.send(encode(StartMessage()))
+    """A whole stream: the start message (``revisions``: finals may revise earlier ones, protocol 1.1), ``pcm``
+    as paced frames, the end message. Returns seconds sent."""
+    await ws.send(encode(StartMessage(revisions=revisions)))
     seconds = await send_paced(ws, split_frames(pcm, frame_ms), speed, on_frame)
     await ws.send(encode(EndMessage()))
     return seconds

@@ -278,7 +278,7 @@ class ReconnectingStream:
 
     async def _serve(self, ws: ClientConnection) -> bool:
         """Run one connection. True: ended by ``stop()``. Raises when the server drops us."""
-        await ws.send(encode_message(StartMessage()))
+        await ws.send(encode_message(StartMessage(revisions=True)))  # Transcript applies revising finals
         receiver = asyncio.create_task(self._receive(ws), name="dictate-receive")
         stop_wait = asyncio.create_task(self._stop_requested.wait())
         try:

@@ -77,9 +77,7 @@ class ServiceState:
 METRICS_PATH = "/metrics"
 
 
-def create_app(
-    settings: ServerSettings, choice: ModelChoice | None = None, metrics_port: int | None = None
-) -> FastAPI:
+def create_app(settings: ServerSettings, choice: ModelChoice | None = None, metrics_port: int | None = None) -> FastAPI:
     """Build the service. ``choice`` (device/model) is resolved from settings when not given. With
     ``metrics_port`` (the bound port of ``settings.metrics_port``), /metrics is served there only, and only
     /metrics is; without it, /metrics is on the main port, behind the token when there is one."""

@@ -1,17 +1,25 @@
 """The per-connection RealtimeSTT adapter: the ONLY module that imports RealtimeSTT.
 
 ``RecorderEngine`` wraps one ``AudioToTextRecorder(use_microphone=False)`` per connection behind a narrow
-interface: ``start()``, ``feed(pcm)``, ``finish()`` (finalize pending speech now), ``close()``; it reports
-``events.EngineEvent``s through a callback called on the recorder's threads (the session crosses into the event
-loop). The recorder never loads a model of its own: its final and interim passes go through RealtimeSTT's
-external-executor seam to ``executors.py`` and the process-wide ``ModelScheduler``.
+interface: ``start()``, ``feed(pcm)``, ``allow_revisions()``, ``finish()`` (finalize pending speech now),
+``close()``; it reports ``events.EngineEvent``s through a callback called on its threads (the session crosses
+into the event loop).
+
+RealtimeSTT is used for what it does well: voice activity (when speech starts, pauses, resumes, stops) and the
+timing of interim passes. The utterances themselves are ours (``utterances.Timeline``): every chunk the VAD
+reads is kept with its position, so each utterance is an exact, disjoint range of the session's audio, and its
+final is made by ``finals.FinalWorker`` from that range, one per utterance, in order. RealtimeSTT's own final
+path (``text()``: a queue of recordings, the newest result of whatever passes were in flight, its pre-roll)
+mixed up utterance ids, repeated words across pauses and could leave speech without a final.
 
 RealtimeSTT internals this module relies on (each pinned by tests/server/test_realtimestt_contract.py):
 
 * ``RealtimeSTT.transcription_engines.base``: the result type an external executor must return;
-* ``recorder.text()`` as a barrier: it returns only after every final pass it started has finished;
-* ``recorder.last_transcription_bytes``: the closed utterance's audio, kept after ``text()``;
-* ``recorder.is_shut_down``: after ``shutdown()``, ``text()`` returns "" at once (a loop on it would spin).
+* callbacks (``on_recorded_chunk``, ``on_recording_start/stop``, ``on_turn_detection_start/stop``) run on the
+  recording thread, in the order the audio is read: each chunk's callback comes before the VAD decisions it
+  causes;
+* ``recorder.wait_audio()`` in a loop keeps the recorder listening and drains its queue of recordings;
+* ``recorder.is_shut_down``: after ``shutdown()``, ``wait_audio()`` returns at once (a loop on it would spin).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -26,32 +35,34 @@ import numpy as np
 from dictate.audio import padding_to_whole_chunk
 from dictate.config import EndOfSpeechVad, ServerSettings
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.events import EngineFailed, EventSink, Final, Interim, SpeechStarted
-from dictate.server.executors import FinalPassExecutor, InterimPassExecutor
+from dictate.server.events import EngineFailed, EventSink, Interim, SpeechStarted
+from dictate.server.executors import InterimPassExecutor
+from dictate.server.finals import ContextPolicy, FinalWorker, SessionAudio
 from dictate.server.models import ModelChoice
-from dictate.server.passes import FinalPasses, PassResult
+from dictate.server.passes import PassResult
 from dictate.server.scheduler import ModelScheduler
+from dictate.server.utterances import Span, Timeline
 
 logger = logging.getLogger(__name__)
 
 VAD_CHUNK_SAMPLES = 512  # RealtimeSTT's buffer_size: the Silero VAD takes exactly this many samples
+MIN_INTERIM_SAMPLES = SAMPLE_RATE // 4  # an interim pass over less says nothing useful
 
 
 class _ExternalExecutor:
     """RealtimeSTT's object-style external executor (``.transcribe(audio, language, use_prompt, **kw)``)."""
 
-    def __init__(self, kind: str, executor: FinalPassExecutor | InterimPassExecutor) -> None:
+    def __init__(self, kind: str, run: Callable[[np.ndarray, str | None], PassResult | None]) -> None:
         self._kind = kind
-        self._executor = executor
+        self._run = run
 
     def transcribe(self, audio: Any, language: str | None = None, use_prompt: bool = True, **_: Any) -> Any:
         # The result type RealtimeSTT expects from an external executor (it reads .text and .info.language*);
         # imported from its internals, as RealtimeSTT 1.1.2 exports it nowhere else.
         from RealtimeSTT.transcription_engines.base import TranscriptionInfo, TranscriptionResult
 
-        samples = np.asarray(audio, dtype=np.float32)
-        result = self._executor.run(samples, language)
-        if result is None:  # a dropped final or a skipped interim: RealtimeSTT ignores an empty text
+        result = self._run(np.asarray(audio, dtype=np.float32), language)
+        if result is None:  # a skipped pass: RealtimeSTT ignores an empty text
             return TranscriptionResult(text="", info=TranscriptionInfo())
         logger.debug("%s pass: %.2f s of audio in %.2f s", self._kind, result.audio_seconds, result.compute_seconds)
         return TranscriptionResult(
@@ -60,8 +71,14 @@ class _ExternalExecutor:
         )
 
 
+def _no_final_pass(audio: np.ndarray, _language: str | None) -> PassResult | None:
+    """RealtimeSTT's own final path is not used (``FinalWorker`` makes the finals): nothing to transcribe."""
+    logger.warning("RealtimeSTT asked for a final pass over %.2f s of audio: ignored", audio.size / SAMPLE_RATE)
+    return None
+
+
 class RecorderEngine:
-    """Wraps one ``AudioToTextRecorder``; owns the thread that waits for its final texts."""
+    """Wraps one ``AudioToTextRecorder``; owns the thread that keeps it listening and the final thread."""
 
     def __init__(
         self,
@@ -78,27 +95,38 @@ class RecorderEngine:
         self._name = name
         self._closed = threading.Event()
         self._closing_silence = threading.Event()  # set on RealtimeSTT's thread, read by interim passes
-        self._passes: FinalPasses[PassResult] = FinalPasses()
-        # the utterance's state, written on RealtimeSTT's threads and read on the final-text thread
-        self._idle = threading.Condition()
-        self._utterance_id = 0
-        self._speech_start: float | None = None
-        self._speech_end: float | None = None
-        self._recording = False
-        self._pending_final = False
-        self._bytes_fed = 0  # PCM fed so far: finish() pads the last VAD chunk to a whole one
+
+        def samples(seconds: float) -> int:
+            return int(seconds * SAMPLE_RATE)
+
+        self._timeline = Timeline(
+            preroll=samples(settings.pre_roll),
+            cut_after=samples(settings.cut_after) or None,
+            max_span=samples(settings.max_utterance),
+        )
+        self._audio = SessionAudio(keep=samples(settings.max_utterance + settings.context_seconds + 30))
+        self._interim_ids: set[int] = set()
+        self._finals = FinalWorker(
+            lambda audio, cancelled: scheduler.run_final(audio, None, cancelled),
+            self._audio,
+            self._timeline,
+            emit,
+            ContextPolicy(join_gap=samples(settings.join_pause), max_samples=samples(settings.context_seconds)),
+            had_interim=self._interim_ids.__contains__,
+            name=name,
+        )
+        self._interim_executor = InterimPassExecutor(
+            scheduler, settings.interim_quiet_ratio, speaker_stopping=self._closing_silence.is_set
+        )
+        self._received = 0
         self._recorder: Any = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        """Build the recorder (blocking: ~1-2 s of VAD warm-up) and start the final-text thread."""
+        """Build the recorder (blocking: ~1-2 s of VAD warm-up), start the listening and final threads."""
         from RealtimeSTT import AudioToTextRecorder
 
         settings, choice = self._settings, self._choice
-        final_executor = FinalPassExecutor(self._scheduler, self._passes)
-        interim_executor = InterimPassExecutor(
-            self._scheduler, settings.interim_quiet_ratio, speaker_stopping=self._closing_silence.is_set
-        )
         self._recorder = AudioToTextRecorder(
             model=choice.source,
             realtime_model_type=choice.source,
@@ -111,150 +139,143 @@ class RecorderEngine:
             level=logging.WARNING,
             enable_realtime_transcription=True,
             use_main_model_for_realtime=False,
-            transcription_executor=_ExternalExecutor("final", final_executor),
-            realtime_transcription_executor=_ExternalExecutor("interim", interim_executor),
+            transcription_executor=_ExternalExecutor("final", _no_final_pass),
+            realtime_transcription_executor=_ExternalExecutor("interim", self._interim_pass),
             realtime_processing_pause=settings.realtime_interval,
             init_realtime_after_seconds=settings.first_interim_after,
             deactivity_silence_confirmation_duration=settings.silence_confirmation,
             silero_deactivity_detection=settings.end_of_speech_vad is EndOfSpeechVad.SILERO,
             post_speech_silence_duration=settings.silence_duration,
-            # RealtimeSTT 1.1.2 documents milliseconds but compares this value with seconds
-            early_transcription_on_silence=settings.early_transcription_ms / 1000,
+            early_transcription_on_silence=0,  # ours: FinalWorker.speculate at the pause
             min_length_of_recording=0.3,
             min_gap_between_recordings=0,
             faster_whisper_vad_filter=False,  # unused: the executors decode (whisper.transcribe_pass, no VAD filter)
             ensure_sentence_ends_with_period=False,
+            on_recorded_chunk=self._on_chunk,
             on_recording_start=self._on_recording_start,
             on_recording_stop=self._on_recording_stop,
-            on_realtime_transcription_update=self._on_realtime_update,
-            on_turn_detection_start=self._on_silence_start,
-            on_turn_detection_stop=self._on_silence_end,
+            on_turn_detection_start=self._on_pause_start,
+            on_turn_detection_stop=self._on_pause_end,
             handle_buffer_overflow=False,
             silero_onnx_threads=1,
         )
-        self._thread = threading.Thread(target=self._final_loop, name=f"dictate-final-{self._name}")
+        self._finals.start()
+        self._thread = threading.Thread(target=self._listen_loop, name=f"dictate-listen-{self._name}")
         self._thread.start()
 
-    # RealtimeSTT callbacks (its threads)
+    def allow_revisions(self, allowed: bool) -> None:
+        """The client applies finals that revise earlier ones (protocol 1.1): pauses may join utterances."""
+        self._finals.revisions = allowed and self._settings.join_pause > 0
+
+    # RealtimeSTT callbacks: all on its recording thread, in the order it reads the audio
+    def _on_chunk(self, chunk: bytes) -> None:
+        self._audio.append(bytes(chunk))
+        self._timeline.read(len(chunk) // 2)
+        self._opened(self._timeline.cut_if_too_long(time.time()))
+
     def _on_recording_start(self) -> None:
-        with self._idle:
-            self._utterance_id += 1
-            utterance, start = self._utterance_id, time.time()
-            self._speech_start = start
-            self._speech_end = None
-            self._recording = True
-            self._pending_final = True
+        now = time.time()
+        utterance = self._timeline.speech_started(now)
         self._closing_silence.clear()
-        self._emit(SpeechStarted(utterance, start))
+        if utterance is not None:
+            self._emit(SpeechStarted(utterance, now))
 
     def _on_recording_stop(self) -> None:
-        logger.debug("%s: utterance %d closed", self._name, self._utterance_id)
-        with self._idle:
-            self._speech_end = time.time()
-            self._recording = False
+        span = self._timeline.speech_stopped(time.time())
+        if span is not None:
+            logger.debug("%s: utterance %d closed (%.2f s)", self._name, span.utterance_id, span.seconds)
+            self._finals.close(span)
 
-    def _on_silence_start(self) -> None:
-        logger.debug("%s: closing silence started", self._name)
+    def _on_pause_start(self) -> None:
         self._closing_silence.set()  # no more interim passes: the final pass is about to start
+        span = self._timeline.pause_started(time.time())
+        if span is not None and self._settings.early_transcription_ms > 0:
+            self._finals.speculate(span)
 
-    def _on_silence_end(self) -> None:
+    def _on_pause_end(self) -> None:
         self._closing_silence.clear()
-        with self._idle:
-            recording = self._recording
-        if recording:  # speech resumed after a pause (RealtimeSTT also calls this once the utterance closed)
-            self._passes.speech_resumed()
+        self._opened(self._timeline.speech_resumed(time.time()))
 
-    def _on_realtime_update(self, text: str) -> None:
-        text = text.strip()
-        with self._idle:
-            recording, utterance, start = self._recording, self._utterance_id, self._speech_start
-        if text and recording and not self._closed.is_set():
-            self._emit(Interim(utterance, text, start))
+    def _opened(self, cut: tuple[Span, int] | None) -> None:
+        """A long utterance was cut: its first part gets its final, the speech goes on as a new utterance."""
+        if cut is not None:
+            closed, utterance = cut
+            logger.debug("%s: utterance %d cut after %.2f s", self._name, closed.utterance_id, closed.seconds)
+            self._finals.close(closed)
+            self._emit(SpeechStarted(utterance, closed.speech_end))
 
-    def _utterance_result(self, recorder: Any) -> PassResult | None:
-        """Wait for the next closed utterance; its result is the newest final pass that covers all its speech
-        (passes.py), else one more pass over the utterance's audio, which RealtimeSTT keeps."""
-        # RealtimeSTT internal: text() returns only once every final pass it started for this utterance has
-        # finished, so the passes below are complete; the text it picks (the last to arrive) is ignored.
-        recorder.text()
-        result = self._passes.take()
-        # RealtimeSTT internal: the closed utterance's float32 audio; cleared so that it is used once.
-        audio, recorder.last_transcription_bytes = getattr(recorder, "last_transcription_bytes", None), None
-        if result is None and audio is not None and len(audio) and not self._closed.is_set():
-            logger.debug("%s: no final pass covered the whole utterance: one more pass", self._name)
-            result = self._scheduler.run_final(np.asarray(audio, dtype=np.float32), None)
+    def _interim_pass(self, _recorded: np.ndarray, language: str | None) -> PassResult | None:
+        """An interim pass over the open utterance's own audio (not RealtimeSTT's recording, which goes back to
+        the start of a long passage), reported as an ``Interim`` of that utterance."""
+        current = self._timeline.open_span()
+        if current is None or self._closed.is_set():
+            return None
+        utterance, start, speech_start = current
+        audio = self._audio.slice(start, self._timeline.position)
+        if audio.size < MIN_INTERIM_SAMPLES:
+            return None
+        result = self._interim_executor.run(audio, language)
+        text = result.text.strip() if result is not None else ""
+        if text and self._timeline.open_span() == current and not self._closed.is_set():
+            self._interim_ids.add(utterance)
+            self._emit(Interim(utterance, text, speech_start))
         return result
 
-    def _final_loop(self) -> None:
+    def _listen_loop(self) -> None:
+        """RealtimeSTT listens for the next utterance only while someone waits for one: wait, forever."""
         recorder = self._recorder
         while not self._closed.is_set():
             try:
-                result = self._utterance_result(recorder)
+                recorder.wait_audio()
             except Exception as exc:  # the recorder failed: report once, then stop
                 if not self._closed.is_set():
                     logger.exception("%s: recorder failed", self._name)
                     self._emit(EngineFailed(f"speech recognition failed: {exc}"))
                 break
-            # RealtimeSTT internal: after shutdown() text() returns "" at once; without this check we would spin
-            if self._closed.is_set() or getattr(recorder, "is_shut_down", False):
+            # RealtimeSTT internal: after shutdown() wait_audio() returns at once; without this we would spin
+            if getattr(recorder, "is_shut_down", False):
                 break
-            with self._idle:
-                utterance, start, end = self._utterance_id, self._speech_start, self._speech_end
-            text = result.text.strip() if result is not None else ""
-            if result is not None and text:  # emit before marking idle: finish() returns after the final is queued
-                self._emit(
-                    Final(utterance, text, start, end or time.time(), result.audio_seconds, result.compute_seconds)
-                )
-            with self._idle:
-                self._pending_final = False
-                self._idle.notify_all()
-        with self._idle:
-            self._pending_final = False
-            self._idle.notify_all()
 
     # session-facing API: feed() runs on the event loop (it only enqueues); start/finish/close block (to_thread)
     def feed(self, pcm: bytes) -> None:
         """Feed 16 kHz mono int16 PCM (must arrive at real-time pace: silence is timed by the wall clock)."""
         if not self._closed.is_set():
+            self._received += len(pcm) // 2
             self._recorder.feed_audio(pcm, original_sample_rate=SAMPLE_RATE)
-            self._bytes_fed += len(pcm)
 
     @property
     def in_utterance(self) -> bool:
         """Someone is speaking, or an utterance's final text is still to come."""
-        with self._idle:
-            return self._recording or self._pending_final
+        return self._timeline.open_span() is not None or self._finals.pending_seconds() > 0
 
     def finish(self, timeout: float = 10.0) -> None:
-        """End of stream: consume queued audio, close the open utterance now, wait for its final text."""
+        """End of stream: let the VAD read every sample received, close the open utterance there, and wait for
+        the finals of every utterance still pending (not only the last); what cannot be finished in time is
+        reported as dropped."""
         recorder = self._recorder
         if recorder is None or self._closed.is_set():
             return
         try:
             # whole VAD chunks only: a partial last chunk kills RealtimeSTT's recording worker ("Silero ONNX
             # backend expects 512 samples") and delays the final by the drain timeout below
-            pad = padding_to_whole_chunk(self._bytes_fed, getattr(recorder, "buffer_size", VAD_CHUNK_SAMPLES))
+            pad = padding_to_whole_chunk(2 * self._received, getattr(recorder, "buffer_size", VAD_CHUNK_SAMPLES))
             if pad:
                 recorder.feed_audio(pad, original_sample_rate=SAMPLE_RATE)
             recorder.flush_audio_input()
             recorder.drain_audio_input(timeout=2.0)
         except Exception:
             logger.debug("%s: draining queued audio failed", self._name, exc_info=True)
-        with self._idle:
-            recording = self._recording
-        if recording:
-            recorder.stop()
-        deadline = time.monotonic() + timeout
-        with self._idle:
-            while self._pending_final and not self._closed.is_set():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    logger.warning("%s: no final text within %.0f s of the end of stream", self._name, timeout)
-                    break
-                self._idle.wait(remaining)
+        span = self._timeline.speech_stopped(time.time())
+        if span is not None:
+            self._finals.close(span)
+        wait = timeout + self._finals.pending_seconds()  # a pass costs well under a second per second of audio
+        if not self._finals.wait_idle(wait):
+            dropped = self._finals.stop()
+            logger.warning("%s: %d utterance(s) got no final within %.0f s of the end", self._name, len(dropped), wait)
+            self._finals.report_dropped(dropped, f"not transcribed within {wait:.0f} s of the end of the stream")
 
     def close(self) -> None:
-        """Shut the recorder down and join every thread this engine started. Idempotent."""
+        """Shut the recorder down, join every thread this engine started, and check the session's books. Idempotent."""
         if self._closed.is_set():
             return
         self._closed.set()
@@ -267,7 +288,14 @@ class RecorderEngine:
         if self._thread is not None:
             self._thread.join(timeout=10)
             if self._thread.is_alive():
-                logger.warning("%s: final-text thread did not stop", self._name)
+                logger.warning("%s: listening thread did not stop", self._name)
+        self._finals.stop()
+        coverage = self._finals.coverage
+        coverage.received = self._received
+        if coverage.holds and not coverage.dropped_samples:
+            logger.info("%s: %s", self._name, coverage.summary())
+        else:
+            logger.warning("%s: speech without a final: %s", self._name, coverage.summary())
 
 
 def warm_up_recorder(scheduler: ModelScheduler, choice: ModelChoice, settings: ServerSettings) -> None:

@@ -37,6 +37,16 @@ class Final:
     speech_end: float | None
     audio_seconds: float  # length of the audio the final pass transcribed
     processing_seconds: float  # compute time of that pass
+    revises: tuple[int, ...] = ()  # earlier utterances whose finals this text replaces (it covers them too)
+
+
+@dataclass(frozen=True)
+class SpeechDropped:
+    """Utterances that will get no final (the stream ended before their passes could run)."""
+
+    utterance_ids: tuple[int, ...]
+    seconds: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -46,5 +56,5 @@ class EngineFailed:
     message: str
 
 
-EngineEvent = SpeechStarted | Interim | Final | EngineFailed
+EngineEvent = SpeechStarted | Interim | Final | SpeechDropped | EngineFailed
 EventSink = Callable[[EngineEvent], None]

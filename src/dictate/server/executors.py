@@ -1,8 +1,8 @@
-"""A recorder's two kinds of pass, as our code sees them: audio in, a ``PassResult`` (or None) out.
+"""A recorder's interim passes, as our code sees them: audio in, a ``PassResult`` (or None) out.
 
-No RealtimeSTT here: ``engine.py`` wraps each executor in RealtimeSTT's external-executor shape. A final pass
-is kept in order by ``FinalPasses`` and waits for the shared model; an interim pass is skipped when the
-speaker is probably stopping (it would delay the final pass behind it).
+No RealtimeSTT here: ``engine.py`` wraps the executor in RealtimeSTT's external-executor shape. An interim pass
+is skipped when the speaker is probably stopping (it would delay the final pass behind it). Final passes are
+``finals.FinalWorker``'s.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.passes import FinalPasses, PassResult
+from dictate.server.passes import PassResult
 from dictate.server.scheduler import ModelScheduler
 
 logger = logging.getLogger(__name__)
@@ -31,24 +31,6 @@ def trailing_quiet(audio: np.ndarray, ratio: float, tail_seconds: float = 0.2) -
     overall = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
     recent = float(np.sqrt(np.mean(np.square(audio[-tail:], dtype=np.float64))))
     return overall > 0 and recent < ratio * overall
-
-
-class FinalPassExecutor:
-    """Final passes of one recorder: each is a ticket in ``passes``; one that speech made stale is dropped."""
-
-    def __init__(self, scheduler: ModelScheduler, passes: FinalPasses[PassResult]) -> None:
-        self._scheduler = scheduler
-        self._passes = passes
-
-    def run(self, audio: np.ndarray, language: str | None) -> PassResult | None:
-        """Transcribe ``audio`` (waits for the model); None when speech resumed before it reached the model."""
-        ticket = self._passes.begin()
-        result = self._scheduler.run_final(audio, language, cancelled=lambda: not self._passes.is_current(ticket))
-        if result is None:
-            logger.debug("final pass over %.2f s of audio dropped: speech resumed", audio.size / SAMPLE_RATE)
-            return None
-        self._passes.done(ticket, result)
-        return result
 
 
 class InterimPassExecutor:

@@ -23,13 +23,14 @@ from dictate.protocol import (
     InterimMessage,
     ProtocolError,
     ReadyMessage,
+    StartMessage,
     check_audio_frame,
     decode_client_control,
     encode,
     frame_seconds,
 )
 from dictate.server.engine import RecorderEngine
-from dictate.server.events import EngineEvent, EngineFailed, Final, Interim
+from dictate.server.events import EngineEvent, EngineFailed, Final, Interim, SpeechDropped
 from dictate.server.limits import EXPIRY_END_WAIT_S, ErrorBudget, should_expire
 from dictate.server.metrics import Metrics
 from dictate.server.models import ModelChoice
@@ -203,6 +204,8 @@ class Session:
                 self._engine.feed(data)
                 return _Frame.VALID
             control = decode_client_control(text or "")
+            if isinstance(control, StartMessage) and self._engine is not None:
+                self._engine.allow_revisions(control.revisions)
             return _Frame.END if isinstance(control, EndMessage) else _Frame.VALID
         except ProtocolError as exc:
             if exc.code in FATAL_CLOSE:
@@ -236,6 +239,7 @@ class Session:
                         now,
                         round(event.audio_seconds, 3),
                         round(event.processing_seconds, 3),
+                        list(event.revises),
                     )
                 )
                 self._metrics.finals.inc()
@@ -243,14 +247,19 @@ class Session:
                 if event.speech_end is not None:
                     self._metrics.end_of_speech_to_final.observe(max(0.0, now - event.speech_end))
                 self.log.info(
-                    "final utterance %d: %d chars, final pass %.2f s for %.2f s of audio",
+                    "final utterance %d%s: %d chars, final pass %.2f s for %.2f s of audio",
                     event.utterance_id,
+                    f" (revises {list(event.revises)})" if event.revises else "",
                     len(event.text),
                     event.processing_seconds,
                     event.audio_seconds,
                 )
                 if self._settings.log_transcripts:
                     self.log.debug("final text: %s", event.text)
+            elif isinstance(event, SpeechDropped):
+                ids = ", ".join(str(utterance) for utterance in event.utterance_ids)
+                message = f"{event.seconds:.1f} s of speech (utterances {ids}) got no final: {event.reason}"
+                await self._send_error(ErrorCode.SPEECH_DROPPED, message, fatal=False)
             elif isinstance(event, EngineFailed):
                 self._failed = True
                 await self._send_error(ErrorCode.ENGINE_FAILED, event.message, fatal=True)

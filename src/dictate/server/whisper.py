@@ -18,6 +18,7 @@ import logging
 import math
 import os
 import threading
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 FRAMES_PER_SECOND = 100  # log-Mel frames (hop 160 at 16 kHz)
 FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s
 MAX_PREVIEW_TOKENS = 224  # half of Whisper's 448-token context
+COMPRESSION_RATIO_LIMIT = 2.4  # faster-whisper's compression_ratio_threshold: above it a decode looped
 
 
 def content_frames(features: np.ndarray) -> int:
@@ -65,6 +67,51 @@ def token_budget(seconds: float, preview: bool) -> int:
     """Most tokens a pass may decode per window: an interim's ``preview_token_budget``; a final may decode
     Whisper's usual 224 (a budget only stops a pass that loops on a repeat, it never cuts real speech)."""
     return preview_token_budget(seconds) if preview else MAX_PREVIEW_TOKENS
+
+
+def compression_ratio(text: str) -> float:
+    """faster-whisper's test for a decode stuck in a loop: how well the text compresses (over 2.4: a loop)."""
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def collapse_repeats(text: str, looped: bool = True) -> str:
+    """The text with a phrase that repeats back to back kept once (a decode that looped: "and so my fellow
+    Americans and so my fellow Americans and so..."): a phrase of 3+ words repeated at all, a shorter one
+    repeated 3+ times when the decode ``looped`` (else 5+: "five five", "very very very" stay). A trailing
+    start of the phrase (where the loop ran out of tokens) is dropped too."""
+    words = text.split()
+    keys = [" ".join(_words(word)) or word for word in words]
+    kept: list[str] = []
+    index = 0
+    while index < len(words):
+        repeat = _repeat_at(keys, index, 3 if looped else 5)
+        if repeat is None:
+            kept.append(words[index])
+            index += 1
+            continue
+        size, count = repeat
+        kept += words[index : index + size]
+        index += size * count
+        rest = keys[index:]
+        if rest and rest == keys[index - size : index - size + len(rest)]:
+            break
+    return " ".join(kept)
+
+
+def _repeat_at(keys: list[str], index: int, short_times: int, longest: int = 12) -> tuple[int, int] | None:
+    """(phrase length, times) of a phrase that repeats back to back from ``index`` (a phrase of one or two words
+    at least ``short_times``), or None."""
+    for size in range(1, longest + 1):
+        phrase = keys[index : index + size]
+        if len(phrase) < size:
+            return None
+        count = 1
+        while keys[index + count * size : index + (count + 1) * size] == phrase:
+            count += 1
+        if count >= (2 if size >= 3 else short_times):
+            return size, count
+    return None
 
 
 def clean_segments(segments: Iterable[tuple[float, str]], duration: float) -> tuple[str, int]:
@@ -127,8 +174,10 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
         temperature fallback re-decodes a pass whose log-probability is low up to five more times, at
         temperatures up to 1.0. Short fragments (a command, half a sentence cut at a pause) often fail that
         test: such a final pass took 1.8-7 s instead of 0.6 s, every later final queued behind it, and the
-        sampled text was no better. A final windowed pass that shows a trimmed window's hallucination is done
-        again with the full window: what is typed must be right.
+        sampled text was no better. The one thing the fallback caught that matters, a decode stuck in a loop
+        (``compression_ratio`` over 2.4), is handled without sampling: a final windowed pass that loops or
+        shows a trimmed window's hallucination is done again with the full window (what is typed must be
+        right), and a loop left after that is collapsed (``collapse_repeats``).
         """
         duration = audio.size / SAMPLE_RATE
         if window_margin is not None and duration + window_margin >= FULL_WINDOW_FRAMES / FRAMES_PER_SECOND:
@@ -145,12 +194,16 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
                 **limits,
             )
             if window_margin is None:
-                text = " ".join(segment.text.strip() for segment in segments).strip()
-                return Transcription(text, info.language, float(info.language_probability))
-            text, dropped = clean_segments(((segment.start, segment.text) for segment in segments), duration)
-        if dropped and not preview:
-            logger.debug("windowed final pass dropped %d hallucinated segment(s): redone with the full window", dropped)
+                text, dropped = " ".join(segment.text.strip() for segment in segments).strip(), 0
+            else:
+                text, dropped = clean_segments(((segment.start, segment.text) for segment in segments), duration)
+        looped = compression_ratio(text) > COMPRESSION_RATIO_LIMIT
+        if (dropped or looped) and window_margin is not None and not preview:
+            logger.debug("windowed final pass %s: redone with the full window", "looped" if looped else "dropped")
             return self.transcribe_text(audio, beam_size, language)
+        if looped:
+            logger.debug("a pass looped over %.2f s of audio: repeats collapsed", duration)
+        text = collapse_repeats(text, looped)  # what the temperature fallback was for, at no extra decode
         return Transcription(text, info.language, float(info.language_probability))
 
 

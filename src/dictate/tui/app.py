@@ -84,6 +84,7 @@ class DictateApp(App[None]):
         self._hotkey_release: Timer | None = None
         self.status = StatusInfo(server=self._server_url or "embedded", mode=settings.type_mode)
         self.last_final = ""
+        self._history_ids: dict[int, int] = {}  # this session's utterance ids -> their history entries
 
     # ------------------------------------------------------------------ layout
 
@@ -319,6 +320,7 @@ class DictateApp(App[None]):
     def _handle_connected(self, event: Connected) -> None:
         ready = event.ready
         self.transcript.new_session()
+        self._history_ids.clear()  # utterance ids start again
         if self.onoff.is_on:
             self.transcript.resume_typing()
         if self.status.connection == Connection.RECONNECTING:
@@ -361,11 +363,14 @@ class DictateApp(App[None]):
             latency = final_latency_ms(message)
             if latency is not None:
                 self._set_status(latency_ms=latency)
+            if self.history is not None:  # a revising final replaces the entries of the finals it revises
+                self.history.remove([self._history_ids.pop(i) for i in message.revises if i in self._history_ids])
             if text:
                 self.last_final = text
                 if self.history is not None:
-                    self.history.add(text, latency)
-                    self.refresh_history()
+                    self._history_ids[message.utterance_id] = self.history.add(text, latency).id
+            if self.history is not None and (text or message.revises):
+                self.refresh_history()
 
     def _on_command(self, command: VoiceCommand) -> None:
         """A voice command was said (the transcript typed what it types): note it, stop on 'stop listening'."""

@@ -70,6 +70,11 @@ class History:
             )
         return HistoryEntry(int(cursor.lastrowid or 0), when, text, latency_ms)
 
+    def remove(self, entry_ids: list[int]) -> None:
+        """Delete entries (the finals a revising final replaced)."""
+        with self._db:
+            self._db.executemany("DELETE FROM utterances WHERE id = ?", [(entry_id,) for entry_id in entry_ids])
+
     def recent(self, limit: int = 200, search: str = "") -> list[HistoryEntry]:
         """The newest ``limit`` entries, newest first, whose text contains ``search`` (case-insensitive)."""
         return query_entries(self._db, search=search, limit=limit)
