@@ -148,7 +148,35 @@ def test_the_app_has_a_handler_for_every_stream_event() -> None:
     import typing
 
     from dictate.client.stream import StreamEvent
-    from dictate.tui.app import DictateApp
+    from dictate.tui.routes import StreamRoutes
 
-    registry = DictateApp.__dict__["_route_event"].dispatcher.registry
+    registry = StreamRoutes.__dict__["_route_event"].dispatcher.registry
     assert set(typing.get_args(StreamEvent)) <= set(registry) - {object}
+
+
+def test_the_history_pane_replaces_the_entries_a_revising_final_revises(tmp_path: Path) -> None:
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    from dictate.tui.history_pane import HistoryPane
+
+    class PaneApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield HistoryPane()
+
+    async def scenario() -> list[str]:
+        history = History(tmp_path / "h.sqlite3")
+        async with PaneApp().run_test() as pilot:
+            pane = pilot.app.query_one(HistoryPane)
+            pane.history = history
+            pane.record_final(1, "ask not", 900.0, [])
+            pane.record_final(2, "what your country", 800.0, [])
+            pane.record_final(3, "Ask not what your country can do.", 700.0, [1, 2])  # one sentence again
+            pane.new_session()
+            pane.record_final(1, "next session", None, [])
+            table = pane.query_one("#history", DataTable)
+            texts = [str(table.get_row_at(row)[1]) for row in range(table.row_count)]
+        history.close()
+        return texts
+
+    assert asyncio.run(scenario()) == ["next session", "Ask not what your country can do."]

@@ -1,11 +1,9 @@
-"""The dictation dashboard: composes the widgets and routes events. Logic lives in transcript.py, view.py,
-client/stream.py (streaming), sink.py (typing) and history.py (SQLite)."""
+"""The dictation dashboard: composes the widgets and routes events. Logic lives in transcript.py, onoff.py,
+view.py, client/stream.py (streaming), sink.py (typing), history.py (SQLite) and history_pane.py."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import functools
 import logging
 import time
 from typing import ClassVar
@@ -14,44 +12,35 @@ from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, Footer, Static
 
 from dictate.client.connection import normalise_stream_url
 from dictate.client.sources import AudioSource, FileSource
 from dictate.client.stream import (
-    Connected,
-    Connecting,
-    Disconnected,
-    Failed,
-    Level,
     ReconnectingStream,
-    ServerWarning,
-    StreamEvent,
 )
-from dictate.commands import VoiceCommand
 from dictate.config import HotkeyMode, TypingMode
 from dictate.errors import DictateError
-from dictate.protocol import FinalMessage, InterimMessage
 from dictate.replacements import Replacements
-from dictate.transcript import Transcript, final_latency_ms
+from dictate.transcript import Transcript
 from dictate.tui import view
 from dictate.tui.clipboard import find_clipboard_tool
 from dictate.tui.history import History, default_history_path
+from dictate.tui.history_pane import HistoryPane
 from dictate.tui.messages import HotkeyPressed, HotkeyReleased, TuiOptions, TypingFailed
 from dictate.tui.onoff import OnOff, Step
 from dictate.tui.pushtotalk import RELEASE_SETTLE_S, HoldEnd, PushToTalk
+from dictate.tui.routes import StreamRoutes
 from dictate.tui.sink import GlobalHotkey, KeyboardSink, TextSink, typing_unavailable_reason
 from dictate.tui.sources import MicrophoneSource
 from dictate.tui.view import Connection, StatusInfo
 
 logger = logging.getLogger(__name__)
 
-HISTORY_ROWS = 200
 
-
-class DictateApp(App[None]):
+class DictateApp(StreamRoutes, App[None]):
     """ON/OFF dictation into the focused application, with live text, history and status."""
 
     CSS_PATH = "app.tcss"
@@ -84,7 +73,7 @@ class DictateApp(App[None]):
         self._hotkey_release: Timer | None = None
         self.status = StatusInfo(server=self._server_url or "embedded", mode=settings.type_mode)
         self.last_final = ""
-        self._history_ids: dict[int, int] = {}  # this session's utterance ids -> their history entries
+        self.history_pane = HistoryPane()
 
     # ------------------------------------------------------------------ layout
 
@@ -96,18 +85,12 @@ class DictateApp(App[None]):
         interim = Static("", id="interim")
         interim.border_title = "Now"
         yield interim
-        with Vertical(id="history-box") as box:
-            box.border_title = "History"
-            yield Input(placeholder="search the history (/)", id="search")
-            yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield self.history_pane
         yield Static(id="alert")
         yield Static(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#history", DataTable)
-        table.add_column("time", width=10, key="time")
-        table.add_column("text", key="text")
         if self.history is None:
             path = self.options.settings.history_path or default_history_path()
             try:
@@ -121,7 +104,8 @@ class DictateApp(App[None]):
             self.run_worker(self._start_embedded(), name="embedded-server", group="server")
         else:
             self._server_ready.set()
-        self.refresh_history()
+        self.history_pane.history = self.history
+        self.history_pane.refresh_rows()
         self._render()
         if self.options.start_on:
             self.action_toggle_listening()
@@ -173,22 +157,14 @@ class DictateApp(App[None]):
         self._set_mode(mode)
 
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        self.history_pane.focus_search()
 
     def action_clear_search(self) -> None:
-        self.query_one("#search", Input).value = ""
-        self.query_one("#history", DataTable).focus()
+        self.history_pane.clear_search()
 
     def action_copy_entry(self) -> None:
         """Copy the selected history entry to the clipboard."""
-        table = self.query_one("#history", DataTable)
-        if table.row_count == 0 or self.history is None:
-            return
-        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        entry = self.history.get(int(str(row_key.value)))
-        if entry is not None:
-            self.copy_to_clipboard(entry.text)
-            self.notify(f"Copied {len(entry.text)} characters to the clipboard")
+        self.history_pane.copy_selected()
 
     @on(Button.Pressed, "#toggle")
     def _toggle_pressed(self) -> None:
@@ -197,14 +173,6 @@ class DictateApp(App[None]):
     @on(Button.Pressed, "#mode")
     def _mode_pressed(self) -> None:
         self.action_cycle_mode()
-
-    @on(Input.Changed, "#search")
-    def _search_changed(self) -> None:
-        self.refresh_history()
-
-    @on(Input.Submitted, "#search")
-    def _search_submitted(self) -> None:
-        self.query_one("#history", DataTable).focus()
 
     def on_hotkey_pressed(self, _message: HotkeyPressed) -> None:
         if self.options.settings.hotkey_mode is HotkeyMode.TOGGLE:
@@ -294,90 +262,6 @@ class DictateApp(App[None]):
                 self._set_status(connection=connection, level_dbfs=-120.0)
                 self._render()
 
-    # ------------------------------------------------------------------ routing
-
-    def handle_session_event(self, event: StreamEvent) -> None:
-        """Route one event of the dictation stream (called on the event loop) to its handler by type."""
-        if not isinstance(event, Level):
-            logger.debug("session event: %s", type(event).__name__)
-        self._route_event(event)
-        self._render_interim()
-
-    @functools.singledispatchmethod
-    def _route_event(self, event: StreamEvent) -> None:
-        raise TypeError(f"no handler for {type(event).__name__}")
-
-    @_route_event.register
-    def _handle_level(self, event: Level) -> None:
-        self._set_status(level_dbfs=event.dbfs)
-
-    @_route_event.register
-    def _handle_connecting(self, event: Connecting) -> None:
-        state = Connection.CONNECTING if event.attempt == 0 else Connection.RECONNECTING
-        self._set_status(connection=Connection.STOPPING if self.onoff.is_stopping else state)
-
-    @_route_event.register
-    def _handle_connected(self, event: Connected) -> None:
-        ready = event.ready
-        self.transcript.new_session()
-        self._history_ids.clear()  # utterance ids start again
-        if self.onoff.is_on:
-            self.transcript.resume_typing()
-        if self.status.connection == Connection.RECONNECTING:
-            self.alert("reconnected: dictation goes on (text typed before the drop is kept)", "warning")
-        else:
-            self.alert("")
-        self._set_status(
-            model=ready.model, device=f"{ready.device} {ready.compute_type}", connection=Connection.CONNECTED
-        )
-
-    @_route_event.register
-    def _handle_disconnected(self, event: Disconnected) -> None:
-        self.transcript.connection_lost()
-        if self.sink is not None:
-            self.sink.cancel_pending()
-        retry = "" if event.retry_in is None else f"; retrying in {event.retry_in:.1f} s"
-        self.alert(f"connection lost: {event.reason}{retry}. Typing is paused.", "warning")
-        self._set_status(connection=Connection.RECONNECTING)
-
-    @_route_event.register
-    def _handle_warning(self, event: ServerWarning) -> None:
-        self.alert(event.reason, "warning")
-
-    @_route_event.register
-    def _handle_failed(self, event: Failed) -> None:
-        self.alert(event.reason, "error")
-        self._set_status(connection=Connection.FAILED)
-
-    @_route_event.register
-    def _on_transcript(self, message: InterimMessage | FinalMessage) -> None:
-        if self.replace:
-            message = dataclasses.replace(message, text=self.replace(message.text))
-        plan = self.transcript.on_message(message)
-        if self.sink is not None and not plan.is_empty:
-            self.sink.submit(plan)
-        if isinstance(message, FinalMessage) and self.transcript.last_command is not None:
-            self._on_command(self.transcript.last_command)
-        elif isinstance(message, FinalMessage):
-            text = " ".join(message.text.split())
-            latency = final_latency_ms(message)
-            if latency is not None:
-                self._set_status(latency_ms=latency)
-            if self.history is not None:  # a revising final replaces the entries of the finals it revises
-                self.history.remove([self._history_ids.pop(i) for i in message.revises if i in self._history_ids])
-            if text:
-                self.last_final = text
-                if self.history is not None:
-                    self._history_ids[message.utterance_id] = self.history.add(text, latency).id
-            if self.history is not None and (text or message.revises):
-                self.refresh_history()
-
-    def _on_command(self, command: VoiceCommand) -> None:
-        """A voice command was said (the transcript typed what it types): note it, stop on 'stop listening'."""
-        self.last_final = f"[command: {command.value}]"
-        if command is VoiceCommand.STOP_LISTENING:
-            self._do(self.onoff.turn_off())
-
     # ------------------------------------------------------------------ rendering
 
     def alert(self, text: str, severity: str = "warning") -> None:
@@ -386,17 +270,6 @@ class DictateApp(App[None]):
         widget.update(Text(text))
         widget.set_class(bool(text) and severity == "warning", "warning")
         widget.set_class(bool(text) and severity == "error", "error")
-
-    def refresh_history(self) -> None:
-        """Reload the history table (newest first, filtered by the search box)."""
-        if self.history is None:
-            return
-        search = self.query_one("#search", Input).value.strip()
-        table = self.query_one("#history", DataTable)
-        table.clear()
-        now = time.time()
-        for entry in self.history.recent(HISTORY_ROWS, search):
-            table.add_row(view.history_time(entry.created_at, now), entry.text, key=str(entry.id))
 
     def _ensure_sink(self, mode: TypingMode) -> bool:
         reason = typing_unavailable_reason() if self.sink is None else None
