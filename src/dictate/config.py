@@ -171,6 +171,12 @@ class ServerSettings(DictateSettings):
     max_frame_bytes: int = Field(
         MAX_FRAME_BYTES, ge=2, description="Largest binary audio frame accepted (bytes); bigger closes 1009."
     )
+    max_upload_mb: float = Field(
+        25.0,
+        gt=0,
+        description="Largest file accepted by POST /v1/audio/transcriptions, in MB (10^6 bytes; OpenAI's is 25); "
+        "a bigger upload is refused with 413 before it is read.",
+    )
     idle_timeout: float = Field(60.0, gt=0, description="Close a session that sends nothing for this many seconds.")
     token: SecretStr | None = Field(
         None,

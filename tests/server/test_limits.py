@@ -34,9 +34,9 @@ def server() -> Iterator[EmbeddedServer]:
         yield embedded
 
 
-async def _session(url: str, frames: list[str | bytes], every: float, end_on_expiry: bool = False) -> tuple[
-    SessionLog, int
-]:
+async def _session(
+    url: str, frames: list[str | bytes], every: float, end_on_expiry: bool = False
+) -> tuple[SessionLog, int]:
     """Send ``frames`` ``every`` seconds apart until the server closes; returns the log and how many were sent."""
     log = SessionLog()
     sent = 0

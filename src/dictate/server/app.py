@@ -1,4 +1,5 @@
-"""FastAPI app factory: /stream (WebSocket), /healthz, /readyz, /metrics. State lives on the app, not in globals."""
+"""FastAPI app factory: /stream (WebSocket), /healthz, /readyz, /metrics, and the OpenAI-compatible /v1 routes
+(openai_api.py). State lives on the app, not in globals."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from dictate.protocol import STREAM_PATH, CloseCode, ErrorCode, ErrorMessage, en
 from dictate.server.loading import load_scheduler
 from dictate.server.metrics import Metrics
 from dictate.server.models import ModelChoice, choose_model
+from dictate.server.openai_api import openai_router
 from dictate.server.scheduler import ModelScheduler
 from dictate.server.session import Session
 
@@ -127,6 +129,16 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None, metr
                 {"error": "unauthorized"}, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="dictate"'}
             )
         return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(
+        openai_router(
+            settings,
+            state.metrics,
+            state.choice.label,
+            ready_scheduler=lambda: state.scheduler if state.status is Status.READY else None,
+            authorized=lambda request: _authorized(request.headers, request.query_params, settings),
+        )
+    )
 
     @app.websocket(STREAM_PATH)
     async def stream(ws: WebSocket) -> None:

@@ -89,6 +89,7 @@ class RecorderEngine:
         name: str = "session",
     ) -> None:
         self._scheduler = scheduler
+        self._unwatch: Callable[[], None] = lambda: None  # set by start(): the scheduler watches in_utterance
         self._choice = choice
         self._settings = settings
         self._emit = emit
@@ -160,6 +161,7 @@ class RecorderEngine:
             silero_onnx_threads=1,
         )
         self._finals.start()
+        self._unwatch = self._scheduler.watch_live(lambda: self.in_utterance)  # file jobs wait while it is true
         self._thread = threading.Thread(target=self._listen_loop, name=f"dictate-listen-{self._name}")
         self._thread.start()
 
@@ -290,6 +292,7 @@ class RecorderEngine:
             if self._thread.is_alive():
                 logger.warning("%s: listening thread did not stop", self._name)
         self._finals.stop()
+        self._unwatch()
         coverage = self._finals.coverage
         coverage.received = self._received
         if coverage.holds and not coverage.dropped_samples:

@@ -29,6 +29,7 @@ def load_scheduler(choice: ModelChoice, settings: ServerSettings) -> ModelSchedu
     scheduler = ModelScheduler(
         lambda audio, final, language: whisper.transcribe_pass(model, audio, settings, final, language),
         workers=settings.model_workers,
+        transcribe_window=lambda audio, options: whisper.transcribe_window(model, audio, options, settings),
     )
     warm_up_passes(scheduler)
     warm_up_recorder(scheduler, choice, settings)

@@ -39,6 +39,29 @@ class Metrics:
             registry=self.registry,
         )
         self.errors = Counter("dictate_errors", "Errors sent to clients, by code.", ["code"], registry=self.registry)
+        # POST /v1/audio/transcriptions (OpenAI-compatible file jobs)
+        self.file_jobs = Counter(
+            "dictate_file_jobs",
+            "File transcription requests, by result (ok, bad_request, too_large, unauthorized, not_ready, "
+            "abandoned, failed).",
+            ["result"],
+            registry=self.registry,
+        )
+        self.active_file_jobs = Gauge(
+            "dictate_active_file_jobs", "File transcriptions in progress now.", registry=self.registry
+        )
+        self.file_audio_seconds = Counter(
+            "dictate_file_audio_seconds", "Seconds of uploaded audio transcribed.", registry=self.registry
+        )
+        self.file_windows = Counter(
+            "dictate_file_windows", "File windows transcribed (each one scheduled model call).", registry=self.registry
+        )
+        self.file_job_seconds = Histogram(
+            "dictate_file_job_seconds",
+            "From a file's upload to its transcript.",
+            buckets=(0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0),
+            registry=self.registry,
+        )
 
 
 def os_thread_count() -> int:

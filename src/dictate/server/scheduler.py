@@ -7,7 +7,11 @@ long):
 * an interim pass never waits: it is skipped when no slot is free or a final is waiting (an interim is a
   preview; a skipped one is replaced by the next, a queued one would only delay the final);
 * a final pass whose ``cancelled()`` turns true before it gets a slot is dropped (speech resumed: it no longer
-  covers the utterance).
+  covers the utterance);
+* a file window (``/v1/audio/transcriptions``) runs below every live session: it waits until no final is
+  waiting, no live utterance is open (from speech start to its final text: each engine registers its
+  ``in_utterance`` with ``watch_live``) and a slot is free. A file is cut into short windows, each a
+  separate call, so a live utterance that begins while a window runs waits at most for that one window.
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ import numpy as np
 
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.passes import PassResult, Transcription
+from dictate.server.transcripts import FileOptions, WindowTranscript
 
 # (float32 16 kHz mono audio, final, language or None) -> the pass's text. Blocking; called on the caller's thread.
 TranscribeFn = Callable[[np.ndarray, bool, str | None], Transcription]
+# (float32 16 kHz mono window of a file, options) -> its segments. Blocking.
+TranscribeWindowFn = Callable[[np.ndarray, FileOptions], WindowTranscript]
 
 SLOT_POLL_SECONDS = 0.05  # how often a waiting final pass checks ``cancelled()``
 
@@ -34,13 +41,61 @@ def _never() -> bool:
 class ModelScheduler:
     """Runs passes of one shared model: at most ``workers`` at once, finals first, interims skipped. Thread-safe."""
 
-    def __init__(self, transcribe: TranscribeFn, workers: int = 1) -> None:
+    def __init__(
+        self, transcribe: TranscribeFn, workers: int = 1, transcribe_window: TranscribeWindowFn | None = None
+    ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self._transcribe = transcribe
+        self._transcribe_window = transcribe_window
         self._slots = threading.Semaphore(workers)
         self._lock = threading.Lock()
         self._finals_waiting = 0
+        self._live: dict[int, Callable[[], bool]] = {}
+        self._watch_number = 0
+
+    def watch_live(self, busy: Callable[[], bool]) -> Callable[[], None]:
+        """Register a live session's ``busy()`` (someone speaks, or an utterance's final is still to come): file
+        windows wait while any is true. Returns the function that unregisters it (call it when the session ends)."""
+        with self._lock:
+            self._watch_number += 1
+            key = self._watch_number
+            self._live[key] = busy
+
+        def unwatch() -> None:
+            with self._lock:
+                self._live.pop(key, None)
+
+        return unwatch
+
+    @property
+    def live_busy(self) -> bool:
+        """A final is waiting or a live utterance is open: file windows must wait."""
+        with self._lock:
+            if self._finals_waiting:
+                return True
+            watched = list(self._live.values())
+        return any(busy() for busy in watched)  # outside our lock: each takes its session's own locks
+
+    def run_file_window(
+        self, audio: np.ndarray, options: FileOptions, cancelled: Callable[[], bool] = _never
+    ) -> WindowTranscript | None:
+        """One window of an uploaded file, below every live session (see the module's rules). None when
+        ``cancelled()`` turns true before it runs (the client went away)."""
+        if self._transcribe_window is None:
+            raise RuntimeError("this scheduler has no file transcription")
+        while True:
+            if cancelled():
+                return None
+            if not self.live_busy and self._slots.acquire(timeout=SLOT_POLL_SECONDS):
+                if not self.live_busy:  # nothing live arrived while we took the slot
+                    break
+                self._slots.release()
+            time.sleep(SLOT_POLL_SECONDS)
+        try:
+            return self._transcribe_window(audio, options)
+        finally:
+            self._slots.release()
 
     @property
     def finals_waiting(self) -> int:

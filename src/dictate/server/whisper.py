@@ -31,6 +31,7 @@ from dictate.errors import ModelLoadError, ModelNotFoundError
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.models import ModelChoice
 from dictate.server.passes import Transcription
+from dictate.server.transcripts import FileOptions, Segment, WindowTranscript, Word
 
 logger = logging.getLogger(__name__)
 
@@ -254,3 +255,51 @@ def transcribe_pass(
         window_margin=margin or None,
         preview=not final,
     )
+
+
+def transcribe_window(
+    model: WindowedWhisperModel, audio: np.ndarray, options: FileOptions, settings: ServerSettings
+) -> WindowTranscript:
+    """One window of an uploaded file (``filejobs.py`` cuts a file into windows of at most ~12 s): segments
+    with timestamps, and words when asked. The encoder sees the audio plus the final passes' margin; segments
+    a trimmed window hallucinates (starting after the audio, or repeating the one before) are dropped."""
+    duration = audio.size / SAMPLE_RATE
+    margin = settings.final_window_margin or None
+    if margin is not None and duration + margin >= FULL_WINDOW_FRAMES / FRAMES_PER_SECOND:
+        margin = None
+    with model.window(margin):
+        segments, info = model.transcribe(
+            audio,
+            language=options.language,
+            initial_prompt=options.prompt or None,
+            temperature=options.temperature,
+            beam_size=settings.beam_size,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            word_timestamps=options.word_timestamps,
+        )
+        kept: list[Segment] = []
+        for segment in segments:
+            text = segment.text
+            if not text.strip() or segment.start >= duration:
+                continue
+            if kept and _words(text) == _words(kept[-1].text):
+                continue
+            words = tuple(
+                Word(w.word, float(w.start), min(float(w.end), duration), float(w.probability))
+                for w in (segment.words or ())
+            )
+            kept.append(
+                Segment(
+                    start=float(segment.start),
+                    end=min(float(segment.end), duration),
+                    text=text,
+                    tokens=tuple(int(t) for t in segment.tokens),
+                    temperature=float(segment.temperature or 0.0),
+                    avg_logprob=float(segment.avg_logprob),
+                    compression_ratio=float(segment.compression_ratio),
+                    no_speech_prob=float(segment.no_speech_prob),
+                    words=words,
+                )
+            )
+    return WindowTranscript(tuple(kept), info.language)
