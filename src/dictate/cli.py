@@ -152,12 +152,18 @@ def transcribe(
         ),
     ] = 1.0,
     interim: Annotated[bool, typer.Option(help="Show interim text in place (on a terminal).")] = True,
+    vocabulary: Annotated[
+        Path | None,
+        typer.Option(help="Words file, one word or phrase per line: the server favours them [DICTATE_VOCABULARY]."),
+    ] = None,
 ) -> None:
     """Stream audio files to the service at real-time pace and print what it hears."""
     from dictate.config import ClientSettings
     from dictate.transcribe import run_transcribe
 
-    settings = ClientSettings(**_overrides(server=server, token=token, model=model))  # type: ignore[arg-type]
+    settings = ClientSettings(
+        **_overrides(server=server, token=token, model=model, vocabulary=vocabulary)  # type: ignore[arg-type]
+    )
     for path in files:
         if not path.is_file():
             raise AudioError(f"no such file: {path}")

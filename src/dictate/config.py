@@ -355,6 +355,11 @@ class ClientSettings(DictateSettings):
         None,
         description="SQLite file of the dashboard's history; default: <user data dir>/dictate/history.sqlite3",
     )
+    vocabulary: Path | None = Field(
+        None,
+        description="Words file (one word or phrase per line, # comments): the server favours them in this "
+        "client's sessions (at most 100 entries, 600 characters).",
+    )
     replace: dict[str, str] = Field(
         default_factory=dict,
         description="Word replacements applied to final text before it is typed: the model's spelling -> yours "

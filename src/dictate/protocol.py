@@ -3,9 +3,9 @@
 Client -> server
   * binary frames: raw PCM, 16 kHz, mono, signed 16-bit little-endian, even length,
     at most ``MAX_FRAME_BYTES`` (1 s of audio) each;
-  * text frames with one JSON object: ``{"type": "start", "sample_rate": 16000}`` (optional, declares
-    the format; any other rate is refused) and ``{"type": "end"}`` (finalize pending speech now,
-    send it, then close with 1000).
+  * text frames with one JSON object: ``{"type": "start", "sample_rate": 16000, "vocabulary": [...]}``
+    (optional, declares the format, any other rate is refused; since 1.2 the words this session's passes
+    favour) and ``{"type": "end"}`` (finalize pending speech now, send it, then close with 1000).
 
 Server -> client: text frames with one JSON object each, see the message classes below.
 """
@@ -17,8 +17,10 @@ from dataclasses import asdict, dataclass, field
 from enum import IntEnum
 from typing import Any, Literal
 
-PROTOCOL_VERSION = 1
-PROTOCOL_MINOR = 1  # 1.1: finals may revise earlier finals (``revises``), for clients that ask (``start.revisions``)
+PROTOCOL_VERSION = 1  # the major version: a change that old peers cannot ignore bumps it
+# Additions old peers may ignore. 1.1: finals may revise earlier finals (``revises``), for clients that ask
+# (``start.revisions``); 1.2: the start message's ``vocabulary``.
+PROTOCOL_MINOR = 2
 SAMPLE_RATE = 16_000
 SAMPLE_WIDTH = 2  # bytes per sample, int16 little-endian
 CHANNELS = 1
@@ -26,6 +28,8 @@ MAX_FRAME_SECONDS = 1.0
 MAX_FRAME_BYTES = int(SAMPLE_RATE * MAX_FRAME_SECONDS) * SAMPLE_WIDTH
 MAX_CONTROL_BYTES = 4096
 STREAM_PATH = "/stream"
+MAX_VOCABULARY_ENTRIES = 100  # words or phrases in one start message's vocabulary
+MAX_VOCABULARY_CHARS = 600  # their characters in all (Whisper's prompt holds ~220 tokens)
 
 
 class CloseCode(IntEnum):
@@ -47,6 +51,7 @@ class ErrorCode:
     BAD_FRAME = "bad_frame"  # odd-length binary frame (dropped; the session goes on)
     BAD_CONTROL = "bad_control"  # text frame that is not a known control message (ignored)
     UNSUPPORTED_FORMAT = "unsupported_format"  # start message with another sample rate (fatal)
+    BAD_VOCABULARY = "bad_vocabulary"  # start.vocabulary malformed or over the cap (not used; the session goes on)
     FRAME_TOO_BIG = "frame_too_big"  # fatal, close 1009
     UNAUTHORIZED = "unauthorized"  # fatal, close 1008
     IDLE_TIMEOUT = "idle_timeout"  # fatal, close 1008
@@ -65,6 +70,14 @@ class ProtocolError(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class VocabularyError(ProtocolError):
+    """A start message whose vocabulary cannot be used (``bad_vocabulary``); ``start`` is the rest of it, valid."""
+
+    def __init__(self, message: str, start: StartMessage) -> None:
+        super().__init__(ErrorCode.BAD_VOCABULARY, message)
+        self.start = start
 
 
 # ---------------------------------------------------------------- server -> client
@@ -147,6 +160,8 @@ def decode_server_message(text: str | bytes) -> ServerMessage:
     """Parse a server text frame. Unknown fields are ignored (forward compatible)."""
     data = _load_object(text)
     cls = _SERVER_TYPES.get(str(data.get("type")))
+    if cls is ReadyMessage:
+        data.setdefault("protocol_minor", 0)  # a 1.0 server does not send it
     if cls is None:
         raise ProtocolError(ErrorCode.BAD_CONTROL, f"unknown server message type {data.get('type')!r}")
     known = {name for name in cls.__dataclass_fields__}
@@ -162,10 +177,12 @@ def decode_server_message(text: str | bytes) -> ServerMessage:
 
 @dataclass(frozen=True)
 class StartMessage:
-    """Optional first message: declares the audio format the client will send."""
+    """Optional first message: declares the audio format the client will send and (protocol 1.2) the words
+    the session's passes should favour (names, jargon)."""
 
     sample_rate: int = SAMPLE_RATE
     revisions: bool = False  # protocol 1.1: the client applies finals that revise earlier ones (``revises``)
+    vocabulary: tuple[str, ...] = ()  # protocol 1.2
     type: Literal["start"] = "start"
 
 
@@ -199,8 +216,28 @@ def decode_client_control(text: str) -> ClientMessage:
         revisions = data.get("revisions", False)
         if not isinstance(revisions, bool):
             raise ProtocolError(ErrorCode.BAD_CONTROL, "start.revisions must be true or false")
-        return StartMessage(sample_rate=rate, revisions=revisions)
+        try:
+            vocabulary = check_vocabulary(data.get("vocabulary", []))
+        except ProtocolError as exc:
+            raise VocabularyError(exc.message, StartMessage(sample_rate=rate, revisions=revisions)) from exc
+        return StartMessage(sample_rate=rate, revisions=revisions, vocabulary=vocabulary)
     raise ProtocolError(ErrorCode.BAD_CONTROL, f"unknown control message type {kind!r}: expected 'start' or 'end'")
+
+
+def check_vocabulary(entries: object) -> tuple[str, ...]:
+    """A start message's vocabulary: a list of words or phrases, stripped, blanks and repeats dropped, at most
+    ``MAX_VOCABULARY_ENTRIES`` of them with ``MAX_VOCABULARY_CHARS`` characters in all; else ProtocolError."""
+    if not isinstance(entries, list | tuple) or not all(isinstance(entry, str) for entry in entries):
+        raise ProtocolError(ErrorCode.BAD_VOCABULARY, "start.vocabulary must be a list of strings")
+    words = tuple(dict.fromkeys(" ".join(entry.split()) for entry in entries if entry.strip()))
+    chars = sum(len(word) for word in words)
+    if len(words) > MAX_VOCABULARY_ENTRIES or chars > MAX_VOCABULARY_CHARS:
+        raise ProtocolError(
+            ErrorCode.BAD_VOCABULARY,
+            f"vocabulary of {len(words)} entries and {chars} characters is over the limit of "
+            f"{MAX_VOCABULARY_ENTRIES} entries and {MAX_VOCABULARY_CHARS} characters",
+        )
+    return words
 
 
 def check_audio_frame(frame: bytes, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
@@ -237,6 +274,8 @@ def _load_object(text: str | bytes) -> dict[str, Any]:
 __all__ = [
     "CHANNELS",
     "MAX_FRAME_BYTES",
+    "MAX_VOCABULARY_CHARS",
+    "MAX_VOCABULARY_ENTRIES",
     "PROTOCOL_MINOR",
     "PROTOCOL_VERSION",
     "SAMPLE_RATE",
@@ -253,7 +292,9 @@ __all__ = [
     "ReadyMessage",
     "ServerMessage",
     "StartMessage",
+    "VocabularyError",
     "check_audio_frame",
+    "check_vocabulary",
     "decode_client_control",
     "decode_server_message",
     "encode",

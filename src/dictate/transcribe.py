@@ -73,8 +73,10 @@ class LinePrinter:
             self._interim_width = 0
 
 
-async def transcribe_file(url: str, token: str | None, path: Path, speed: float, printer: LinePrinter) -> list[str]:
-    """Stream one file over one session; return its final texts."""
+async def transcribe_file(
+    url: str, token: str | None, path: Path, speed: float, printer: LinePrinter, vocabulary: tuple[str, ...] = ()
+) -> list[str]:
+    """Stream one file over one session (with the vocabulary in its start message); return its final texts."""
     pcm = read_wav_as_pcm16(path) + silence(TRAILING_SILENCE_S)
     texts = FinalTexts()
 
@@ -91,7 +93,7 @@ async def transcribe_file(url: str, token: str | None, path: Path, speed: float,
     ws = await open_stream(url, token)
     async with ws:
         await wait_ready(ws)
-        sender = asyncio.create_task(stream_pcm(ws, pcm, speed))
+        sender = asyncio.create_task(stream_pcm(ws, pcm, speed, vocabulary=vocabulary))
         try:
             await dispatcher.run(ws)
         finally:
@@ -104,8 +106,11 @@ async def transcribe_file(url: str, token: str | None, path: Path, speed: float,
 
 def run_transcribe(settings: ClientSettings, files: list[Path], speed: float = 1.0, show_interim: bool = True) -> None:
     """Transcribe each file in turn, against --server or an embedded server."""
+    from dictate.vocabulary import load_vocabulary
+
     printer = LinePrinter(sys.stdout, show_interim)
     token = settings.token.get_secret_value() if settings.token else None
+    vocabulary = load_vocabulary(settings.vocabulary)
     with ExitStack() as stack:
         if settings.server:
             url = normalise_stream_url(settings.server)
@@ -115,4 +120,4 @@ def run_transcribe(settings: ClientSettings, files: list[Path], speed: float = 1
         for path in files:
             if len(files) > 1:
                 print(f"# {path}", flush=True)
-            asyncio.run(transcribe_file(url, token, path, speed, printer))
+            asyncio.run(transcribe_file(url, token, path, speed, printer, vocabulary))

@@ -32,10 +32,10 @@ def broken_final_pass_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     model_ready = threading.Event()
     real_pass = whisper.transcribe_pass
 
-    def transcribe_pass(model: Any, audio: Any, settings: Any, final: bool, language: str | None = None) -> Any:
+    def transcribe_pass(model: Any, audio: Any, settings: Any, final: bool, *args: Any) -> Any:
         if final and model_ready.is_set():
             raise RuntimeError("CUDA error: an illegal memory access was encountered")
-        return real_pass(model, audio, settings, final, language)
+        return real_pass(model, audio, settings, final, *args)
 
     real_warm_up = loading.warm_up_passes
 

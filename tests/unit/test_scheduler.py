@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from dictate.server.passes import PassResult, Transcription
+from dictate.server.passes import PassOptions, PassResult, Transcription
 from dictate.server.scheduler import ModelScheduler
 
 ONE_SECOND = np.zeros(16000, dtype=np.float32)
@@ -26,7 +26,7 @@ class GatedModel:
         self.gate = threading.Event()
         self.gate.set()
 
-    def __call__(self, audio: np.ndarray, final: bool, language: str | None) -> Transcription:
+    def __call__(self, audio: np.ndarray, final: bool, language: str | None, options: PassOptions) -> Transcription:
         kind = "final" if final else "interim"
         self.calls.append(kind)
         self.inside.release()
@@ -125,7 +125,7 @@ def test_a_final_cancelled_before_it_starts_is_dropped_even_with_a_free_slot(mod
 
 
 def test_a_failing_pass_gives_its_slot_back(model: GatedModel) -> None:
-    def broken(audio: np.ndarray, final: bool, language: str | None) -> Transcription:
+    def broken(audio: np.ndarray, final: bool, language: str | None, options: PassOptions) -> Transcription:
         raise RuntimeError("model failed")
 
     scheduler = ModelScheduler(broken)
@@ -138,3 +138,19 @@ def test_a_failing_pass_gives_its_slot_back(model: GatedModel) -> None:
 def test_at_least_one_worker() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         ModelScheduler(GatedModel(), workers=0)
+
+
+def test_each_pass_carries_its_sessions_options(model: GatedModel) -> None:
+    seen: list[tuple[bool, PassOptions]] = []
+
+    def recording(audio: np.ndarray, final: bool, language: str | None, options: PassOptions) -> Transcription:
+        seen.append((final, options))
+        return Transcription("text", language, 0.5)
+
+    scheduler = ModelScheduler(recording)
+    cards = PassOptions(vocabulary=("clubs", "spades"))
+    scheduler.run_final(ONE_SECOND, options=cards)
+    scheduler.run_interim(ONE_SECOND)
+    scheduler.run_interim(ONE_SECOND, options=cards)
+    assert seen == [(True, cards), (False, PassOptions()), (False, cards)]
+    assert cards.prompt == "Vocabulary: clubs, spades." and PassOptions().prompt is None

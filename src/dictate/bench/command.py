@@ -99,12 +99,17 @@ def run_command(
             "the reference (always so with --pauses; needs the server extra).",
         ),
     ] = False,
+    vocabulary: Annotated[
+        Path | None,
+        typer.Option(help="Words file sent with every stream (protocol 1.2): the server favours them."),
+    ] = None,
 ) -> None:
     """Stream clips at real-time pace (1 s silence, clip, trailing silence) and measure latency and WER."""
     from dictate.bench.run import BenchOptions
     from dictate.config import ClientSettings
+    from dictate.vocabulary import load_vocabulary
 
-    given = {"server": server, "token": token, "model": model}
+    given = {"server": server, "token": token, "model": model, "vocabulary": vocabulary}
     overrides = {key: value for key, value in given.items() if value}
     settings = ClientSettings(**overrides)  # type: ignore[arg-type]
     options = BenchOptions(
@@ -130,6 +135,7 @@ def run_command(
         pauses=pauses,
         cache_dir=cache_dir,
         formatted_offline=formatted_offline,
+        vocabulary=load_vocabulary(settings.vocabulary),
     )
     report = _run_with_progress(options, floor)
     _finish(report, out or _default_out("floor" if floor else "stream"), plot)

@@ -52,6 +52,7 @@ class BenchOptions:
     pauses: float | None = None  # stream the thinking-pause variant of every clip (pauses of this many s)
     cache_dir: Path | None = None  # offline transcripts for --pauses (default: paused.default_cache_dir())
     formatted_offline: bool = False  # formatted WER against the offline text of each clip (implied by pauses)
+    vocabulary: tuple[str, ...] = ()  # sent with every stream (--vocabulary FILE)
 
     @property
     def levels(self) -> list[int]:
@@ -165,7 +166,9 @@ def run_bench(
     with service(options) as (url, server, pid):
         if options.memory and pid is None:
             raise ConfigError("--memory: cannot find the server process")
-        stream_options = StreamOptions(url=url, token=options.token, final_timeout=options.final_timeout)
+        stream_options = StreamOptions(
+            url=url, token=options.token, final_timeout=options.final_timeout, vocabulary=options.vocabulary
+        )
         ready, raw_levels = asyncio.run(
             _run_levels(jobs, stream_options, options, pid if options.memory else None, on_done or _ignore)
         )

@@ -49,6 +49,7 @@ class StreamOptions:
     frame_ms: int = DEFAULT_FRAME_MS
     connect_timeout: float = 10.0
     final_timeout: float = 30.0  # after the end message, how long to wait for the server to finish
+    vocabulary: tuple[str, ...] = ()  # sent in every start message (protocol 1.2)
 
 
 @dataclass
@@ -98,7 +99,7 @@ async def run_stream(
             try:
                 receiver = asyncio.create_task(_receive(ws, events, observations))
                 try:
-                    await _send(ws, job.audio.pcm, options.frame_ms, clock)
+                    await _send(ws, job.audio.pcm, options, clock)
                     await receiver
                 finally:
                     receiver.cancel()
@@ -128,9 +129,9 @@ async def run_stream(
     )
 
 
-async def _send(ws: Any, pcm: bytes, frame_ms: int, clock: _SendClock) -> None:
+async def _send(ws: Any, pcm: bytes, options: StreamOptions, clock: _SendClock) -> None:
     try:
-        await stream_pcm(ws, pcm, 1.0, frame_ms, on_frame=clock)
+        await stream_pcm(ws, pcm, 1.0, options.frame_ms, on_frame=clock, vocabulary=options.vocabulary)
     except ConnectionClosed:
         logger.debug("server closed while we were sending")  # the receiver reports why
 

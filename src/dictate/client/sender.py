@@ -68,10 +68,12 @@ async def stream_pcm(
     frame_ms: int = DEFAULT_FRAME_MS,
     on_frame: Callable[[float], None] | None = None,
     revisions: bool = True,
+    vocabulary: tuple[str, ...] = (),
 ) -> float:
-    """A whole stream: the start message (``revisions``: finals may revise earlier ones, protocol 1.1), ``pcm``
-    as paced frames, the end message. Returns seconds sent."""
-    await ws.send(encode(StartMessage(revisions=revisions)))
+    """A whole stream: the start message (``revisions``: finals may revise earlier ones, protocol 1.1;
+    ``vocabulary``: words the server favours, 1.2), ``pcm`` as paced frames, the end message. Returns seconds
+    sent."""
+    await ws.send(encode(StartMessage(revisions=revisions, vocabulary=vocabulary)))
     seconds = await send_paced(ws, split_frames(pcm, frame_ms), speed, on_frame)
     await ws.send(encode(EndMessage()))
     return seconds

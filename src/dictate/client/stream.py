@@ -113,8 +113,10 @@ class ReconnectingStream:
         connect_timeout: float = 10.0,
         final_grace: float = 3.0,
         record_pcm: Path | None = None,
+        vocabulary: tuple[str, ...] = (),
     ) -> None:
         self.url = url
+        self._vocabulary = vocabulary
         self._source = source
         self._emit = on_event
         self._token = token
@@ -278,7 +280,8 @@ class ReconnectingStream:
 
     async def _serve(self, ws: ClientConnection) -> bool:
         """Run one connection. True: ended by ``stop()``. Raises when the server drops us."""
-        await ws.send(encode_message(StartMessage(revisions=True)))  # Transcript applies revising finals
+        # Transcript applies revising finals; the vocabulary biases this session's passes
+        await ws.send(encode_message(StartMessage(revisions=True, vocabulary=self._vocabulary)))
         receiver = asyncio.create_task(self._receive(ws), name="dictate-receive")
         stop_wait = asyncio.create_task(self._stop_requested.wait())
         try:

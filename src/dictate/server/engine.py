@@ -39,7 +39,7 @@ from dictate.server.events import EngineFailed, EventSink, Interim, SpeechStarte
 from dictate.server.executors import InterimPassExecutor
 from dictate.server.finals import ContextPolicy, FinalWorker, SessionAudio
 from dictate.server.models import ModelChoice
-from dictate.server.passes import PassResult
+from dictate.server.passes import NO_OPTIONS, PassOptions, PassResult
 from dictate.server.scheduler import ModelScheduler
 from dictate.server.utterances import Span, Timeline
 
@@ -96,6 +96,7 @@ class RecorderEngine:
         self._name = name
         self._closed = threading.Event()
         self._closing_silence = threading.Event()  # set on RealtimeSTT's thread, read by interim passes
+        self._options = NO_OPTIONS  # sent with every pass of this session (replaced whole, read on any thread)
 
         def samples(seconds: float) -> int:
             return int(seconds * SAMPLE_RATE)
@@ -108,7 +109,7 @@ class RecorderEngine:
         self._audio = SessionAudio(keep=samples(settings.max_utterance + settings.context_seconds + 30))
         self._interim_ids: set[int] = set()
         self._finals = FinalWorker(
-            lambda audio, cancelled: scheduler.run_final(audio, None, cancelled),
+            lambda audio, cancelled: scheduler.run_final(audio, None, cancelled, self._options),
             self._audio,
             self._timeline,
             emit,
@@ -117,7 +118,10 @@ class RecorderEngine:
             name=name,
         )
         self._interim_executor = InterimPassExecutor(
-            scheduler, settings.interim_quiet_ratio, speaker_stopping=self._closing_silence.is_set
+            scheduler,
+            settings.interim_quiet_ratio,
+            speaker_stopping=self._closing_silence.is_set,
+            options=self.pass_options,
         )
         self._received = 0
         self._recorder: Any = None
@@ -164,6 +168,14 @@ class RecorderEngine:
         self._unwatch = self._scheduler.watch_live(lambda: self.in_utterance)  # file jobs wait while it is true
         self._thread = threading.Thread(target=self._listen_loop, name=f"dictate-listen-{self._name}")
         self._thread.start()
+
+    def pass_options(self) -> PassOptions:
+        """The options every pass of this session carries to the shared model."""
+        return self._options
+
+    def set_options(self, options: PassOptions) -> None:
+        """Use ``options`` (e.g. the start message's vocabulary) for this session's passes from now on."""
+        self._options = options
 
     def allow_revisions(self, allowed: bool) -> None:
         """The client applies finals that revise earlier ones (protocol 1.1): pauses may join utterances."""

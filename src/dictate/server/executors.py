@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.passes import PassResult
+from dictate.server.passes import NO_OPTIONS, PassOptions, PassResult
 from dictate.server.scheduler import ModelScheduler
 
 logger = logging.getLogger(__name__)
@@ -37,14 +37,19 @@ class InterimPassExecutor:
     """Interim (preview) passes of one recorder: never wait, skipped when the speaker is probably stopping."""
 
     def __init__(
-        self, scheduler: ModelScheduler, quiet_ratio: float, speaker_stopping: Callable[[], bool] = lambda: False
+        self,
+        scheduler: ModelScheduler,
+        quiet_ratio: float,
+        speaker_stopping: Callable[[], bool] = lambda: False,
+        options: Callable[[], PassOptions] = lambda: NO_OPTIONS,
     ) -> None:
         self._scheduler = scheduler
         self._quiet_ratio = quiet_ratio
         self._speaker_stopping = speaker_stopping
+        self._options = options  # the session's options now (a vocabulary may come after the recorder starts)
 
     def run(self, audio: np.ndarray, language: str | None) -> PassResult | None:
         """A preview of ``audio``, or None when skipped (closing silence, quiet tail, or the model is busy)."""
         if self._speaker_stopping() or trailing_quiet(audio, self._quiet_ratio):
             return None
-        return self._scheduler.run_interim(audio, language)
+        return self._scheduler.run_interim(audio, language, self._options())

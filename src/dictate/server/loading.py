@@ -27,7 +27,9 @@ def load_scheduler(choice: ModelChoice, settings: ServerSettings) -> ModelSchedu
     model = whisper.load_model(choice, settings)
     logger.info("model %s loaded in %.1f s", choice.label, time.monotonic() - started)
     scheduler = ModelScheduler(
-        lambda audio, final, language: whisper.transcribe_pass(model, audio, settings, final, language),
+        lambda audio, final, language, options: whisper.transcribe_pass(
+            model, audio, settings, final, language, options
+        ),
         workers=settings.model_workers,
         transcribe_window=lambda audio, options: whisper.transcribe_window(model, audio, options, settings),
     )

@@ -7,6 +7,21 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class PassOptions:
+    """What one session asks of every pass it sends to the shared model (travels with each pass request)."""
+
+    vocabulary: tuple[str, ...] = ()  # words the session's text should favour (protocol 1.2 start.vocabulary)
+
+    @property
+    def prompt(self) -> str | None:
+        """Whisper's initial prompt for the vocabulary (None: no vocabulary)."""
+        return f"Vocabulary: {', '.join(self.vocabulary)}." if self.vocabulary else None
+
+
+NO_OPTIONS = PassOptions()
+
+
+@dataclass(frozen=True)
 class Transcription:
     """What the model makes of some audio (``whisper.transcribe_pass``)."""
 

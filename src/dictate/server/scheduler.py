@@ -23,11 +23,12 @@ from collections.abc import Callable
 import numpy as np
 
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.passes import PassResult, Transcription
+from dictate.server.passes import NO_OPTIONS, PassOptions, PassResult, Transcription
 from dictate.server.transcripts import FileOptions, WindowTranscript
 
-# (float32 16 kHz mono audio, final, language or None) -> the pass's text. Blocking; called on the caller's thread.
-TranscribeFn = Callable[[np.ndarray, bool, str | None], Transcription]
+# (float32 16 kHz mono audio, final, language or None, the session's options) -> the pass's text. Blocking;
+# called on the caller's thread.
+TranscribeFn = Callable[[np.ndarray, bool, str | None, PassOptions], Transcription]
 # (float32 16 kHz mono window of a file, options) -> its segments. Blocking.
 TranscribeWindowFn = Callable[[np.ndarray, FileOptions], WindowTranscript]
 
@@ -104,7 +105,11 @@ class ModelScheduler:
             return self._finals_waiting
 
     def run_final(
-        self, audio: np.ndarray, language: str | None = None, cancelled: Callable[[], bool] = _never
+        self,
+        audio: np.ndarray,
+        language: str | None = None,
+        cancelled: Callable[[], bool] = _never,
+        options: PassOptions = NO_OPTIONS,
     ) -> PassResult | None:
         """A final pass: waits for a slot, ahead of any interim pass. None when ``cancelled()`` turns true first."""
         with self._lock:
@@ -119,11 +124,13 @@ class ModelScheduler:
         try:
             if cancelled():
                 return None
-            return self._run(audio, final=True, language=language)
+            return self._run(audio, final=True, language=language, options=options)
         finally:
             self._slots.release()
 
-    def run_interim(self, audio: np.ndarray, language: str | None = None) -> PassResult | None:
+    def run_interim(
+        self, audio: np.ndarray, language: str | None = None, options: PassOptions = NO_OPTIONS
+    ) -> PassResult | None:
         """An interim pass, or None (skipped) when it would wait for a slot or delay a final."""
         with self._lock:
             if self._finals_waiting:
@@ -131,13 +138,13 @@ class ModelScheduler:
         if not self._slots.acquire(blocking=False):
             return None
         try:
-            return self._run(audio, final=False, language=language)
+            return self._run(audio, final=False, language=language, options=options)
         finally:
             self._slots.release()
 
-    def _run(self, audio: np.ndarray, final: bool, language: str | None) -> PassResult:
+    def _run(self, audio: np.ndarray, final: bool, language: str | None, options: PassOptions) -> PassResult:
         started = time.monotonic()
-        transcription = self._transcribe(audio, final, language)
+        transcription = self._transcribe(audio, final, language, options)
         return PassResult.of(
             transcription, audio_seconds=audio.size / SAMPLE_RATE, compute_seconds=time.monotonic() - started
         )

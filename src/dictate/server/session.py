@@ -24,6 +24,7 @@ from dictate.protocol import (
     ProtocolError,
     ReadyMessage,
     StartMessage,
+    VocabularyError,
     check_audio_frame,
     decode_client_control,
     encode,
@@ -34,6 +35,7 @@ from dictate.server.events import EngineEvent, EngineFailed, Final, Interim, Spe
 from dictate.server.limits import EXPIRY_END_WAIT_S, ErrorBudget, should_expire
 from dictate.server.metrics import Metrics
 from dictate.server.models import ModelChoice
+from dictate.server.passes import PassOptions
 from dictate.server.scheduler import ModelScheduler
 
 logger = logging.getLogger(__name__)
@@ -192,6 +194,16 @@ class Session:
             if receive is not None:
                 receive.cancel()
 
+    def _start(self, start: StartMessage) -> None:
+        """Apply a start message to this session: revising finals, and the vocabulary of its passes (no other
+        session's)."""
+        if self._engine is None:
+            return
+        self._engine.allow_revisions(start.revisions)
+        self._engine.set_options(PassOptions(vocabulary=start.vocabulary))
+        if start.vocabulary:
+            self.log.info("vocabulary of %d entries for this session", len(start.vocabulary))
+
     async def _handle(self, message: MutableMapping[str, Any]) -> _Frame:
         """Handle one frame. Fatal protocol errors, and too many non-fatal ones, raise _Closing."""
         data: bytes | None = message.get("bytes")
@@ -203,9 +215,13 @@ class Session:
                 assert self._engine is not None
                 self._engine.feed(data)
                 return _Frame.VALID
-            control = decode_client_control(text or "")
-            if isinstance(control, StartMessage) and self._engine is not None:
-                self._engine.allow_revisions(control.revisions)
+            try:
+                control = decode_client_control(text or "")
+            except VocabularyError as exc:  # the rest of the start message holds; the error is sent below
+                self._start(exc.start)
+                raise
+            if isinstance(control, StartMessage):
+                self._start(control)
             return _Frame.END if isinstance(control, EndMessage) else _Frame.VALID
         except ProtocolError as exc:
             if exc.code in FATAL_CLOSE:

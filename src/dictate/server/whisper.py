@@ -30,13 +30,14 @@ from dictate.config import ServerSettings
 from dictate.errors import ModelLoadError, ModelNotFoundError
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.models import ModelChoice
-from dictate.server.passes import Transcription
+from dictate.server.passes import NO_OPTIONS, PassOptions, Transcription
 from dictate.server.transcripts import FileOptions, Segment, WindowTranscript, Word
 
 logger = logging.getLogger(__name__)
 
 FRAMES_PER_SECOND = 100  # log-Mel frames (hop 160 at 16 kHz)
 FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s
+VOCABULARY_NO_REPEAT_NGRAM = 4  # with a prompt, short clips came back repeated ("Ten of clubs. Ten of clubs.")
 MAX_PREVIEW_TOKENS = 224  # half of Whisper's 448-token context
 COMPRESSION_RATIO_LIMIT = 2.4  # faster-whisper's compression_ratio_threshold: above it a decode looped
 
@@ -168,6 +169,7 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
         language: str | None,
         window_margin: float | None = None,
         preview: bool = False,
+        prompt: str | None = None,
     ) -> Transcription:
         """Transcribe float32 16 kHz mono audio in one pass.
 
@@ -179,11 +181,17 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
         (``compression_ratio`` over 2.4), is handled without sampling: a final windowed pass that loops or
         shows a trimmed window's hallucination is done again with the full window (what is typed must be
         right), and a loop left after that is collapsed (``collapse_repeats``).
+
+        A ``prompt`` (a session's vocabulary) is Whisper's ``initial_prompt``. Such a pass always uses the full
+        window and never repeats a 4-word sequence: with a prompt, the packaged base model repeated short clips
+        ("Ten of clubs. Ten of clubs. ...") with a trimmed window, and once even with the full one.
         """
         duration = audio.size / SAMPLE_RATE
-        if window_margin is not None and duration + window_margin >= FULL_WINDOW_FRAMES / FRAMES_PER_SECOND:
-            window_margin = None  # longer than one window: timestamps would only add windows to decode
+        if prompt or (window_margin is not None and duration + window_margin >= FULL_WINDOW_FRAMES / FRAMES_PER_SECOND):
+            window_margin = None  # a prompt; or longer than one window, where timestamps only add windows
         limits: dict[str, Any] = {"temperature": 0.0, "max_new_tokens": token_budget(duration, preview)}
+        if prompt:
+            limits.update(initial_prompt=prompt, no_repeat_ngram_size=VOCABULARY_NO_REPEAT_NGRAM)
         with self.window(window_margin):
             segments, info = self.transcribe(
                 audio,
@@ -244,9 +252,14 @@ def load_model(choice: ModelChoice, settings: ServerSettings) -> WindowedWhisper
 
 
 def transcribe_pass(
-    model: WindowedWhisperModel, audio: np.ndarray, settings: ServerSettings, final: bool, language: str | None = None
+    model: WindowedWhisperModel,
+    audio: np.ndarray,
+    settings: ServerSettings,
+    final: bool,
+    language: str | None = None,
+    options: PassOptions = NO_OPTIONS,
 ) -> Transcription:
-    """A final or an interim pass with the settings' beam size and encoder window."""
+    """A final or an interim pass with the settings' beam size and encoder window, and the session's options."""
     margin = settings.final_window_margin if final else settings.interim_window_margin
     return model.transcribe_text(
         audio,
@@ -254,6 +267,7 @@ def transcribe_pass(
         language=language or settings.language_code,
         window_margin=margin or None,
         preview=not final,
+        prompt=options.prompt,
     )
 
 

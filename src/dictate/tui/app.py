@@ -249,6 +249,7 @@ class DictateApp(StreamRoutes, App[None]):
                 connect_timeout=settings.connect_timeout,
                 final_grace=settings.final_grace,
                 record_pcm=self.options.record_pcm,
+                vocabulary=self.options.vocabulary,
             )
             self.session = session
             await session.run()

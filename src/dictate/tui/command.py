@@ -99,6 +99,10 @@ def tui_command(
     history: Annotated[
         Path | None, typer.Option(help="History database file [DICTATE_HISTORY_PATH; user data dir].")
     ] = None,
+    vocabulary: Annotated[
+        Path | None,
+        typer.Option(help="Words file, one word or phrase per line: the server favours them [DICTATE_VOCABULARY]."),
+    ] = None,
     log_file: Annotated[Path | None, typer.Option(help="Write logs here (never the dictated text).")] = None,
     debug: Annotated[bool, typer.Option(help="Debug logging (keystroke counts and timings).")] = False,
 ) -> None:
@@ -121,13 +125,20 @@ def tui_command(
         "hotkey_mode": hotkey_mode,
         "commands": commands,
         "history_path": history,
+        "vocabulary": vocabulary,
     }
     settings = ClientSettings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
     _log_to(log_file, debug)
 
     from dictate.tui.app import DictateApp, TuiOptions
+    from dictate.vocabulary import load_vocabulary
 
     options = TuiOptions(
-        settings=settings, source=source, record_pcm=record_pcm, start_on=on, global_hotkey=global_hotkey
+        settings=settings,
+        source=source,
+        record_pcm=record_pcm,
+        start_on=on,
+        global_hotkey=global_hotkey,
+        vocabulary=load_vocabulary(settings.vocabulary),
     )
     DictateApp(options).run()

@@ -19,6 +19,7 @@ class TuiOptions:
     record_pcm: Path | None = None
     start_on: bool = False
     global_hotkey: bool = True
+    vocabulary: tuple[str, ...] = ()  # sent with every session's start message (protocol 1.2)
 
 
 class HotkeyPressed(Message):

@@ -17,6 +17,7 @@ from dictate.protocol import FinalMessage, InterimMessage
 from dictate.replacements import Replacements
 from dictate.transcript import Transcript, final_latency_ms
 from dictate.tui.history_pane import HistoryPane
+from dictate.tui.messages import TuiOptions
 from dictate.tui.onoff import OnOff, Step
 from dictate.tui.sink import TextSink
 from dictate.tui.view import Connection, StatusInfo
@@ -34,6 +35,7 @@ class StreamRoutes:
     status: StatusInfo
     last_final: str
     history_pane: HistoryPane
+    options: TuiOptions
 
     if TYPE_CHECKING:  # provided by DictateApp
 
@@ -71,6 +73,8 @@ class StreamRoutes:
             self.transcript.resume_typing()
         if self.status.connection == Connection.RECONNECTING:
             self.alert("reconnected: dictation goes on (text typed before the drop is kept)", "warning")
+        elif self.options.vocabulary and ready.protocol_minor < 2:
+            self.alert("this server is older than protocol 1.2: it ignores the vocabulary", "warning")
         else:
             self.alert("")
         self._set_status(

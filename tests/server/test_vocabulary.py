@@ -1,0 +1,70 @@
+"""A session's vocabulary (protocol 1.2 start.vocabulary) biases its own passes and no other session's.
+
+Real service (`dictate serve` child process, packaged Whisper base), real WebSocket clients, real speech: the
+cards clip ps_cards_002.wav ("four queen of clubs") comes out as "4 Queen of Cloves" (or "Clothes") without a
+vocabulary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from dictate.audio import silence
+from dictate.audiofile import read_wav_as_pcm16
+from dictate.client.embedded import EmbeddedServer
+from dictate.protocol import MAX_VOCABULARY_ENTRIES
+from dictate.vocabulary import load_vocabulary
+from tests.conftest import REPO_ROOT, Clip
+from tests.streaming import SessionLog, stream_session, words
+
+pytestmark = pytest.mark.model
+CARDS = list(load_vocabulary(REPO_ROOT / "docs" / "bench" / "vocabulary-cards.txt"))  # the file the bench used
+CLIP = "ps_cards_002.wav"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[EmbeddedServer]:
+    with EmbeddedServer(start_timeout=180) as embedded:
+        yield embedded
+
+
+def start(vocabulary: list[str] | None) -> str:
+    message: dict[str, object] = {"type": "start", "sample_rate": 16000}
+    if vocabulary is not None:
+        message["vocabulary"] = vocabulary
+    return json.dumps(message)
+
+
+async def two_sessions(url: str, pcm: bytes) -> tuple[SessionLog, SessionLog]:
+    """The same audio at the same time: one session with the card vocabulary, one (an old client) without."""
+    with_vocabulary, without = await asyncio.gather(
+        stream_session(url, pcm, before_audio=[start(CARDS)]),
+        stream_session(url, pcm, before_audio=[start(None)]),
+    )
+    return with_vocabulary, without
+
+
+def test_vocabulary_changes_its_own_session_only(server: EmbeddedServer, clips: dict[str, Clip]) -> None:
+    pcm = silence(0.5) + read_wav_as_pcm16(clips[CLIP].path) + silence(1.2)
+    biased, plain = asyncio.run(two_sessions(server.url, pcm))
+    assert biased.messages[0]["protocol"] == 1 and biased.messages[0]["protocol_minor"] >= 2
+    assert not biased.of_type("error") and not plain.of_type("error")
+    assert "clubs" in words(biased.final_text), biased.final_text
+    assert "clubs" not in words(plain.final_text), plain.final_text  # "Cloves": not biased by the other session
+    assert biased.close_code == plain.close_code == 1000
+
+
+def test_a_vocabulary_over_the_cap_is_a_clear_error_and_the_session_goes_on(
+    server: EmbeddedServer, clips: dict[str, Clip]
+) -> None:
+    pcm = silence(0.5) + read_wav_as_pcm16(clips["ps_librivox_sns01_0880.wav"].path) + silence(1.2)
+    too_many = [f"word{i}" for i in range(MAX_VOCABULARY_ENTRIES + 1)]
+    log = asyncio.run(stream_session(server.url, pcm, before_audio=[start(too_many)]))
+    errors = log.of_type("error")
+    assert [(e["code"], e["fatal"]) for e in errors] == [("bad_vocabulary", False)]
+    assert errors[0]["message"].startswith(f"vocabulary of {MAX_VOCABULARY_ENTRIES + 1} entries")
+    assert "ill" in words(log.final_text) and log.close_code == 1000
