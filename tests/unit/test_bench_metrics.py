@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dictate.bench.metrics import (
-    Distribution,
     Event,
     Scorers,
     StreamRecord,
@@ -20,12 +19,12 @@ from dictate.bench.metrics import (
     interim_gaps,
     keeps_up,
     max_realtime_concurrency,
-    percentile,
     real_time_factor,
     score_stream,
     server_breakdown,
     summarise,
 )
+from dictate.bench.stats import Distribution, percentile
 
 
 def record(events: list[Event], onset: float | None = 11.0, end: float | None = 13.0, **kw: object) -> StreamRecord:

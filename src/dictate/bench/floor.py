@@ -21,8 +21,8 @@ from typing import Any
 
 from dictate.audio import pcm16_to_float
 from dictate.bench.inputs import BenchClip
-from dictate.bench.metrics import Distribution
 from dictate.bench.pauses import TimedWord
+from dictate.bench.stats import Distribution
 from dictate.bench.wer import clip_formatted_wer, clip_wer, corpus_formatted_wer, corpus_wer
 from dictate.errors import ServerDependencyError
 from dictate.protocol import SAMPLE_RATE, SAMPLE_WIDTH

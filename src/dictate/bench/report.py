@@ -78,7 +78,7 @@ def latency_by_length(streams: Sequence[Mapping[str, Any]]) -> list[dict[str, An
 
 
 def _stats(values: Sequence[float]) -> dict[str, float]:
-    from dictate.bench.metrics import percentile
+    from dictate.bench.stats import percentile
 
     return {"p50": percentile(values, 50), "p95": percentile(values, 95), "max": max(values)}
 
@@ -126,7 +126,7 @@ def build_report(
 
 
 def _summary_from_dict(data: Mapping[str, Any]) -> Summary:
-    from dictate.bench.metrics import Distribution
+    from dictate.bench.stats import Distribution
 
     return Summary(
         concurrency=int(data["concurrency"]),
