@@ -235,8 +235,8 @@ class Transcript:
 
     def on_interim(self, message: InterimMessage) -> TypingPlan:
         """An interim result: show it; in live mode type its stabilized words."""
-        if message.utterance_id in self._finalized_ids:
-            return NO_TYPING  # a late interim of an utterance already final
+        if message.utterance_id in self._finalized_ids or message.utterance_id < max(self._finalized_ids, default=0):
+            return NO_TYPING  # a late interim of an utterance already final, or older than the latest final
         if message.utterance_id != self._utterance_id:
             self._utterance_id = message.utterance_id
             self._interims.clear()
@@ -258,7 +258,9 @@ class Transcript:
         if message.utterance_id in self._finalized_ids:
             return NO_TYPING
         self._finalized_ids.add(message.utterance_id)
-        if message.utterance_id == self._utterance_id:
+        # the shown interim is stale unless it belongs to a later utterance: an utterance whose final text
+        # was empty never gets a final, and its last interim ("Hey") must not outlive the next final
+        if self._utterance_id is None or self._utterance_id <= message.utterance_id:
             self.interim_text = ""
             self._interims.clear()
             self._utterance_id = None

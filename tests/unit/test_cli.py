@@ -146,3 +146,12 @@ def test_token_file_is_read_and_stripped(tmp_path: object) -> None:
     path.write_text("  s3cret\n")
     settings = ServerSettings(token_file=path)
     assert settings.token is not None and settings.token.get_secret_value() == "s3cret"
+
+
+def test_bench_help_shows_the_run_options_and_compare() -> None:
+    """`dictate bench FILES` is the main form: its options are on `dictate bench --help`, not under `run`."""
+    shown = _flat(dictate("bench", "--help").stdout)
+    assert "dictate bench [OPTIONS] [files]..." in shown
+    for option in ("--concurrency", "--plot", "--floor", "--soak", "--server"):
+        assert option in shown, option
+    assert "dictate bench compare" in shown

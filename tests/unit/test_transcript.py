@@ -278,3 +278,26 @@ def test_paste_mode_types_finals_only_and_marks_them_for_the_clipboard() -> None
     assert transcript.on_interim(interim(1, "hello world")) == NO_TYPING
     assert transcript.on_final(final(1, "Hello world.")) == TypingPlan(0, "Hello world.", paste=True)
     assert transcript.on_final(final(2, "Again.")) == TypingPlan(0, " Again.", paste=True)
+
+
+def test_a_final_clears_the_interim_of_an_utterance_that_never_got_a_final() -> None:
+    """The Now pane kept "Hey" 40 s after the final: utterance 2's text was empty, so it had no final, and the
+    final of utterance 3 did not clear utterance 2's interim."""
+    state = Transcript()
+    state.on_message(interim(2, "Hey"))
+    state.on_message(interim(3, "Turn the"))
+    state.on_message(final(3, "Turn the lights on."))
+    assert state.interim_text == ""
+    state.on_message(interim(4, "Hey"))  # noise starts an utterance that will produce no final
+    state.on_message(final(5, "Good night."))  # a later utterance's final arrives first
+    assert state.interim_text == ""
+    state.on_message(interim(4, "Hey there"))  # a late interim older than the latest final is not shown
+    assert state.interim_text == ""
+
+
+def test_a_final_keeps_the_interim_of_a_later_utterance() -> None:
+    state = Transcript()
+    state.on_message(interim(1, "First"))
+    state.on_message(interim(2, "Second one"))
+    state.on_message(final(1, "First."))
+    assert state.interim_text == "Second one"

@@ -28,6 +28,11 @@ class BenchGroup(TyperGroup):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """`dictate bench --help` is the main form's help (`dictate bench [OPTIONS] [FILES]...`, every run
+        option); its text names the `compare` subcommand."""
+        self.commands[self.default_command].format_help(ctx, formatter)
+
 
 bench_app = typer.Typer(
     cls=BenchGroup,
@@ -91,6 +96,21 @@ def run_command(
     cache_dir: Annotated[
         Path | None, typer.Option(help="Cache of offline transcripts for --pauses (default ~/.cache/dictate/bench).")
     ] = None,
+    soak: Annotated[
+        float | None,
+        typer.Option(
+            min=0.05,
+            help="Soak: stream the clips in a loop for this many minutes, --concurrency at once; report per "
+            "interval latency, errors and the server's RSS/threads/fds, and a drift verdict.",
+        ),
+    ] = None,
+    interval: Annotated[
+        float | None, typer.Option(min=1, help="Soak report interval in s (default: 60, or a fifth of a short soak).")
+    ] = None,
+    metrics_url: Annotated[
+        str | None,
+        typer.Option(help="The server's /metrics for --soak (default: the --server's; set it for --metrics-port)."),
+    ] = None,
     formatted_offline: Annotated[
         bool,
         typer.Option(
@@ -104,7 +124,10 @@ def run_command(
         typer.Option(help="Words file sent with every stream (protocol 1.2): the server favours them."),
     ] = None,
 ) -> None:
-    """Stream clips at real-time pace (1 s silence, clip, trailing silence) and measure latency and WER."""
+    """Stream clips at real-time pace (1 s silence, clip, trailing silence) and measure latency and WER.
+
+    Also: `dictate bench compare A.json B.json` puts two runs side by side (see `dictate bench compare --help`).
+    """
     from dictate.bench.run import BenchOptions
     from dictate.config import ClientSettings
     from dictate.vocabulary import load_vocabulary
@@ -137,8 +160,34 @@ def run_command(
         formatted_offline=formatted_offline,
         vocabulary=load_vocabulary(settings.vocabulary),
     )
+    if soak is not None:
+        _soak(options, soak, interval, metrics_url, out or _default_out("soak"))
+        return
     report = _run_with_progress(options, floor)
     _finish(report, out or _default_out("floor" if floor else "stream"), plot)
+
+
+def _soak(options: Any, minutes: float, interval: float | None, metrics_url: str | None, out: Path) -> None:
+    from rich.console import Console
+
+    from dictate.bench.report import write_report
+    from dictate.bench.run import run_soak_bench
+    from dictate.bench.soak import soak_table
+
+    streams = failures = 0
+
+    def on_done(record: Any) -> None:
+        nonlocal streams, failures
+        streams += 1
+        failures += 1 if record.failure else 0
+
+    console = Console(stderr=True)
+    with console.status(f"soaking for {minutes:g} min at N={options.concurrency}..."):
+        report = run_soak_bench(options, minutes, interval, metrics_url, on_done)
+    write_report(report, out)
+    Console().print(soak_table(report))
+    Console().print(report["soak"]["verdict"]["summary"], markup=False, highlight=False)
+    Console().print(f"wrote {out}")
 
 
 def _parse_levels(text: str | None) -> tuple[int, ...]:

@@ -206,6 +206,49 @@ def run_bench(
     return build_report("stream", levels, machine_info(), server, settings, memory_report)
 
 
+def run_soak_bench(
+    options: BenchOptions,
+    minutes: float,
+    interval_s: float | None = None,
+    metrics_url: str | None = None,
+    on_done: Callable[[StreamRecord], None] | None = None,
+) -> dict[str, Any]:
+    """`--soak MINUTES`: ``options.concurrency`` streams in a loop for ``minutes``; see soak.py."""
+    from dictate.bench.soak import default_interval, run_soak, soak_report
+    from dictate.client.connection import http_base_url
+
+    duration_s = minutes * 60
+    interval = interval_s or default_interval(duration_s)
+    options = replace(options, explicit_levels=(options.concurrency,))
+    clips, _ = bench_clips(options)
+    jobs = prepare_jobs(clips, options.leading_silence, options.trailing_silence, 1)
+    with service(options) as (url, server, _pid):
+        metrics = metrics_url or f"{http_base_url(url)}/metrics"
+        stream_options = StreamOptions(url=url, token=options.token, final_timeout=options.final_timeout)
+
+        async def soak() -> tuple[list[tuple[float, StreamRecord]], list[Any]]:
+            if options.warmup and jobs:
+                await run_stream(min(jobs, key=lambda job: job.audio.seconds), stream_options)
+            return await run_soak(
+                jobs, stream_options, options.concurrency, duration_s, metrics, min(15.0, interval / 2), on_done
+            )
+
+        records, samples = asyncio.run(soak())
+    if not shares_our_clock(server):
+        records = [(at, replace(r, end_sent_wall=None, wall_minus_monotonic=None)) for at, r in records]
+    settings = {
+        "soak_minutes": minutes,
+        "concurrency": options.concurrency,
+        "metrics_url": metrics,
+        "clips": [clip.name for clip in clips],
+        "leading_silence": options.leading_silence,
+        "trailing_silence": options.trailing_silence,
+    }
+    report = build_report("soak", [], machine_info(), server, settings)
+    report["soak"] = soak_report(records, samples, interval, duration_s, lambda r: score_stream(r, SCORERS))
+    return report
+
+
 def shares_our_clock(server: dict[str, Any]) -> bool:
     """Whether the server runs on this machine (embedded or on a loopback address), so its clock is ours."""
     host = urlsplit(str(server.get("url") or "")).hostname or ""
