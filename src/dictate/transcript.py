@@ -267,6 +267,10 @@ class Transcript:
         text = normalise_utterance(message.text)
         revised = {i: self._final_texts.pop(i, "") for i in message.revises}
         self._final_texts[message.utterance_id] = text
+        if revised and self.commands:
+            added = new_words(" ".join(revised.values()), text)
+            if parse_command(added) is not None:  # a command said after a pause is not part of the sentence
+                text, revised = added, {}
         command = parse_command(text) if self.commands else None
         self.last_command = command
         if self.mode is TypingMode.OFF or self.typing_stopped:

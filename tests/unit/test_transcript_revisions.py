@@ -89,6 +89,14 @@ def test_a_revision_of_a_voice_command_does_not_retype_it_as_words() -> None:
     assert field.text == "Hello.\ndear friend."
 
 
+def test_a_voice_command_said_after_a_pause_stays_a_command_when_the_server_joins_it() -> None:
+    transcript, field = Transcript(commands=True), Field()
+    transcript.reset()
+    field.type(transcript.on_final(final(1, "Hello.")))
+    field.type(transcript.on_final(final(2, "Hello, new line.", revises=(1,))))
+    assert field.text == "Hello.\n"
+
+
 def test_live_text_of_the_resumed_utterance_is_corrected_by_the_revision() -> None:
     transcript, field = Transcript(mode=TypingMode.LIVE), Field()
     transcript.reset()
