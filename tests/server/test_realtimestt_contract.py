@@ -138,3 +138,25 @@ def test_our_executor_returns_realtimestt_result_type() -> None:
     result = call_transcription_executor(executor, np.zeros(SAMPLE_RATE, np.float32), "en", True)
     assert isinstance(result, TranscriptionResult)
     assert (result.text, result.info.language, result.info.language_probability) == ("16000 samples", "en", 0.9)
+
+
+def test_after_shutdown_is_shut_down_is_set_and_wait_audio_returns_at_once() -> None:
+    # engine._listen stops on is_shut_down: after shutdown() wait_audio() returns at once, so a loop would spin
+    from RealtimeSTT import AudioToTextRecorder
+
+    recorder = AudioToTextRecorder(
+        model="unused", use_microphone=False, spinner=False, no_log_file=True, transcription_executor=NoPasses()
+    )
+    assert recorder.is_shut_down is False
+    recorder.shutdown()
+    assert recorder.is_shut_down is True
+    returned = threading.Event()
+
+    def wait() -> None:
+        recorder.wait_audio()
+        returned.set()
+
+    waiter = threading.Thread(target=wait, name="test-wait-audio")
+    waiter.start()
+    waiter.join(10)
+    assert returned.is_set()
