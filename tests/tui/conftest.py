@@ -101,6 +101,15 @@ def real_server() -> Iterator[str]:
         yield server.url
 
 
+def poll_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll ``condition`` (outside an event loop) until true; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.1)
+
+
 def words(text: str) -> str:
     """Lower-case words only, for comparing recognised text."""
     return " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
@@ -232,3 +241,10 @@ def dictate_command(*args: str) -> list[str]:
     import sys
 
     return [str(Path(sys.executable).with_name("dictate")), *args]
+
+
+def tui_command(server: str, source: Path, tmp_path: Path, *extra: str) -> list[str]:
+    """`dictate tui` against ``server``, dictating ``source``, with a private history file."""
+    return dictate_command(
+        "tui", "--server", server, "--source", str(source), "--history", str(tmp_path / "h.sqlite3"), *extra
+    )

@@ -16,7 +16,7 @@ import pytest
 
 from dictate.client.embedded import EmbeddedServer
 
-from .conftest import Tmux, TypingTarget, dictate_command, words
+from .conftest import Tmux, TypingTarget, poll_until, tui_command, words
 from .fakeserver import FakeServer, Script
 from .test_x11_typing import stays, wait_text
 
@@ -66,12 +66,6 @@ def active_sessions(stream_url: str) -> float:
     return float(match.group(1))
 
 
-def tui(server: str, source: Path, tmp_path: Path, *extra: str) -> list[str]:
-    return dictate_command(
-        "tui", "--server", server, "--source", str(source), "--history", str(tmp_path / "h.sqlite3"), *extra
-    )
-
-
 def xdotool(target: TypingTarget, *args: str) -> None:
     subprocess.run(["xdotool", *args], env=target.env, check=True, timeout=10)
 
@@ -83,7 +77,7 @@ def one_line(screen: str) -> str:
 @pytest.mark.model
 def test_spoken_commands_type_line_breaks_and_stop(tmp_path: Path, xvfb: str, command_server: str) -> None:
     target = TypingTarget(xvfb, tmp_path)
-    command = tui(command_server, speak(SPOKEN, tmp_path), tmp_path, "--on", "--no-global-hotkey")
+    command = tui_command(command_server, speak(SPOKEN, tmp_path), tmp_path, "--on", "--no-global-hotkey")
     tmux = Tmux(command, env={"DISPLAY": xvfb})
     try:
         tmux.wait_for(lambda s: "command: stop listening" in s, timeout=90, what="the stop-listening command")
@@ -109,14 +103,12 @@ def test_scratch_that_deletes_the_last_utterance_typed(tmp_path: Path, xvfb: str
     xdotool(target, "type", "Kept. ")  # in the window before ON: no scratch may reach it
     wait_text(target, lambda t: t == "Kept. ", 10, "the text typed before ON")
     source = clips["ps_cards_001.wav"].path
-    command = tui(server.url, source, tmp_path, "--on", "--no-global-hotkey", "--type", mode)
+    command = tui_command(server.url, source, tmp_path, "--on", "--no-global-hotkey", "--type", mode)
     tmux = Tmux(command, env={"DISPLAY": xvfb})
     try:
         tmux.wait_for(lambda s: "Third sentence" in s, timeout=20, what="the third final in the history")
-        deadline = time.monotonic() + 15
-        while not server.connections or server.connections[0].finals_sent < 1 + len(finals):
-            assert time.monotonic() < deadline, "the fake server did not send every final"
-            time.sleep(0.1)
+        sent = server.connections
+        poll_until(lambda: bool(sent) and sent[0].finals_sent == 1 + len(finals), 15, "every final sent")
         wait_text(target, lambda t: t == "Kept. ", 10, "every dictated sentence scratched")
         assert stays(target.text, 2.0) == "Kept. "
         assert "BackSpace" in target.keys_pressed()
@@ -130,7 +122,7 @@ def test_scratch_that_deletes_the_last_utterance_typed(tmp_path: Path, xvfb: str
 def test_no_commands_types_the_phrases(tmp_path: Path, xvfb: str, command_server: str) -> None:
     speech = speak(["new paragraph"], tmp_path)
     target = TypingTarget(xvfb, tmp_path)
-    command = tui(command_server, speech, tmp_path, "--on", "--no-global-hotkey", "--no-commands")
+    command = tui_command(command_server, speech, tmp_path, "--on", "--no-global-hotkey", "--no-commands")
     tmux = Tmux(command, env={"DISPLAY": xvfb})
     try:
         typed = wait_text(target, lambda t: "paragraph" in t.lower(), 40, "the phrase typed as text")
@@ -145,7 +137,7 @@ def test_push_to_talk_types_the_final_once_on_release(
     tmp_path: Path, xvfb: str, command_server: str, clips: dict
 ) -> None:
     target = TypingTarget(xvfb, tmp_path)
-    tmux = Tmux(tui(command_server, clips[CLIP].path, tmp_path, "--mode", "hold"), env={"DISPLAY": xvfb})
+    tmux = Tmux(tui_command(command_server, clips[CLIP].path, tmp_path, "--mode", "hold"), env={"DISPLAY": xvfb})
     try:
         tmux.wait_for(lambda s: "hold <ctrl>+<alt>+<space> to talk" in one_line(s), timeout=20, what="hold mode")
         xdotool(target, "keydown", "ctrl+alt+space")
@@ -167,17 +159,14 @@ def test_a_push_shorter_than_0_3_s_types_nothing_and_leaves_no_session(tmp_path:
     server = FakeServer([Script(interims=[], final="SLIP", after_bytes=0, final_on_end_only=True)]).start()
     target = TypingTarget(xvfb, tmp_path)
     source = clips["ps_cards_001.wav"].path
-    tmux = Tmux(tui(server.url, source, tmp_path, "--mode", "hold"), env={"DISPLAY": xvfb})
+    tmux = Tmux(tui_command(server.url, source, tmp_path, "--mode", "hold"), env={"DISPLAY": xvfb})
     try:
         tmux.wait_for(lambda s: "to talk" in s, timeout=20, what="hold mode")
         xdotool(target, "keydown", "ctrl+alt+space")
         time.sleep(0.15)
         xdotool(target, "keyup", "ctrl+alt+space")
         tmux.wait_for(lambda s: "to talk" in s and "idle" in s, timeout=15, what="OFF and idle again")
-        deadline = time.monotonic() + 10
-        while server.open_connections:
-            assert time.monotonic() < deadline, "the slip's connection is still open"
-            time.sleep(0.1)
+        poll_until(lambda: server.open_connections == 0, 10, "the slip's connection to close")
         assert stays(target.text, 2.0) == ""
         assert len(server.connections) == 1, "the slip opened a connection (else this test shows nothing)"
         assert not any(connection.ended for connection in server.connections), "no end of stream, no final"

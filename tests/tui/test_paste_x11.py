@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from dictate.errors import ClipboardUnavailableError
 from dictate.tui.clipboard import TOOLS, find_clipboard_tool
 
-from .conftest import Tmux, TypingTarget, dictate_command
+from .conftest import Tmux, TypingTarget, dictate_command, poll_until, tui_command
 from .fakeserver import FakeServer, Script
 from .test_x11_typing import stays, wait_text
 
@@ -30,27 +29,13 @@ def test_paste_typing_pastes_the_final_once_and_restores_the_clipboard(tmp_path:
     server = FakeServer([Script(interims=["pasted"], final=PASTED)]).start()
     target = TypingTarget(xvfb, tmp_path, clipboard=EARLIER)  # the Tk window owns the clipboard
     assert clipboard_text(target.env) == EARLIER
-    command = dictate_command(
-        "tui",
-        "--server",
-        server.url,
-        "--source",
-        str(clips["ps_cards_001.wav"].path),
-        "--on",
-        "--type",
-        "paste",
-        "--history",
-        str(tmp_path / "history.sqlite3"),
-        "--no-global-hotkey",
-    )
+    source = clips["ps_cards_001.wav"].path
+    command = tui_command(server.url, source, tmp_path, "--on", "--type", "paste", "--no-global-hotkey")
     tmux = Tmux(command, env={"DISPLAY": xvfb})
     try:
         wait_text(target, lambda t: PASTED in t, 20, "the pasted final")
         assert stays(target.text, 1.5) == PASTED, "the text arrives once"
-        deadline = time.monotonic() + 10
-        while clipboard_text(target.env) != EARLIER:
-            assert time.monotonic() < deadline, f"the clipboard holds {clipboard_text(target.env)!r}"
-            time.sleep(0.1)
+        poll_until(lambda: clipboard_text(target.env) == EARLIER, 10, "the earlier clipboard text back")
         keys = target.keys_pressed()
         assert keys.count("v") == 1 and all(key in {"Control_L", "v"} for key in keys), keys  # a paste, not keys
         assert "Typing: paste" in tmux.screen()
