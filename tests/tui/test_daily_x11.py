@@ -175,3 +175,26 @@ def test_a_push_shorter_than_0_3_s_types_nothing_and_leaves_no_session(tmp_path:
         tmux.close()
         target.close()
         server.stop()
+
+
+def test_push_to_talk_types_finals_of_a_long_hold_only_after_the_release(
+    tmp_path: Path, xvfb: str, clips: dict
+) -> None:
+    # The final comes while the key is held; typed then, ctrl+alt (still down) would turn it into shortcuts.
+    server = FakeServer([Script(interims=["first"], final="First utterance, ended by a pause.")]).start()
+    target = TypingTarget(xvfb, tmp_path)
+    source = clips["ps_cards_001.wav"].path
+    tmux = Tmux(tui_command(server.url, source, tmp_path, "--mode", "hold"), env={"DISPLAY": xvfb})
+    try:
+        tmux.wait_for(lambda s: "to talk" in s, timeout=20, what="hold mode")
+        xdotool(target, "keydown", "ctrl+alt+space")
+        tmux.wait_for(lambda s: "First utterance" in s, timeout=20, what="the final while the key is held")
+        assert stays(target.text, 1.0) == "", "nothing is typed while the hotkey is down"
+        xdotool(target, "keyup", "ctrl+alt+space")
+        wait_text(target, lambda t: t != "", 10, "the final typed after the release")
+        assert stays(target.text, 2.0) == "First utterance, ended by a pause."
+        tmux.wait_for(lambda s: "to talk" in s, timeout=15, what="OFF after the release")
+    finally:
+        tmux.close()
+        target.close()
+        server.stop()

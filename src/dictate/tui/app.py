@@ -193,8 +193,11 @@ class DictateApp(StreamRoutes, App[None]):
         self._hotkey_release = None
         end = self._push_to_talk.release(released_at)
         if end is HoldEnd.FINISH:
+            for plan in self._push_to_talk.take_plans():  # typed now that no key of the hotkey is down
+                self._submit(plan)
             self._do(self.onoff.turn_off())
         elif end is not HoldEnd.NOTHING:
+            self._push_to_talk.drop_plans()
             self._do(self.onoff.discard())  # a slip of the key: type nothing, close the connection now
 
     def on_typing_failed(self, message: TypingFailed) -> None:

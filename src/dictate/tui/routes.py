@@ -15,10 +15,11 @@ from dictate.client.stream import Connected, Connecting, Disconnected, Failed, L
 from dictate.commands import VoiceCommand
 from dictate.protocol import FinalMessage, InterimMessage
 from dictate.replacements import Replacements
-from dictate.transcript import Transcript, final_latency_ms
+from dictate.transcript import Transcript, TypingPlan, final_latency_ms
 from dictate.tui.history_pane import HistoryPane
 from dictate.tui.messages import TuiOptions
 from dictate.tui.onoff import OnOff, Step
+from dictate.tui.pushtotalk import PushToTalk
 from dictate.tui.sink import TextSink
 from dictate.tui.view import Connection, StatusInfo
 
@@ -32,6 +33,7 @@ class StreamRoutes:
     replace: Replacements
     sink: TextSink | None
     onoff: OnOff
+    _push_to_talk: PushToTalk
     status: StatusInfo
     last_final: str
     history_pane: HistoryPane
@@ -84,6 +86,7 @@ class StreamRoutes:
     @_route_event.register
     def _handle_disconnected(self, event: Disconnected) -> None:
         self.transcript.connection_lost()
+        self._push_to_talk.drop_plans()
         if self.sink is not None:
             self.sink.cancel_pending()
         retry = "" if event.retry_in is None else f"; retrying in {event.retry_in:.1f} s"
@@ -104,8 +107,8 @@ class StreamRoutes:
         if self.replace:
             message = dataclasses.replace(message, text=self.replace(message.text))
         plan = self.transcript.on_message(message)
-        if self.sink is not None and not plan.is_empty:
-            self.sink.submit(plan)
+        if not plan.is_empty and not self._push_to_talk.defer(plan):  # held push-to-talk: typed at release
+            self._submit(plan)
         if isinstance(message, FinalMessage) and self.transcript.last_command is not None:
             self._on_command(self.transcript.last_command)
         elif isinstance(message, FinalMessage):
@@ -116,6 +119,10 @@ class StreamRoutes:
             if text:
                 self.last_final = text
             self.history_pane.record_final(message.utterance_id, text, latency, message.revises)
+
+    def _submit(self, plan: TypingPlan) -> None:
+        if self.sink is not None:
+            self.sink.submit(plan)
 
     def _on_command(self, command: VoiceCommand) -> None:
         """A voice command was said (the transcript typed what it types): note it, stop on 'stop listening'."""

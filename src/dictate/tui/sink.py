@@ -287,11 +287,13 @@ def _free_slot(mapping: Any, borrows: dict[int, tuple[int, int, int]]) -> tuple[
 
 
 class KeyCombo:
-    """Which keys of a combination are down; says when the whole combination goes down, and up. Pure."""
+    """Which keys of a combination are down; says when the whole combination goes down, and when every key
+    of it is up again after that (so a held modifier never mixes with the keys dictate types). Pure."""
 
     def __init__(self, keys: Iterable[Hashable]) -> None:
         self.keys = frozenset(keys)
         self._down: set[Hashable] = set()
+        self._activated = False
 
     @property
     def active(self) -> bool:
@@ -303,22 +305,25 @@ class KeyCombo:
         if key not in self.keys or key in self._down:
             return False
         self._down.add(key)
+        self._activated = self._activated or self.active
         return self.active
 
     def release(self, key: Hashable) -> bool:
-        """A key went up; True when this release breaks the complete combination."""
+        """A key went up; True when it was the last key of an activated combination still down."""
         if key not in self._down:
             return False
-        was_active = self.active
         self._down.discard(key)
-        return was_active
+        if self._activated and not self._down:
+            self._activated = False
+            return True
+        return False
 
 
 class GlobalHotkey:
     """A system-wide hotkey whose pynput listener thread this object starts and stops.
 
-    ``on_press`` runs when the whole combination goes down, ``on_release`` (optional: push-to-talk) when it
-    breaks, both on pynput's thread. Keys that dictate itself types (injected) are ignored.
+    ``on_press`` runs when the whole combination goes down, ``on_release`` (optional: push-to-talk) when all
+    of its keys are up again, both on pynput's thread. Keys that dictate itself types (injected) are ignored.
     """
 
     def __init__(
