@@ -253,21 +253,24 @@ def soak_table(report: dict[str, Any]) -> Any:
 
     soak = report["soak"]
     table = Table(title=f"soak: {soak['duration_s'] / 60:g} min at N={report['settings']['concurrency']}")
-    for name in ("interval", "streams", "failed", "final p50", "final p95", "final max", "1st interim p50",
-                 "WER", "RSS MB", "threads", "fds"):  # fmt: skip
-        table.add_column(name, justify="right")
+    for name in ("min", "n", "fail", "p50", "p95", "max", "int", "WER", "RSS", "thr", "fds"):
+        table.add_column(name, justify="right", no_wrap=True)
     for row in soak["intervals"]:
         table.add_row(
-            f"{row['start_s'] / 60:.1f}-{row['end_s'] / 60:.1f} min",
+            f"{row['start_s'] / 60:g}-{row['end_s'] / 60:g}",
             str(row["streams"]),
             str(row["failures"]),
-            show(row["final_p50_s"], " s"),
-            show(row["final_p95_s"], " s"),
-            show(row["final_max_s"], " s"),
-            show(row["first_interim_p50_s"], " s"),
-            show(row["wer_mean"], "", 3),
+            show(row["final_p50_s"]),
+            show(row["final_p95_s"]),
+            show(row["final_max_s"]),
+            show(row["first_interim_p50_s"]),
+            show(row["wer_mean"]),
             show(row["rss_mb"], "", 0),
             show(row["threads"], "", 0),
             show(row["open_fds"], "", 0),
         )
+    table.caption = (
+        "n streams; p50/p95/max: final latency (s); int: first interim p50 (s); server RSS (MB), threads, "
+        "fds at the interval's end"
+    )
     return table
