@@ -77,8 +77,10 @@ def one_line(screen: str) -> str:
 @pytest.mark.model
 @pytest.mark.xfail(
     strict=False,
-    reason="passed before d5b0d09 (server owns its utterances), failed once after it, not yet diagnosed: "
-    "espeak speech may now split or read differently; commands are covered by the scripted-server tests",
+    reason="known defect since d5b0d09 (revising finals): espeak's 'new paragraph' is heard as 'You pair a "
+    "breath' (no full stop), so the server treats it as an unfinished sentence and joins it with the next "
+    "utterance ('You pair a breath. See you soon!'): the command is typed as text. Commands are covered by the "
+    "scripted-server tests; open work in the issue-12 note",
 )
 def test_spoken_commands_type_line_breaks_and_stop(tmp_path: Path, xvfb: str, command_server: str) -> None:
     target = TypingTarget(xvfb, tmp_path)
