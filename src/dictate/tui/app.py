@@ -318,7 +318,8 @@ class DictateApp(StreamRoutes, App[None]):
 
     def _set_status(self, **changes: object) -> None:
         self.status = self.status.with_(**changes)
-        self.query_one("#status", Static).update(view.status_markup(self.status))
+        for widget in self.query("#status").results(Static):  # none once the app is being torn down
+            widget.update(view.status_markup(self.status))
 
     def _render_interim(self) -> None:
         pane = self.query_one("#interim", Static)
