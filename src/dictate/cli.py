@@ -152,6 +152,13 @@ def transcribe(
         ),
     ] = 1.0,
     interim: Annotated[bool, typer.Option(help="Show interim text in place (on a terminal).")] = True,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace/--no-replace",
+            help="Apply the config file's \\[replace] table (word replacements) to the printed text.",
+        ),
+    ] = True,
     vocabulary: Annotated[
         Path | None,
         typer.Option(help="Words file, one word or phrase per line: the server favours them [DICTATE_VOCABULARY]."),
@@ -167,6 +174,8 @@ def transcribe(
     for path in files:
         if not path.is_file():
             raise AudioError(f"no such file: {path}")
+    if not replace:
+        settings = settings.model_copy(update={"replace": {}})
     run_transcribe(settings, files, speed=speed, show_interim=interim and sys.stdout.isatty())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -74,9 +75,16 @@ class LinePrinter:
 
 
 async def transcribe_file(
-    url: str, token: str | None, path: Path, speed: float, printer: LinePrinter, vocabulary: tuple[str, ...] = ()
+    url: str,
+    token: str | None,
+    path: Path,
+    speed: float,
+    printer: LinePrinter,
+    vocabulary: tuple[str, ...] = (),
+    rewrite: Callable[[str], str] | None = None,
 ) -> list[str]:
-    """Stream one file over one session (with the vocabulary in its start message); return its final texts."""
+    """Stream one file over one session (with the vocabulary in its start message); return its final texts,
+    each turned by ``rewrite`` (the config file's word replacements) as printed."""
     pcm = read_wav_as_pcm16(path) + silence(TRAILING_SILENCE_S)
     texts = FinalTexts()
 
@@ -89,7 +97,9 @@ async def transcribe_file(
             raise ConnectionFailedError(describe_error(message))
         print(f"dictate: {describe_error(message)}", file=sys.stderr)
 
-    dispatcher = Dispatcher(interim=lambda message: printer.interim(message.text), final=final, error=error)
+    dispatcher = Dispatcher(
+        interim=lambda message: printer.interim(message.text), final=final, error=error, rewrite=rewrite
+    )
     ws = await open_stream(url, token)
     async with ws:
         await wait_ready(ws)
@@ -105,12 +115,15 @@ async def transcribe_file(
 
 
 def run_transcribe(settings: ClientSettings, files: list[Path], speed: float = 1.0, show_interim: bool = True) -> None:
-    """Transcribe each file in turn, against --server or an embedded server."""
+    """Transcribe each file in turn, against --server or an embedded server; the config file's ``replace``
+    table turns the printed text as it does the dashboard's."""
+    from dictate.replacements import Replacements
     from dictate.vocabulary import load_vocabulary
 
     printer = LinePrinter(sys.stdout, show_interim)
     token = settings.token.get_secret_value() if settings.token else None
     vocabulary = load_vocabulary(settings.vocabulary)
+    rewrite = Replacements(settings.replace) or None
     with ExitStack() as stack:
         if settings.server:
             url = normalise_stream_url(settings.server)
@@ -120,4 +133,4 @@ def run_transcribe(settings: ClientSettings, files: list[Path], speed: float = 1
         for path in files:
             if len(files) > 1:
                 print(f"# {path}", flush=True)
-            asyncio.run(transcribe_file(url, token, path, speed, printer, vocabulary))
+            asyncio.run(transcribe_file(url, token, path, speed, printer, vocabulary, rewrite))

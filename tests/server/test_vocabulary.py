@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +72,30 @@ def test_a_vocabulary_over_the_cap_is_a_clear_error_and_the_session_goes_on(
     assert [(e["code"], e["fatal"]) for e in errors] == [("bad_vocabulary", False)]
     assert errors[0]["message"].startswith(f"vocabulary of {MAX_VOCABULARY_ENTRIES + 1} entries")
     assert "ill" in words(log.final_text) and log.close_code == 1000
+
+
+def test_transcribe_sends_the_vocabulary_and_prints_the_config_files_replacements(
+    server: EmbeddedServer, clips: dict[str, Clip], tmp_path: Path
+) -> None:
+    """`dictate transcribe` applies the config file's `replace` table to what it prints, as the dashboard does
+    to what it types (one code path: the client's Dispatcher); `--no-replace` prints the model's spelling."""
+    vocabulary = tmp_path / "cards.txt"
+    vocabulary.write_text("\n".join(CARDS))
+    config = tmp_path / "config.toml"
+    config.write_text(f'vocabulary = "{vocabulary.as_posix()}"\n\n[replace]\n"queen of clubs" = "Q♣"\n')
+
+    def transcribe(*flags: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "dictate", "transcribe", str(clips[CLIP].path), "--server", server.url, *flags],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "DICTATE_CONFIG": str(config)},
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    printed = transcribe()
+    assert "Q♣" in printed and "clubs" not in words(printed), printed
+    as_heard = transcribe("--no-replace")  # the model's own spelling, with the vocabulary still sent
+    assert "Q♣" not in as_heard and "clubs" in words(as_heard), as_heard

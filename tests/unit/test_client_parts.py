@@ -96,3 +96,27 @@ def test_the_dispatcher_routes_each_type_and_ignores_the_rest() -> None:
     errors: list[ErrorMessage] = []
     Dispatcher(error=errors.append)(ErrorMessage("bad_frame", "odd length", False))
     assert [e.code for e in errors] == ["bad_frame"]
+
+
+def test_the_dispatchers_rewrite_turns_interim_and_final_text_only() -> None:
+    """The config's word replacements reach every client through this one place (dashboard and transcribe)."""
+    from dictate.replacements import Replacements
+
+    seen: list[object] = []
+    dispatch = Dispatcher(
+        ready=seen.append,
+        interim=seen.append,
+        final=seen.append,
+        error=seen.append,
+        rewrite=Replacements({"chat gpt": "ChatGPT"}),
+    )
+    dispatch(ReadyMessage("s1", "base", "cpu", "int8"))
+    dispatch(InterimMessage(1, "ask chat", None, 1.0))
+    dispatch(InterimMessage(1, "ask chat gpt", None, 1.2))
+    final = FinalMessage(1, "Ask Chat GPT.", None, None, 2.0, 1.0, 0.5, revises=[0])
+    dispatch(final)
+    dispatch(ErrorMessage("bad_frame", "chat gpt", False))
+    texts = [getattr(message, "text", None) for message in seen]
+    assert texts == [None, "ask chat", "ask ChatGPT", "Ask ChatGPT.", None]
+    assert seen[3] == FinalMessage(1, "Ask ChatGPT.", None, None, 2.0, 1.0, 0.5, revises=[0])
+    assert seen[4] == ErrorMessage("bad_frame", "chat gpt", False)  # not a transcript: left alone

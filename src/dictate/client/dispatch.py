@@ -1,28 +1,37 @@
 """The one message dispatcher: each server message goes to the callback for its type.
 
 ``transcribe``, ``bench`` and the dashboard's stream each say what they do with a ready, an interim, a final
-and an error message; reading the socket, decoding, and the error of an abnormal close are done here once.
+and an error message; reading the socket, decoding, the error of an abnormal close and the user's word
+replacements (the config file's ``replace`` table, on interim and final text) are done here once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from websockets.asyncio.client import ClientConnection
 
 from dictate.client.connection import messages
 from dictate.protocol import ErrorMessage, FinalMessage, InterimMessage, ReadyMessage, ServerMessage
 
+_Text = TypeVar("_Text", InterimMessage, FinalMessage)
+
 
 @dataclass(frozen=True)
 class Dispatcher:
-    """Callbacks by message type; a type without one is ignored. Called on the event loop."""
+    """Callbacks by message type; a type without one is ignored. Called on the event loop.
+
+    ``rewrite`` (e.g. ``Replacements(settings.replace)``) turns the text of every interim and final before its
+    callback sees it; None leaves the server's text as it is (the benchmark scores the model's own words).
+    """
 
     ready: Callable[[ReadyMessage], None] | None = None
     interim: Callable[[InterimMessage], None] | None = None
     final: Callable[[FinalMessage], None] | None = None
     error: Callable[[ErrorMessage], None] | None = None
+    rewrite: Callable[[str], str] | None = None
 
     def __call__(self, message: ServerMessage) -> None:
         """Route one message."""
@@ -32,13 +41,18 @@ class Dispatcher:
                     self.ready(message)
             case InterimMessage():
                 if self.interim is not None:
-                    self.interim(message)
+                    self.interim(self._rewritten(message))
             case FinalMessage():
                 if self.final is not None:
-                    self.final(message)
+                    self.final(self._rewritten(message))
             case ErrorMessage():
                 if self.error is not None:
                     self.error(message)
+
+    def _rewritten(self, message: _Text) -> _Text:
+        if self.rewrite is None:
+            return message
+        return replace(message, text=self.rewrite(message.text))
 
     async def run(self, ws: ClientConnection) -> None:
         """Route every message until the server closes; raises the mapped error of an abnormal close

@@ -114,9 +114,11 @@ class ReconnectingStream:
         final_grace: float = 3.0,
         record_pcm: Path | None = None,
         vocabulary: tuple[str, ...] = (),
+        rewrite: Callable[[str], str] | None = None,
     ) -> None:
         self.url = url
         self._vocabulary = vocabulary
+        self._rewrite = rewrite  # the user's word replacements, on every interim and final (see Dispatcher)
         self._source = source
         self._emit = on_event
         self._token = token
@@ -338,7 +340,7 @@ class ReconnectingStream:
                 logger.info("fatal server error: %s", message.code)
             self._emit(ServerWarning(describe_error(message)))
 
-        dispatch = Dispatcher(ready=ready, interim=self._emit, final=self._emit, error=error)
+        dispatch = Dispatcher(ready=ready, interim=self._emit, final=self._emit, error=error, rewrite=self._rewrite)
         async for message in messages(ws):
             dispatch(message)
             if end_now:

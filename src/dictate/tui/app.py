@@ -59,7 +59,6 @@ class DictateApp(StreamRoutes, App[None]):
         self.options = options
         settings = options.settings
         self.transcript = Transcript(mode=settings.type_mode, commands=settings.commands)
-        self.replace = Replacements(settings.replace)  # the model's spelling -> the user's, before typing
         self.sink = sink
         self._owns_sink = sink is None
         self.history = history
@@ -253,6 +252,7 @@ class DictateApp(StreamRoutes, App[None]):
                 final_grace=settings.final_grace,
                 record_pcm=self.options.record_pcm,
                 vocabulary=self.options.vocabulary,
+                rewrite=Replacements(settings.replace) or None,  # the model's spelling -> the user's
             )
             self.session = session
             await session.run()

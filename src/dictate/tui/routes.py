@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 from typing import TYPE_CHECKING
@@ -14,7 +13,6 @@ from typing import TYPE_CHECKING
 from dictate.client.stream import Connected, Connecting, Disconnected, Failed, Level, ServerWarning, StreamEvent
 from dictate.commands import VoiceCommand
 from dictate.protocol import FinalMessage, InterimMessage
-from dictate.replacements import Replacements
 from dictate.transcript import Transcript, TypingPlan, final_latency_ms
 from dictate.tui.history_pane import HistoryPane
 from dictate.tui.messages import TuiOptions
@@ -30,7 +28,6 @@ class StreamRoutes:
     """The stream-event handlers of ``DictateApp``."""
 
     transcript: Transcript
-    replace: Replacements
     sink: TextSink | None
     onoff: OnOff
     _push_to_talk: PushToTalk
@@ -104,8 +101,6 @@ class StreamRoutes:
 
     @_route_event.register
     def _on_transcript(self, message: InterimMessage | FinalMessage) -> None:
-        if self.replace:
-            message = dataclasses.replace(message, text=self.replace(message.text))
         plan = self.transcript.on_message(message)
         if not plan.is_empty and not self._push_to_talk.defer(plan):  # held push-to-talk: typed at release
             self._submit(plan)
