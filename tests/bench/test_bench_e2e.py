@@ -98,6 +98,23 @@ def test_floor_on_one_clip(clips: dict[str, Any]) -> None:
     assert floor["server"]["ready"]["model"]
 
 
+def test_the_floor_gives_the_vocabulary_to_the_model_as_the_server_does(clips: dict[str, Any]) -> None:
+    """`--floor --vocabulary FILE`: the offline pass gets the prompt a streaming session gets, so the floor and
+    a stream run with the same words compare like with like ("four queen of clubs": "Cloves" without it)."""
+    from dictate.vocabulary import load_vocabulary
+
+    cards = load_vocabulary(Path(__file__).parents[2] / "docs" / "bench" / "vocabulary-cards.txt")
+    clip = [clips["ps_cards_002.wav"].path]
+    plain = run_floor_bench(BenchOptions(inputs=clip))
+    biased = run_floor_bench(BenchOptions(inputs=clip, vocabulary=cards))
+    (plain_pass,) = plain["levels"][0]["streams"]
+    (biased_pass,) = biased["levels"][0]["streams"]
+    assert "clubs" not in plain_pass["hypothesis"].lower(), plain_pass["hypothesis"]
+    assert "clubs" in biased_pass["hypothesis"].lower(), biased_pass["hypothesis"]
+    assert biased["settings"]["vocabulary"] == list(cards) and plain["settings"]["vocabulary"] == []
+    assert biased["server"]["ready"]["prompt"].startswith("Vocabulary: ") and plain["server"]["ready"]["prompt"] is None
+
+
 def test_thinking_pauses_variant_against_the_real_server(
     server: EmbeddedServer, clips: dict[str, Any], tmp_path: Path
 ) -> None:

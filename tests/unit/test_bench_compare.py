@@ -68,6 +68,15 @@ def test_no_shared_clip_and_other_variants_are_warned_about() -> None:
     assert any("share no clip" in w for w in warnings)
 
 
+def test_runs_with_different_vocabularies_are_warned_about() -> None:
+    """A floor or stream run with --vocabulary records its words; comparing it with one without is not fair."""
+    plain, cards = run({"a.wav": 1.0}), run({"a.wav": 1.0})
+    cards["settings"]["vocabulary"] = ["clubs", "hearts"]
+    _left, _right, warnings = comparable(cards, plain)
+    assert warnings == ["the runs used different vocabularies (--vocabulary): A 2 entries, B none"]
+    assert comparable(cards, cards)[2] == []
+
+
 def test_cli_compare_warns(tmp_path: Path) -> None:
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     write_report(run({"a.wav": 1.0, "x.wav": 1.0}), a)

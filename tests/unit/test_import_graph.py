@@ -21,7 +21,9 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 CLIENT_PACKAGES = ("dictate.client", "dictate.tui", "dictate.transcribe", "dictate.bench", "dictate.history_command")
 SERVER_PACKAGES = ("dictate.server",)
 ENTRY_POINTS = {"dictate.cli", "dictate.__main__"}  # start either side, lazily
-SERVER_CODE_FOR_THE_FLOOR = {"dictate.bench.floor": {"dictate.server.models", "dictate.server.whisper"}}
+SERVER_CODE_FOR_THE_FLOOR = {
+    "dictate.bench.floor": {"dictate.server.models", "dictate.server.passes", "dictate.server.whisper"}
+}
 ONLY_IMPORTER = {
     "RealtimeSTT": {"dictate.server.engine"},
     "faster_whisper": {"dictate.server.whisper"},

@@ -81,6 +81,10 @@ def comparable(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[dict[str, An
     if variants_a != variants_b:
         described = [", ".join(sorted(v or "as recorded" for v in vs)) or "none" for vs in (variants_a, variants_b)]
         warnings.append(f"the runs streamed different variants of the clips: A {described[0]}, B {described[1]}")
+    vocabulary_a, vocabulary_b = (list(r.get("settings", {}).get("vocabulary") or []) for r in (a, b))
+    if vocabulary_a != vocabulary_b:
+        described = [f"{len(v)} entries" if v else "none" for v in (vocabulary_a, vocabulary_b)]
+        warnings.append(f"the runs used different vocabularies (--vocabulary): A {described[0]}, B {described[1]}")
     if set(clips_a) == set(clips_b):
         return dict(a), dict(b), warnings
     common = [name for name in clips_a if name in set(clips_b)]

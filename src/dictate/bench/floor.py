@@ -5,7 +5,9 @@ of speech (it needs the last word before it can finish the text): its end-of-spe
 its silence timeout can approach this floor but not beat it. The model, device, compute type, beam size,
 language and thread count are resolved from the same ServerSettings (flags and DICTATE_* variables) and
 by the same ``dictate.server.models.choose_model`` as `dictate serve`; the decoding options mirror the
-server's final pass (no VAD filter, no conditioning on previous text, no timestamps).
+server's final pass (no VAD filter, no conditioning on previous text, no timestamps). With `--vocabulary FILE`
+each pass gets the prompt a streaming session with that vocabulary gets (``PassOptions.prompt``), so that a
+floor and a stream run with the same words file compare like with like.
 ``OfflineModel.words`` gives the word timestamps `--pauses` cuts at (see ``paused.py``).
 Needs the server extra (faster-whisper); never imports torch. With ``paused.py``, the only bench module that
 uses the server's model code.
@@ -83,10 +85,11 @@ def summarise_floor(results: Sequence[FloorResult]) -> FloorSummary:
 class OfflineModel:
     """The server's model, loaded and run exactly as `dictate serve` runs a final pass."""
 
-    def __init__(self, model: str | None = None) -> None:
+    def __init__(self, model: str | None = None, vocabulary: tuple[str, ...] = ()) -> None:
         try:
             from dictate.config import ServerSettings
             from dictate.server.models import choose_model
+            from dictate.server.passes import PassOptions
             from dictate.server.whisper import load_model
         except ImportError as exc:
             raise ServerDependencyError(
@@ -95,6 +98,7 @@ class OfflineModel:
         overrides = {"model": model} if model else {}
         self.settings = ServerSettings(**overrides)  # type: ignore[arg-type]
         self.choice = choose_model(self.settings)
+        self.pass_options = PassOptions(vocabulary=vocabulary)  # what the server's session gets from start
         self._load = load_model
         self._model: Any = None  # loaded on first use: a cache hit of `--pauses` needs only the choice
 
@@ -113,16 +117,19 @@ class OfflineModel:
             "final_window_margin": self.settings.final_window_margin,
             "language": self.settings.language,
             "cpu_threads": self.settings.cpu_threads,
+            "prompt": self.pass_options.prompt,
         }
 
     def transcribe(self, pcm: bytes) -> str:
-        """The text of 16 kHz mono int16 PCM, in one final pass."""
+        """The text of 16 kHz mono int16 PCM, in one final pass (with the vocabulary's prompt, if any)."""
         from dictate.server.whisper import transcribe_pass
 
-        return transcribe_pass(self._loaded(), pcm16_to_float(pcm), self.settings, final=True).text
+        audio = pcm16_to_float(pcm)
+        return transcribe_pass(self._loaded(), audio, self.settings, final=True, options=self.pass_options).text
 
     def words(self, pcm: bytes) -> list[TimedWord]:
-        """The words of the clip with Whisper's word timestamps (full window, the final pass's beam)."""
+        """The words of the clip with Whisper's word timestamps (full window, the final pass's beam; no
+        vocabulary: `--pauses` places its pauses in the clip's plain words)."""
         segments, _info = self._loaded().transcribe(
             pcm16_to_float(pcm),
             language=self.settings.language_code,

@@ -268,7 +268,7 @@ def run_floor_bench(
     from dictate.bench.floor import OfflineModel, floor_level, run_floor
 
     clips, pause_plans = bench_clips(options)
-    model = OfflineModel(options.model)
+    model = OfflineModel(options.model, options.vocabulary)  # the same prompt as a stream run's sessions
     if on_start is not None:
         on_start(len(clips) * options.repeat)
     started = time.monotonic()
@@ -283,6 +283,7 @@ def run_floor_bench(
         "include_derived": options.include_derived,
         "pauses": options.pauses,
         "formatted_offline": options.formatted_offline,
+        "vocabulary": list(options.vocabulary),
         "pause_plans": pause_plans,
     }
     return build_report("floor", [level], machine_info(), server, settings)
