@@ -1,16 +1,18 @@
 """Settings, from flags, DICTATE_* environment variables and (clients) the config file. No module-level instances:
-build them at the edge. A bad value raises ConfigError, one line naming where it came from."""
+build them at the edge. A bad value raises ConfigError, one line naming where it came from.
+
+The server's settings are here; the clients' (read from the config file too) are in client_config.py and are
+imported from here as well."""
 
 from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
-from dictate.configfile import ConfigFileSource, settings_error
+from dictate.client_config import ClientSettings, HotkeyMode, TypingMode
+from dictate.configfile import DictateSettings
 from dictate.protocol import MAX_FRAME_BYTES
 
 DEFAULT_GPU_MODEL = "turbo"
@@ -38,24 +40,6 @@ class LogFormat(str, Enum):
 
     TEXT = "text"
     JSON = "json"
-
-
-class DictateSettings(BaseSettings):
-    """Base of the settings models: the DICTATE_ prefix, an empty token meaning none, and a validation error
-    becoming a one-line ConfigError (flag, variable or file)."""
-
-    model_config = SettingsConfigDict(env_prefix="DICTATE_", extra="ignore")
-
-    def __init__(self, **values: Any) -> None:
-        try:
-            super().__init__(**values)
-        except ValidationError as exc:
-            raise settings_error(type(self), exc, values) from exc
-
-    @field_validator("token", mode="before", check_fields=False)
-    @classmethod
-    def _empty_token_is_none(cls, value: object) -> object:
-        return None if value in ("", None) else value
 
 
 class ServerSettings(DictateSettings):
@@ -294,91 +278,16 @@ def _read_token_file(path: Path) -> str:
     return secret
 
 
-class TypingMode(str, Enum):
-    """What the dashboard types into the focused application."""
-
-    FINAL = "final"  # each final utterance
-    LIVE = "live"  # stabilized interim text, corrected with backspaces
-    PASTE = "paste"  # each final utterance, pasted through the clipboard (which is restored after)
-    OFF = "off"  # show only
-
-
-class HotkeyMode(str, Enum):
-    """What the global hotkey does."""
-
-    TOGGLE = "toggle"  # press for ON, press again for OFF
-    HOLD = "hold"  # push-to-talk: ON while held, OFF (and the final text typed) on release
-
-
-class ClientSettings(DictateSettings):
-    """Settings of the clients: `dictate tui`, `dictate transcribe`, `dictate bench` (env prefix DICTATE_).
-
-    Every field can also be set in the config file (`dictate config path`), below flags and environment."""
-
-    server: str | None = Field(
-        None,
-        description="ws:// or wss:// URL of the service's /stream endpoint; unset = start one embedded.",
-    )
-    token: SecretStr | None = Field(None, description="Shared secret sent as 'Authorization: Bearer ...'.")
-    model: str | None = Field(None, description="Model of the embedded server (see ServerSettings.model).")
-    connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for the WebSocket handshake.")
-    embedded_start_timeout: float = Field(
-        180.0, gt=0, description="Seconds to wait for an embedded server to load its model."
-    )
-    type_mode: TypingMode = Field(
-        TypingMode.FINAL,
-        description="final, live, paste (each final through the clipboard, which is restored after) or off.",
-    )
-    paste_restore_delay: float = Field(
-        0.5,
-        ge=0,
-        le=10,
-        description="Paste typing: seconds between the paste shortcut and putting the old clipboard back "
-        "(the focused app must have read the text by then).",
-    )
-    hotkey: str = Field("<ctrl>+<alt>+<space>", description="Global ON/OFF hotkey (pynput GlobalHotKeys syntax).")
-    hotkey_mode: HotkeyMode = Field(
-        HotkeyMode.TOGGLE,
-        description="toggle: the hotkey switches ON and OFF; hold: push-to-talk, listen while the hotkey is "
-        "held, type the final text on release (a press under 0.3 s does nothing).",
-    )
-    commands: bool = Field(
-        True,
-        description="Voice commands: an utterance that is only 'new line', 'new paragraph', 'scratch that' "
-        "or 'stop listening' does that instead of being typed.",
-    )
-    input_device: str | None = Field(None, description="Input device name or index; default: the system's.")
-    final_grace: float = Field(
-        3.0, ge=0, description="After OFF, seconds to wait for the last final text (it is still typed)."
-    )
-    history_path: Path | None = Field(
-        None,
-        description="SQLite file of the dashboard's history; default: <user data dir>/dictate/history.sqlite3",
-    )
-    vocabulary: Path | None = Field(
-        None,
-        description="Words file (one word or phrase per line, # comments): the server favours them in this "
-        "client's sessions (at most 100 entries, 600 characters).",
-    )
-    replace: dict[str, str] = Field(
-        default_factory=dict,
-        description="Word replacements applied to final text before it is typed: the model's spelling -> yours "
-        "(whole words; an all-lowercase key matches any case, a key with capitals matches exactly).",
-    )
-    bench_manifest: Path | None = Field(
-        None,
-        description="The manifest.tsv `dictate bench` streams when given no input; default: "
-        "../shared/audio/manifest.tsv when it exists.",
-    )
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Flags, then DICTATE_* environment, then config.toml, then the defaults."""
-        return init_settings, env_settings, ConfigFileSource(settings_cls)
+__all__ = [
+    "DEFAULT_GPU_MODEL",
+    "DEFAULT_MAX_SESSIONS",
+    "PACKAGED_MODEL",
+    "ClientSettings",
+    "Device",
+    "DictateSettings",
+    "EndOfSpeechVad",
+    "HotkeyMode",
+    "LogFormat",
+    "ServerSettings",
+    "TypingMode",
+]

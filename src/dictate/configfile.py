@@ -2,7 +2,8 @@
 
 Precedence, highest first: command-line flags (init values), ``DICTATE_*`` environment variables, the config
 file, the defaults. The file's keys are the settings model's field names, so every client option can be set
-there without a hand-kept list. Pure apart from reading the file; the settings models live in config.py.
+there without a hand-kept list. Pure apart from reading the file. ``DictateSettings`` is the base of the settings
+models (config.py: the server's; client_config.py: the clients').
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import BaseModel, SecretStr, ValidationError
-from pydantic_settings import TomlConfigSettingsSource
+from pydantic import BaseModel, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
 from dictate.errors import ConfigError
-
-if TYPE_CHECKING:
-    from pydantic_settings import BaseSettings
 
 CONFIG_ENV = "DICTATE_CONFIG"  # overrides where the config file is (tests, several profiles)
 CONFIG_FILE = "config.toml"
@@ -106,6 +104,24 @@ def settings_error(settings_cls: type[BaseModel], exc: ValidationError, flags: M
     return ConfigError(f"{where} = {shown}: {first['msg']}{more}")
 
 
+class DictateSettings(BaseSettings):
+    """Base of the settings models: the DICTATE_ prefix, an empty token meaning none, and a validation error
+    becoming a one-line ConfigError (flag, variable or file)."""
+
+    model_config = SettingsConfigDict(env_prefix="DICTATE_", extra="ignore")
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise settings_error(type(self), exc, values) from exc
+
+    @field_validator("token", mode="before", check_fields=False)
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+
 def _file_keys(path: Path) -> set[str]:
     try:
         with path.open("rb") as handle:
@@ -180,6 +196,7 @@ def _toml_value(value: Any) -> str:
 __all__ = [
     "CONFIG_ENV",
     "ConfigFileSource",
+    "DictateSettings",
     "config_path",
     "effective_values",
     "mask_url_token",
