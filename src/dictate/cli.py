@@ -15,7 +15,7 @@ from dictate.config import Device, LogFormat
 from dictate.config_command import config_app
 from dictate.errors import AudioError, DictateError, ExitCode
 from dictate.history_command import history_command
-from dictate.options import EmbeddedModelOption, ServerOption, TokenOption
+from dictate.options import EmbeddedModelOption, ServerOption, TokenOption, given
 from dictate.tui.command import tui_command
 
 app = typer.Typer(
@@ -44,11 +44,6 @@ def _root(
     ] = False,
 ) -> None:
     """dictate: speak, and the words are typed where your cursor is."""
-
-
-def _overrides(**values: object) -> dict[str, object]:
-    """Flags the user gave (not None), to layer over DICTATE_* environment variables."""
-    return {key: value for key, value in values.items() if value is not None}
 
 
 @app.command()
@@ -109,7 +104,7 @@ def serve(
     from dictate.config import ServerSettings
 
     settings = ServerSettings(
-        **_overrides(  # type: ignore[arg-type]
+        **given(  # type: ignore[arg-type]
             host=host,
             port=port,
             model=model,
@@ -144,14 +139,20 @@ def transcribe(
     server: ServerOption = None,
     token: TokenOption = None,
     model: EmbeddedModelOption = None,
-    speed: Annotated[
-        float,
+    transcribe_speed: Annotated[
+        float | None,
         typer.Option(
+            "--speed",
             help="Streaming speed, x real time. The server times silence by the wall clock: speeds above 1 "
-            "can merge or drop utterances; 0 sends as fast as possible."
+            "can merge or drop utterances; 0 sends as fast as possible [DICTATE_TRANSCRIBE_SPEED; 1].",
         ),
-    ] = 1.0,
-    interim: Annotated[bool, typer.Option(help="Show interim text in place (on a terminal).")] = True,
+    ] = None,
+    show_interim: Annotated[
+        bool | None,
+        typer.Option(
+            "--interim/--no-interim", help="Show interim text in place (on a terminal) [DICTATE_SHOW_INTERIM; on]."
+        ),
+    ] = None,
     replace: Annotated[
         bool,
         typer.Option(
@@ -165,18 +166,25 @@ def transcribe(
     ] = None,
 ) -> None:
     """Stream audio files to the service at real-time pace and print what it hears."""
-    from dictate.config import ClientSettings
+    from dictate.options import client_settings
     from dictate.transcribe import run_transcribe
 
-    settings = ClientSettings(
-        **_overrides(server=server, token=token, model=model, vocabulary=vocabulary)  # type: ignore[arg-type]
+    settings = client_settings(
+        server=server,
+        token=token,
+        model=model,
+        vocabulary=vocabulary,
+        transcribe_speed=transcribe_speed,
+        show_interim=show_interim,
     )
     for path in files:
         if not path.is_file():
             raise AudioError(f"no such file: {path}")
     if not replace:
         settings = settings.model_copy(update={"replace": {}})
-    run_transcribe(settings, files, speed=speed, show_interim=interim and sys.stdout.isatty())
+    run_transcribe(
+        settings, files, speed=settings.transcribe_speed, show_interim=settings.show_interim and sys.stdout.isatty()
+    )
 
 
 def main() -> None:

@@ -67,6 +67,10 @@ class ClientSettings(DictateSettings):
         description="Voice commands: an utterance that is only 'new line', 'new paragraph', 'scratch that' "
         "or 'stop listening' does that instead of being typed.",
     )
+    start_on: bool = Field(False, description="Start the dashboard listening (ON) at once (`dictate tui --on`).")
+    global_hotkey: bool = Field(
+        True, description="Listen for the global hotkey in every app; false: only the dashboard's own keys."
+    )
     input_device: str | None = Field(None, description="Input device name or index; default: the system's.")
     final_grace: float = Field(
         3.0, ge=0, description="After OFF, seconds to wait for the last final text (it is still typed)."
@@ -84,6 +88,29 @@ class ClientSettings(DictateSettings):
         default_factory=dict,
         description="Word replacements applied to final text before it is typed: the model's spelling -> yours "
         "(whole words; an all-lowercase key matches any case, a key with capitals matches exactly).",
+    )
+    log_file: Path | None = Field(
+        None, description="The dashboard writes its logs to this file (never the dictated text); unset: none."
+    )
+    debug: bool = Field(False, description="The dashboard logs at debug level (keystroke counts and timings).")
+    show_interim: bool = Field(
+        True, description="`dictate transcribe` shows interim text in place (only when stdout is a terminal)."
+    )
+    transcribe_speed: float = Field(
+        1.0,
+        ge=0,
+        description="`dictate transcribe` streams at this many x real time: above 1 the server (which times "
+        "silence by the wall clock) can merge or drop utterances; 0 sends as fast as possible.",
+    )
+    bench_cache_dir: Path | None = Field(
+        None,
+        description="Cache of the offline transcripts `dictate bench --pauses` needs; default: "
+        "$XDG_CACHE_HOME/dictate/bench, else ~/.cache/dictate/bench.",
+    )
+    bench_metrics_url: str | None = Field(
+        None,
+        description="The /metrics `dictate bench --soak` samples; default: the server's own (set it when the "
+        "server serves /metrics on --metrics-port).",
     )
     bench_manifest: Path | None = Field(
         None,

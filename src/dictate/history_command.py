@@ -88,18 +88,18 @@ def history_command(
     limit: Annotated[int | None, typer.Option(min=1, help="Only the newest N (default: all).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
     as_markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown, a heading per day.")] = False,
-    history: Annotated[
-        Path | None, typer.Option(help="History database file [DICTATE_HISTORY_PATH; user data dir].")
+    history_path: Annotated[
+        Path | None, typer.Option("--history", help="History database file [DICTATE_HISTORY_PATH; user data dir].")
     ] = None,
 ) -> None:
     """List or export the dashboard's saved utterances, oldest first (safe while the dashboard runs)."""
-    from dictate.config import ClientSettings
+    from dictate.options import client_settings
     from dictate.tui.history import default_history_path, read_history
 
     if as_json and as_markdown:
         raise ConfigError("choose one of --json and --markdown")
     start = None if since is None else parse_since(since, datetime.now().astimezone())
-    settings = ClientSettings(**({} if history is None else {"history_path": history}))  # type: ignore[arg-type]
+    settings = client_settings(history_path=history_path)
     path = settings.history_path or default_history_path()
     if not path.is_file():
         typer.echo(f"dictate: no history yet: {path} does not exist (the dashboard creates it)", err=True)

@@ -93,8 +93,12 @@ def run_command(
             "words (needs the server extra: word timestamps of the server's model, cached).",
         ),
     ] = None,
-    cache_dir: Annotated[
-        Path | None, typer.Option(help="Cache of offline transcripts for --pauses (default ~/.cache/dictate/bench).")
+    bench_cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            help="Cache of offline transcripts for --pauses [DICTATE_BENCH_CACHE_DIR; ~/.cache/dictate/bench].",
+        ),
     ] = None,
     soak: Annotated[
         float | None,
@@ -107,9 +111,13 @@ def run_command(
     interval: Annotated[
         float | None, typer.Option(min=1, help="Soak report interval in s (default: 60, or a fifth of a short soak).")
     ] = None,
-    metrics_url: Annotated[
+    bench_metrics_url: Annotated[
         str | None,
-        typer.Option(help="The server's /metrics for --soak (default: the --server's; set it for --metrics-port)."),
+        typer.Option(
+            "--metrics-url",
+            help="The server's /metrics for --soak (default: the --server's; set it for --metrics-port) "
+            "[DICTATE_BENCH_METRICS_URL].",
+        ),
     ] = None,
     formatted_offline: Annotated[
         bool,
@@ -129,12 +137,17 @@ def run_command(
     Also: `dictate bench compare A.json B.json` puts two runs side by side (see `dictate bench compare --help`).
     """
     from dictate.bench.run import BenchOptions
-    from dictate.config import ClientSettings
+    from dictate.options import client_settings
     from dictate.vocabulary import load_vocabulary
 
-    given = {"server": server, "token": token, "model": model, "vocabulary": vocabulary}
-    overrides = {key: value for key, value in given.items() if value}
-    settings = ClientSettings(**overrides)  # type: ignore[arg-type]
+    settings = client_settings(
+        server=server,
+        token=token,
+        model=model,
+        vocabulary=vocabulary,
+        bench_cache_dir=bench_cache_dir,
+        bench_metrics_url=bench_metrics_url,
+    )
     options = BenchOptions(
         inputs=list(files or []),
         manifest=settings.bench_manifest,
@@ -156,12 +169,12 @@ def run_command(
         start_timeout=settings.embedded_start_timeout,
         explicit_levels=_parse_levels(levels),
         pauses=pauses,
-        cache_dir=cache_dir,
+        cache_dir=settings.bench_cache_dir,
         formatted_offline=formatted_offline,
         vocabulary=load_vocabulary(settings.vocabulary),
     )
     if soak is not None:
-        _soak(options, soak, interval, metrics_url, out or _default_out("soak"))
+        _soak(options, soak, interval, settings.bench_metrics_url, out or _default_out("soak"))
         return
     report = _run_with_progress(options, floor)
     _finish(report, out or _default_out("floor" if floor else "stream"), plot)

@@ -54,7 +54,7 @@ def tui_command(
     server: ServerOption = None,
     token: TokenOption = None,
     model: EmbeddedModelOption = None,
-    on: Annotated[bool, typer.Option("--on", help="Start listening at once.")] = False,
+    start_on: Annotated[bool | None, typer.Option("--on", help="Start listening at once [DICTATE_START_ON].")] = None,
     source: Annotated[
         Path | None,
         typer.Option(help="Dictate from this audio file at real-time pace instead of the microphone."),
@@ -80,7 +80,9 @@ def tui_command(
         str | None,
         typer.Option(help="Global ON/OFF hotkey, pynput syntax [DICTATE_HOTKEY; <ctrl>+<alt>+<space>]."),
     ] = None,
-    global_hotkey: Annotated[bool, typer.Option(help="Listen for the global hotkey.")] = True,
+    global_hotkey: Annotated[
+        bool | None, typer.Option(help="Listen for the global hotkey [DICTATE_GLOBAL_HOTKEY; on].")
+    ] = None,
     hotkey_mode: Annotated[
         HotkeyMode | None,
         typer.Option(
@@ -96,39 +98,46 @@ def tui_command(
             help="Voice commands: new line, new paragraph, scratch that, stop listening [DICTATE_COMMANDS; on].",
         ),
     ] = None,
-    history: Annotated[
-        Path | None, typer.Option(help="History database file [DICTATE_HISTORY_PATH; user data dir].")
+    history_path: Annotated[
+        Path | None, typer.Option("--history", help="History database file [DICTATE_HISTORY_PATH; user data dir].")
     ] = None,
     vocabulary: Annotated[
         Path | None,
         typer.Option(help="Words file, one word or phrase per line: the server favours them [DICTATE_VOCABULARY]."),
     ] = None,
-    log_file: Annotated[Path | None, typer.Option(help="Write logs here (never the dictated text).")] = None,
-    debug: Annotated[bool, typer.Option(help="Debug logging (keystroke counts and timings).")] = False,
+    log_file: Annotated[
+        Path | None, typer.Option(help="Write logs here (never the dictated text) [DICTATE_LOG_FILE].")
+    ] = None,
+    debug: Annotated[
+        bool | None, typer.Option(help="Debug logging (keystroke counts and timings) [DICTATE_DEBUG; off].")
+    ] = None,
 ) -> None:
     """Open the dictation dashboard: press space (or the global hotkey) and speak into any app."""
-    from dictate.config import ClientSettings
     from dictate.errors import AudioError
+    from dictate.options import client_settings
 
     if list_devices:
         _print_devices()
         return
     if source is not None and not source.is_file():
         raise AudioError(f"no such audio file: {source}")
-    overrides = {
-        "server": server,
-        "token": token,
-        "model": model,
-        "type_mode": type_mode,
-        "input_device": input_device,
-        "hotkey": hotkey,
-        "hotkey_mode": hotkey_mode,
-        "commands": commands,
-        "history_path": history,
-        "vocabulary": vocabulary,
-    }
-    settings = ClientSettings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
-    _log_to(log_file, debug)
+    settings = client_settings(
+        server=server,
+        token=token,
+        model=model,
+        start_on=start_on,
+        type_mode=type_mode,
+        input_device=input_device,
+        hotkey=hotkey,
+        global_hotkey=global_hotkey,
+        hotkey_mode=hotkey_mode,
+        commands=commands,
+        history_path=history_path,
+        vocabulary=vocabulary,
+        log_file=log_file,
+        debug=debug,
+    )
+    _log_to(settings.log_file, settings.debug)
 
     from dictate.tui.app import DictateApp, TuiOptions
     from dictate.vocabulary import load_vocabulary
@@ -137,8 +146,8 @@ def tui_command(
         settings=settings,
         source=source,
         record_pcm=record_pcm,
-        start_on=on,
-        global_hotkey=global_hotkey,
+        start_on=settings.start_on,
+        global_hotkey=settings.global_hotkey,
         vocabulary=load_vocabulary(settings.vocabulary),
     )
     DictateApp(options).run()
