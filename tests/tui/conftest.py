@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -118,16 +119,16 @@ def words(text: str) -> str:
 # ------------------------------------------------------------------ X11 and tmux helpers
 
 
-@pytest.fixture(scope="module")
-def xvfb() -> Iterator[str]:
-    """A private Xvfb display; yields its DISPLAY value. Fails (never skips) when Xvfb is missing."""
+@contextlib.contextmanager
+def running_xvfb(number: int) -> Iterator[str]:
+    """Xvfb on display ``:number`` while the block runs; yields its DISPLAY value. Fails (never skips) when Xvfb
+    or xdotool is missing."""
     import shutil
     import subprocess
 
     for tool in ("Xvfb", "xdotool"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is not installed: the typing tests need it (Debian: apt-get install xvfb xdotool)")
-    number = 90 + os.getpid() % 400
     display = f":{number}"
     process = subprocess.Popen(
         ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
@@ -141,9 +142,18 @@ def xvfb() -> Iterator[str]:
             process.kill()
             pytest.fail(f"Xvfb {display} did not start")
         time.sleep(0.05)
-    yield display
-    process.terminate()
-    process.wait(10)
+    try:
+        yield display
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def xvfb() -> Iterator[str]:
+    """A private Xvfb display; yields its DISPLAY value. Fails (never skips) when Xvfb is missing."""
+    with running_xvfb(90 + os.getpid() % 400) as display:
+        yield display
 
 
 class TypingTarget:
@@ -248,3 +258,27 @@ def tui_command(server: str, source: Path, tmp_path: Path, *extra: str) -> list[
     return dictate_command(
         "tui", "--server", server, "--source", str(source), "--history", str(tmp_path / "h.sqlite3"), *extra
     )
+
+
+def dictate_into_window(
+    server: str, source: Path, display: str, tmp_path: Path, speech_seconds: float, settle: float = 6.0
+) -> tuple[str, str]:
+    """The real `dictate tui --source SOURCE --on --type final` in tmux, typing into a focused Tk window under
+    ``display``: (the window's text, the dashboard's screen) once the audio has played and nothing was typed for
+    ``settle`` seconds (at most 60 s after the audio)."""
+    target = TypingTarget(display, tmp_path)
+    command = tui_command(server, source, tmp_path, "--on", "--type", "final", "--no-global-hotkey")
+    tmux = Tmux(command, env={"DISPLAY": display})
+    try:
+        started = time.monotonic()
+        typed, changed = target.text(), started
+        while time.monotonic() - started < speech_seconds + 60:
+            time.sleep(0.2)
+            if target.text() != typed:
+                typed, changed = target.text(), time.monotonic()
+            elif time.monotonic() - started > speech_seconds and time.monotonic() - changed > settle:
+                break
+        return target.text(), tmux.screen()
+    finally:
+        tmux.close()
+        target.close()

@@ -12,6 +12,7 @@ from dictate.bench.wer import (
     corpus_formatted_wer,
     corpus_wer,
     deleted_runs,
+    extra_words,
     formatted_tokens,
     lost_words,
     normalise,
@@ -95,3 +96,13 @@ def test_words_lost_are_runs_of_three_or_more_missing_words() -> None:
     assert lost_words("ten of clubs", "") == LostWords(3, ("10 of clubs",))
     assert lost_words("ten of clubs", "ten of gloves").count == 0  # a wrong word has a counterpart
     assert clip_lost_words("", "anything") == (0, ())
+
+
+def test_words_extra_are_runs_of_three_or_more_typed_words_said_once() -> None:
+    reference = "and so my fellow americans ask not what your country can do for you ten of clubs"
+    typed_twice = "And so my fellow Americans, and so my fellow Americans, ask not what your country can do for you."
+    assert extra_words(reference, typed_twice + " Ten of clubs.") == LostWords(5, ("and so my fellow americans",))
+    assert extra_words(reference, reference + " an").count == 0  # one stray word: a recognition error
+    assert extra_words("", "ten of clubs") == LostWords(3, ("10 of clubs",))
+    assert extra_words("ten of clubs", "") == LostWords(0, ())
+    assert deleted_runs([("insert", 3, 5), ("insert", 5, 6), ("equal", 6, 8)], wanted="insert") == [(3, 6)]

@@ -121,13 +121,14 @@ def clip_formatted_wer(reference: str, hypothesis: str) -> float | None:
 MIN_LOST_RUN = 3  # fewer consecutive missing words are ordinary recognition errors, not lost speech
 
 
-def deleted_runs(chunks: Sequence[tuple[str, int, int]]) -> list[tuple[int, int]]:
+def deleted_runs(chunks: Sequence[tuple[str, int, int]], wanted: str = "delete") -> list[tuple[int, int]]:
     """(start, end) reference word ranges of consecutive deletions in an alignment given as
-    (type, ref_start, ref_end) chunks in order; any other chunk (equal, substitute, insert) ends a run. Pure."""
+    (type, ref_start, ref_end) chunks in order; any other chunk (equal, substitute, insert) ends a run. Pure.
+    With ``wanted="insert"`` and hypothesis ranges: the runs of inserted words instead."""
     runs: list[tuple[int, int]] = []
     current: tuple[int, int] | None = None
     for kind, start, end in chunks:
-        if kind == "delete":
+        if kind == wanted:
             current = (current[0], end) if current is not None and current[1] == start else (start, end)
             continue
         if current is not None:
@@ -140,29 +141,46 @@ def deleted_runs(chunks: Sequence[tuple[str, int, int]]) -> list[tuple[int, int]
 
 @dataclass(frozen=True)
 class LostWords:
-    """Reference words with no counterpart in the finals, in runs of at least ``MIN_LOST_RUN``."""
+    """Reference words with no counterpart in the finals (or, from ``extra_words``, words of the finals with none
+    in the reference), in runs of at least ``MIN_LOST_RUN``."""
 
     count: int
-    runs: tuple[str, ...]  # the lost words of each run, as text
+    runs: tuple[str, ...]  # the words of each run, as text
 
 
-def lost_words(reference: str, hypothesis: str, min_run: int = MIN_LOST_RUN) -> LostWords:
-    """Runs of ``min_run`` or more consecutive reference words that jiwer's alignment (after Whisper's
-    normaliser, as for the WER) marks deleted: speech that reached no final. A substituted word has a
-    counterpart (a wrong one) and is not lost."""
+def _unmatched_runs(reference: str, hypothesis: str, kind: str, min_run: int) -> LostWords:
+    """Runs of ``min_run`` or more consecutive words that jiwer's alignment (after Whisper's normaliser, as for
+    the WER) marks ``kind``: "delete" (reference words) or "insert" (hypothesis words)."""
     ref_words = normalise(reference).split()
     hyp_words = normalise(hypothesis).split()
-    if not ref_words:
+    words = ref_words if kind == "delete" else hyp_words
+    if not words:
         return LostWords(0, ())
-    if not hyp_words:
-        spans = [(0, len(ref_words))]
+    if not (hyp_words if kind == "delete" else ref_words):
+        spans = [(0, len(words))]
     else:
         import jiwer
 
         output = jiwer.process_words(" ".join(ref_words), " ".join(hyp_words))
-        spans = deleted_runs([(c.type, c.ref_start_idx, c.ref_end_idx) for c in output.alignments[0]])
+        chunks = [
+            (c.type, *((c.ref_start_idx, c.ref_end_idx) if kind == "delete" else (c.hyp_start_idx, c.hyp_end_idx)))
+            for c in output.alignments[0]
+        ]
+        spans = deleted_runs(chunks, wanted=kind)
     kept = [(start, end) for start, end in spans if end - start >= min_run]
-    return LostWords(sum(end - start for start, end in kept), tuple(" ".join(ref_words[s:e]) for s, e in kept))
+    return LostWords(sum(end - start for start, end in kept), tuple(" ".join(words[s:e]) for s, e in kept))
+
+
+def lost_words(reference: str, hypothesis: str, min_run: int = MIN_LOST_RUN) -> LostWords:
+    """Runs of ``min_run`` or more consecutive reference words that the alignment marks deleted: speech that
+    reached no final. A substituted word has a counterpart (a wrong one) and is not lost."""
+    return _unmatched_runs(reference, hypothesis, "delete", min_run)
+
+
+def extra_words(reference: str, hypothesis: str, min_run: int = MIN_LOST_RUN) -> LostWords:
+    """The other side of ``lost_words``: runs of ``min_run`` or more consecutive hypothesis words that the
+    alignment finds in no reference word (inserted): text typed twice, or made up."""
+    return _unmatched_runs(reference, hypothesis, "insert", min_run)
 
 
 def clip_lost_words(reference: str, hypothesis: str) -> tuple[int, tuple[str, ...]]:
