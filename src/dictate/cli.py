@@ -15,7 +15,7 @@ from dictate.config import Device, LogFormat
 from dictate.config_command import config_app
 from dictate.errors import AudioError, DictateError, ExitCode
 from dictate.history_command import history_command
-from dictate.options import EmbeddedModelOption, ServerOption, TokenOption, given
+from dictate.options import EmbeddedModelOption, ServerOption, TokenOption, VocabularyOption, given
 from dictate.tui.command import tui_command
 
 app = typer.Typer(
@@ -160,10 +160,7 @@ def transcribe(
             help="Apply the config file's \\[replace] table (word replacements) to the printed text.",
         ),
     ] = True,
-    vocabulary: Annotated[
-        Path | None,
-        typer.Option(help="Words file, one word or phrase per line: the server favours them [DICTATE_VOCABULARY]."),
-    ] = None,
+    vocabulary: VocabularyOption = None,
 ) -> None:
     """Stream audio files to the service at real-time pace and print what it hears."""
     from dictate.options import client_settings

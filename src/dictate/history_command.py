@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from dictate.errors import ConfigError
+from dictate.options import HistoryPathOption
 from dictate.tui.history import HistoryEntry
 
 _AGE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
@@ -88,9 +88,7 @@ def history_command(
     limit: Annotated[int | None, typer.Option(min=1, help="Only the newest N (default: all).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
     as_markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown, a heading per day.")] = False,
-    history_path: Annotated[
-        Path | None, typer.Option("--history", help="History database file [DICTATE_HISTORY_PATH; user data dir].")
-    ] = None,
+    history_path: HistoryPathOption = None,
 ) -> None:
     """List or export the dashboard's saved utterances, oldest first (safe while the dashboard runs)."""
     from dictate.options import client_settings

@@ -9,6 +9,7 @@ for every option of `dictate tui`, `transcribe`, `bench` and `history`, less tho
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -22,6 +23,16 @@ ServerOption = Annotated[
 ]
 TokenOption = Annotated[str | None, typer.Option(help="Shared secret [DICTATE_TOKEN].", show_default=False)]
 EmbeddedModelOption = Annotated[str | None, typer.Option(help="Model of the embedded server [DICTATE_MODEL].")]
+VocabularyOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Words file, one word or phrase per line: the server favours them in every session (protocol 1.2) "
+        "[DICTATE_VOCABULARY]."
+    ),
+]
+HistoryPathOption = Annotated[
+    Path | None, typer.Option("--history", help="History database file [DICTATE_HISTORY_PATH; user data dir].")
+]
 
 
 def given(**flags: object) -> dict[str, object]:
@@ -36,4 +47,12 @@ def client_settings(**flags: object) -> ClientSettings:
     return ClientSettings(**given(**flags))  # type: ignore[arg-type]
 
 
-__all__ = ["EmbeddedModelOption", "ServerOption", "TokenOption", "client_settings", "given"]
+__all__ = [
+    "EmbeddedModelOption",
+    "HistoryPathOption",
+    "ServerOption",
+    "TokenOption",
+    "VocabularyOption",
+    "client_settings",
+    "given",
+]

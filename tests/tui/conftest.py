@@ -93,6 +93,12 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 20.0, what:
         await asyncio.sleep(0.05)
 
 
+async def turn_off(app: Any, pilot: Any, timeout: float = 20.0) -> None:
+    """Press space for OFF and wait until the run has ended (its last final typed, or the grace period over)."""
+    await pilot.press("space")
+    await wait_until(lambda: app.session is None, timeout=timeout, what="the session to end")
+
+
 @pytest.fixture(scope="module")
 def real_server() -> Iterator[str]:
     """A real `dictate serve` (packaged Whisper base) on a free loopback port; yields its stream URL."""

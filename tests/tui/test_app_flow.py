@@ -12,7 +12,7 @@ from dictate.config import TypingMode
 from dictate.tui.app import DictateApp
 from dictate.tui.history import History
 
-from .conftest import RecordingSink, make_app, record_interim_pane, wait_until
+from .conftest import RecordingSink, make_app, record_interim_pane, turn_off, wait_until
 from .fakeserver import FakeServer, Script
 
 CLIP = "ps_cards_001.wav"
@@ -41,8 +41,7 @@ def test_on_interim_final_off(tmp_path: Path, fake_server: FakeServer, clips: di
             await wait_until(lambda: bool(history_texts(app)), what="a history entry")
             assert history_texts(app) == ["He was not an ill-disposed young man."]
             assert "fake-model" in text_of(app, "#status")
-            await pilot.press("space")
-            await wait_until(lambda: app.session is None, what="the session to end")
+            await turn_off(app, pilot)
             assert "OFF" in text_of(app, "#banner")
 
     asyncio.run(scenario())
@@ -67,8 +66,7 @@ def test_off_types_the_last_final_within_grace_then_nothing(tmp_path: Path, clip
             await pilot.press("space")
             await wait_until(lambda: "he was not an" in shown, what="interim text")
             assert sink.text == ""
-            await pilot.press("space")  # OFF: the final comes only now, after the end message
-            await wait_until(lambda: app.session is None, what="the session to end")
+            await turn_off(app, pilot)  # OFF: the final comes only now, after the end message
             assert sink.text == "Last words."
             # a message arriving after OFF (it cannot, the socket is closed) would type nothing either
             assert app.transcript.typing_stopped
@@ -94,8 +92,7 @@ def test_reconnect_keeps_history_and_types_nothing_twice(tmp_path: Path, clips: 
             assert sink.cancelled >= 1, "typing must stop at once when the connection drops"
             await wait_until(lambda: len(server.connections) == 2, what="a reconnect")
             await wait_until(lambda: len(history_texts(app)) == 2, timeout=30, what="the second final")
-            await pilot.press("space")
-            await wait_until(lambda: app.session is None, what="the session to end")
+            await turn_off(app, pilot)
 
     try:
         asyncio.run(scenario())
@@ -133,8 +130,7 @@ def test_no_server_warns_and_keeps_trying_until_off(tmp_path: Path, clips: dict)
             await pilot.press("space")
             await wait_until(lambda: "cannot connect" in text_of(app, "#alert"), what="a warning")
             assert "retrying" in text_of(app, "#alert")
-            await pilot.press("space")
-            await wait_until(lambda: app.session is None, what="the session to end")
+            await turn_off(app, pilot)
             assert "OFF" in text_of(app, "#banner")
 
     asyncio.run(scenario())

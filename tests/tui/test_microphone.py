@@ -7,6 +7,7 @@ device's native rate and channels, soxr resampling, 20 ms frames, the socket, th
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import time
 from collections.abc import Iterator
@@ -49,6 +50,30 @@ def tui(tmp_path: Path, server_url: str, *extra: str) -> list[str]:
     )
 
 
+@contextlib.contextmanager
+def dashboard(
+    tmp_path: Path, xvfb: str, server_url: str, sound_server: SoundServer, *extra: str
+) -> Iterator[tuple[Tmux, TypingTarget]]:
+    """`dictate tui` (``tui``) in tmux, typing into a focused Tk window under Xvfb; both closed after."""
+    target = TypingTarget(xvfb, tmp_path)
+    try:
+        tmux = Tmux(tui(tmp_path, server_url, *extra), env={"DISPLAY": xvfb, **sound_server.env})
+        try:
+            yield tmux, target
+        finally:
+            tmux.close()
+    finally:
+        target.close()
+
+
+def say(
+    sound_server: SoundServer, target: TypingTarget, clip: Path, heard: str, what: str, sink: str = MIC_SINK
+) -> None:
+    """Play ``clip`` into ``sink`` (the microphone by default) and wait until ``heard`` is typed in the window."""
+    sound_server.play(clip, sink=sink).wait(30)
+    wait_text(target, lambda t: heard in words(t), 30, what)
+
+
 def settled(target: TypingTarget, quiet: float = 1.5, timeout: float = 20.0) -> str:
     """The window's text once nothing has been typed into it for ``quiet`` seconds (a final is typed key by key)."""
     deadline = time.monotonic() + timeout
@@ -87,20 +112,14 @@ def test_list_devices_shows_both_sources(sound_server: SoundServer) -> None:
 def test_microphone_words_are_typed_once(
     tmp_path: Path, xvfb: str, real_server: str, clips: dict, sound_server: SoundServer
 ) -> None:
-    target = TypingTarget(xvfb, tmp_path)
-    tmux = Tmux(tui(tmp_path, real_server), env={"DISPLAY": xvfb, **sound_server.env})
-    try:
+    with dashboard(tmp_path, xvfb, real_server, sound_server) as (tmux, target):
         tmux.wait_for(listening, timeout=30, what="the dashboard listening to the microphone")
-        sound_server.play(clips[FIRST].path).wait(30)
-        wait_text(target, lambda t: "young man" in words(t), 30, "the spoken words in the window")
+        say(sound_server, target, clips[FIRST].path, "young man", "the spoken words in the window")
         settled(target)
         typed = stays(target.text, 2.0)
         assert words(typed).count("young man") == 1, typed
         assert "he was not an ill" in words(typed), typed
         assert typed.strip() in " ".join(tmux.screen().split()), "the typed text is the final in the history"
-    finally:
-        tmux.close()
-        target.close()
 
 
 @pytest.mark.model
@@ -108,21 +127,15 @@ def test_microphone_words_are_typed_once(
 def test_input_device_picks_the_second_source(
     tmp_path: Path, xvfb: str, real_server: str, clips: dict, sound_server: SoundServer
 ) -> None:
-    target = TypingTarget(xvfb, tmp_path)
-    command = tui(tmp_path, real_server, "--input-device", f"{SECOND_SINK}.monitor")
-    tmux = Tmux(command, env={"DISPLAY": xvfb, **sound_server.env})
-    try:
+    second = ("--input-device", f"{SECOND_SINK}.monitor")
+    with dashboard(tmp_path, xvfb, real_server, sound_server, *second) as (tmux, target):
         tmux.wait_for(listening, timeout=30, what="the dashboard listening to the second source")
         sound_server.play(clips[OTHER].path, sink=MIC_SINK).wait(30)  # the default source: not listened to
-        sound_server.play(clips[AGAIN].path, sink=SECOND_SINK).wait(30)
-        wait_text(target, lambda t: "forward" in words(t), 30, "the second source's words")
+        say(sound_server, target, clips[AGAIN].path, "forward", "the second source's words", sink=SECOND_SINK)
         settled(target)
         typed = stays(target.text, 2.0)
         assert "spades" not in words(typed) and "clubs" not in words(typed), typed
         assert words(typed).count("forward") == 1, typed
-    finally:
-        tmux.close()
-        target.close()
 
 
 @pytest.mark.model
@@ -130,12 +143,9 @@ def test_input_device_picks_the_second_source(
 def test_sound_server_killed_mid_utterance(
     tmp_path: Path, xvfb: str, real_server: str, clips: dict, sound_server: SoundServer
 ) -> None:
-    target = TypingTarget(xvfb, tmp_path)
-    tmux = Tmux(tui(tmp_path, real_server), env={"DISPLAY": xvfb, **sound_server.env})
-    try:
+    with dashboard(tmp_path, xvfb, real_server, sound_server) as (tmux, target):
         tmux.wait_for(listening, timeout=30, what="the dashboard listening")
-        sound_server.play(clips[FIRST].path).wait(30)
-        wait_text(target, lambda t: "young man" in words(t), 30, "the first utterance typed")
+        say(sound_server, target, clips[FIRST].path, "young man", "the first utterance typed")
         before = settled(target)
         sound_server.play(clips[LONG].path)  # killed with the server
         time.sleep(3.0)  # mid-utterance
@@ -152,11 +162,7 @@ def test_sound_server_killed_mid_utterance(
         sound_server.start()  # the device is back
         tmux.press("Space")
         tmux.wait_for(listening, timeout=30, what="ON again with the device back")
-        sound_server.play(clips[AGAIN].path).wait(30)
-        wait_text(target, lambda t: "forward" in words(t), 30, "words spoken after ON again")
+        say(sound_server, target, clips[AGAIN].path, "forward", "words spoken after ON again")
         final = settled(target, quiet=2.0)
         assert final.startswith(after_failure), final
         assert words(final).count("young man") == 1 and words(final).count("forward") == 1, final
-    finally:
-        tmux.close()
-        target.close()

@@ -9,7 +9,7 @@ import pytest
 
 from dictate.tui.history import History
 
-from .conftest import RecordingSink, make_app, wait_until
+from .conftest import RecordingSink, make_app, turn_off, wait_until
 from .fakeserver import FakeServer, Script
 
 
@@ -27,8 +27,7 @@ def test_replacements_from_the_config_file_are_typed_and_saved(
         async with app.run_test(size=(100, 34)) as pilot:
             await pilot.press("space")
             await wait_until(lambda: bool(sink.text), what="typed text")
-            await pilot.press("space")
-            await wait_until(lambda: app.session is None, what="the session to end")
+            await turn_off(app, pilot)
 
     try:
         asyncio.run(scenario())

@@ -14,7 +14,7 @@ import soundfile
 from dictate.client.embedded import EmbeddedServer
 from tests.streaming import word_error_rate
 
-from .conftest import RecordingSink, make_app, wait_until, words
+from .conftest import RecordingSink, make_app, turn_off, wait_until, words
 
 pytestmark = pytest.mark.model
 
@@ -45,8 +45,7 @@ def test_dashboard_goes_on_through_session_expiry(tmp_path: Path, clips: dict) -
         async with app.run_test(size=(100, 34)) as pilot:
             await pilot.press("space")
             await wait_until(lambda: "forward" in words(sink.text), timeout=90, what="the last sentence")
-            await pilot.press("space")
-            await wait_until(lambda: app.session is None, timeout=15, what="the session to end")
+            await turn_off(app, pilot, timeout=15)
 
     try:
         try:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from dictate.options import ServerOption, TokenOption
+from dictate.options import ServerOption, TokenOption, VocabularyOption
 
 DEFAULT_OUT_DIR = Path("bench-out")
 
@@ -127,10 +127,7 @@ def run_command(
             "the reference (always so with --pauses; needs the server extra).",
         ),
     ] = False,
-    vocabulary: Annotated[
-        Path | None,
-        typer.Option(help="Words file sent with every stream (protocol 1.2): the server favours them."),
-    ] = None,
+    vocabulary: VocabularyOption = None,
 ) -> None:
     """Stream clips at real-time pace (1 s silence, clip, trailing silence) and measure latency and WER.
 

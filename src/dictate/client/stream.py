@@ -205,18 +205,19 @@ class ReconnectingStream:
             await task
         self._emit(Level(-120.0))
 
-    def _raise_audio_failure(self) -> None:
+    def _audio_error(self) -> BaseException | None:
+        """The error the audio task ended with on its own (None: running, cancelled, or ended without one)."""
         task = self._audio_task
-        if task is not None and task.done() and not task.cancelled():
-            error = task.exception()
-            if error is not None:
-                raise error
+        return task.exception() if task is not None and task.done() and not task.cancelled() else None
+
+    def _raise_audio_failure(self) -> None:
+        error = self._audio_error()
+        if error is not None:
+            raise error
 
     def _audio_failure(self) -> BaseException:
         """Why the audio task ended on its own (the source's error, or that it ran out)."""
-        task = self._audio_task
-        error = task.exception() if task is not None and task.done() and not task.cancelled() else None
-        return error or AudioError("the audio source ended")
+        return self._audio_error() or AudioError("the audio source ended")
 
     # ------------------------------------------------------------------ connection
 

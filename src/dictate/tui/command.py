@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from dictate.config import HotkeyMode, TypingMode
-from dictate.options import EmbeddedModelOption, ServerOption, TokenOption
+from dictate.options import EmbeddedModelOption, HistoryPathOption, ServerOption, TokenOption, VocabularyOption
 
 logger = logging.getLogger(__name__)
 
@@ -98,13 +98,8 @@ def tui_command(
             help="Voice commands: new line, new paragraph, scratch that, stop listening [DICTATE_COMMANDS; on].",
         ),
     ] = None,
-    history_path: Annotated[
-        Path | None, typer.Option("--history", help="History database file [DICTATE_HISTORY_PATH; user data dir].")
-    ] = None,
-    vocabulary: Annotated[
-        Path | None,
-        typer.Option(help="Words file, one word or phrase per line: the server favours them [DICTATE_VOCABULARY]."),
-    ] = None,
+    history_path: HistoryPathOption = None,
+    vocabulary: VocabularyOption = None,
     log_file: Annotated[
         Path | None, typer.Option(help="Write logs here (never the dictated text) [DICTATE_LOG_FILE].")
     ] = None,
