@@ -144,6 +144,13 @@ class ServerSettings(DictateSettings):
         description="The same for final passes (one that shows a trimmed window's hallucination is redone "
         "with the full window); 0 = always the full 30 s window, Whisper's trained setting.",
     )
+    full_window_under: float | None = Field(
+        None,
+        ge=0,
+        le=30,
+        description="Final passes over less audio than this many seconds use the full 30 s window (on a CPU "
+        "about 0.3 s slower per short final); unset: never on a CPU, every final on CUDA; 0 = never.",
+    )
     beam_size: int = Field(5, ge=1, le=10, description="Beam size of the final pass.")
     realtime_beam_size: int = Field(1, ge=1, le=10, description="Beam size of the interim (realtime) passes.")
     realtime_interval: float = Field(

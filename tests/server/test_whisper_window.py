@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,8 +14,9 @@ import soundfile as sf
 from faster_whisper import WhisperModel
 
 from dictate.bench.wer import clip_wer
+from dictate.config import ServerSettings
 from dictate.server.models import resolve_model_source
-from dictate.server.whisper import FULL_WINDOW_FRAMES, WindowedWhisperModel
+from dictate.server.whisper import FULL_WINDOW_FRAMES, WindowedWhisperModel, transcribe_pass
 from tests.conftest import Clip
 
 CLIP = "ps_librivox_sns01_0880.wav"  # 3 s: "he was not an ill disposed young man"
@@ -109,3 +113,51 @@ def test_final_pass_on_a_fragment_decodes_once_without_temperature_fallback(
     monkeypatch.setattr(model, "model", counting)
     model.transcribe_text(fragment, beam_size=5, language="en", window_margin=window_margin)
     assert counting.decodes == 1, counting.decodes
+
+
+@pytest.mark.parametrize(("under", "expect_full"), [(3.0, True), (0.0, False), (None, False)])
+def test_a_short_final_pass_uses_the_full_window_under_the_setting(
+    model: WindowedWhisperModel,
+    encoded_frames: list[int],
+    clips: dict[str, Clip],
+    under: float | None,
+    expect_full: bool,
+) -> None:
+    """DICTATE_FULL_WINDOW_UNDER=3: a final pass over less than 3 s encodes Whisper's full window; 0, or unset on
+    a CPU: the trimmed one."""
+    audio = speech(clips["ps_cards_001.wav"], leading=0.5, trailing=0.2)  # "ten of clubs": under 2 s
+    settings = ServerSettings(model="packaged:base", full_window_under=under)
+    text = transcribe_pass(model, audio, settings, final=True).text
+    assert "club" in text.lower() or "clove" in text.lower(), text
+    assert (encoded_frames[-1] == FULL_WINDOW_FRAMES) is expect_full, encoded_frames
+
+
+def test_a_longer_final_pass_keeps_the_trimmed_window(
+    model: WindowedWhisperModel, encoded_frames: list[int], clips: dict[str, Clip]
+) -> None:
+    audio = speech(clips[CLIP])  # 3 s of speech, 4.2 s of audio
+    transcribe_pass(model, audio, ServerSettings(model="packaged:base", full_window_under=3.0), final=True)
+    assert encoded_frames and max(encoded_frames) < FULL_WINDOW_FRAMES, encoded_frames
+
+
+def test_a_windowed_final_pass_that_comes_back_empty_is_redone_with_the_full_window(
+    model: WindowedWhisperModel, encoded_frames: list[int], tmp_path: Path
+) -> None:
+    """espeak-ng's "call me tomorrow at nine" after 1 s of pre-roll: with a trimmed window faster-whisper skips
+    its only segment (no-speech probability 0.72, low log-probability), and the final had no text at all."""
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is not installed (Debian: apt-get install {tool}); scripts/setup.sh --dev has it")
+    raw, wav = tmp_path / "raw.wav", tmp_path / "phrase.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), "call me tomorrow at nine"], check=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav), "pad", "1.2", "0.3"], check=True)
+    audio, _rate = sf.read(wav, dtype="float32")
+    with model.window(3.0):
+        segments, _info = WhisperModel.transcribe(
+            model, audio, language="en", beam_size=5, vad_filter=False, temperature=0.0
+        )
+        assert not list(segments), "the trimmed window no longer loses this phrase: pick another"
+    encoded_frames.clear()
+    text = model.transcribe_text(audio, beam_size=5, language="en", window_margin=3.0).text
+    assert "tomorrow" in text.lower(), text
+    assert encoded_frames[-1] == FULL_WINDOW_FRAMES, encoded_frames

@@ -7,10 +7,13 @@ from faster_whisper.audio import pad_or_trim
 from faster_whisper.feature_extractor import FeatureExtractor
 
 from dictate.server.whisper import (
+    CPU_FULL_WINDOW_UNDER,
     FULL_WINDOW_FRAMES,
     MAX_PREVIEW_TOKENS,
     clean_segments,
     content_frames,
+    final_window_margin,
+    full_window_under,
     preview_token_budget,
     window_frames,
 )
@@ -77,3 +80,23 @@ def test_a_looping_decode_is_detected_and_collapsed_to_one_of_each_phrase() -> N
     assert collapse_repeats("Fish is to be all-disposed. Fish is to be all-disposed.", looped=False) == (
         "Fish is to be all-disposed."
     )
+
+
+def test_short_finals_use_the_full_window_longer_ones_keep_the_margin() -> None:
+    assert final_window_margin(1.5, 3.0, 3.0) is None
+    assert final_window_margin(2.99, 3.0, 3.0) is None
+    assert final_window_margin(3.0, 3.0, 3.0) == 3.0
+    assert final_window_margin(12.0, 3.0, 3.0) == 3.0
+
+
+def test_no_full_window_under_0_and_no_trim_with_margin_0() -> None:
+    assert final_window_margin(0.5, 3.0, 0.0) == 3.0
+    assert final_window_margin(12.0, 0.0, 3.0) is None
+    assert final_window_margin(12.0, 0.0, 0.0) is None
+
+
+def test_full_window_threshold_by_device_unless_set() -> None:
+    assert full_window_under(None, "cpu") == CPU_FULL_WINDOW_UNDER
+    assert full_window_under(None, "cuda") == FULL_WINDOW_FRAMES / 100  # every final: no trim on a GPU
+    assert full_window_under(0.0, "cuda") == 0.0
+    assert full_window_under(5.0, "cpu") == 5.0

@@ -115,6 +115,7 @@ class OfflineModel:
             "compute_type": self.choice.compute_type,
             "beam_size": self.settings.beam_size,
             "final_window_margin": self.settings.final_window_margin,
+            "full_window_under": self.settings.full_window_under,
             "language": self.settings.language,
             "cpu_threads": self.settings.cpu_threads,
             "prompt": self.pass_options.prompt,

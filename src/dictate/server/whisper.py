@@ -40,6 +40,8 @@ FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s
 VOCABULARY_NO_REPEAT_NGRAM = 4  # with a prompt, short clips came back repeated ("Ten of clubs. Ten of clubs.")
 MAX_PREVIEW_TOKENS = 224  # half of Whisper's 448-token context
 COMPRESSION_RATIO_LIMIT = 2.4  # faster-whisper's compression_ratio_threshold: above it a decode looped
+# Never on a CPU: there the full window cost ~0.3 s per short final, for no fewer errors (README, Performance 11).
+CPU_FULL_WINDOW_UNDER = 0.0
 
 
 def content_frames(features: np.ndarray) -> int:
@@ -58,6 +60,21 @@ def window_frames(content: int, margin_seconds: float | None) -> int:
         return FULL_WINDOW_FRAMES
     wanted = math.ceil((content + margin_seconds * FRAMES_PER_SECOND) / FRAMES_PER_SECOND) * FRAMES_PER_SECOND
     return min(FULL_WINDOW_FRAMES, max(FRAMES_PER_SECOND, wanted))
+
+
+def full_window_under(setting: float | None, device: str) -> float:
+    """Seconds of audio under which a final pass uses the full window: the setting, else ``CPU_FULL_WINDOW_UNDER``
+    on a CPU and every final on CUDA (where the encoder over 30 s costs little)."""
+    if setting is not None:
+        return setting
+    return FULL_WINDOW_FRAMES / FRAMES_PER_SECOND if device == "cuda" else CPU_FULL_WINDOW_UNDER
+
+
+def final_window_margin(seconds: float, margin: float, full_under: float) -> float | None:
+    """The trimmed window's margin for a final pass over ``seconds`` of audio, or None for the full window: with
+    the margin 0, or for audio shorter than ``full_under`` (a short command is misheard more often with a
+    trimmed window: "stop loosening", "Scratch mat")."""
+    return None if not margin or seconds < full_under else margin
 
 
 def preview_token_budget(seconds: float) -> int:
@@ -178,9 +195,12 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
         temperatures up to 1.0. Short fragments (a command, half a sentence cut at a pause) often fail that
         test: such a final pass took 1.8-7 s instead of 0.6 s, every later final queued behind it, and the
         sampled text was no better. The one thing the fallback caught that matters, a decode stuck in a loop
-        (``compression_ratio`` over 2.4), is handled without sampling: a final windowed pass that loops or
-        shows a trimmed window's hallucination is done again with the full window (what is typed must be
-        right), and a loop left after that is collapsed (``collapse_repeats``).
+        (``compression_ratio`` over 2.4), is handled without sampling: a final windowed pass that loops, shows a
+        trimmed window's hallucination, or comes back empty is done again with the full window (what is typed
+        must be right), and a loop left after that is collapsed (``collapse_repeats``). Empty: faster-whisper
+        skips a segment whose no-speech probability is over 0.6 when its log-probability is low, and with a
+        trimmed window that was the whole text of 3 in 20 short espeak-ng phrases ("call me tomorrow at nine"),
+        which the full window hears.
 
         A ``prompt`` (a session's vocabulary) is Whisper's ``initial_prompt``. Such a pass always uses the full
         window and never repeats a 4-word sequence: with a prompt, the packaged base model repeated short clips
@@ -207,8 +227,9 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
             else:
                 text, dropped = clean_segments(((segment.start, segment.text) for segment in segments), duration)
         looped = compression_ratio(text) > COMPRESSION_RATIO_LIMIT
-        if (dropped or looped) and window_margin is not None and not preview:
-            logger.debug("windowed final pass %s: redone with the full window", "looped" if looped else "dropped")
+        if (dropped or looped or not text) and window_margin is not None and not preview:
+            why = "looped" if looped else "dropped segments" if dropped else "came back empty"
+            logger.debug("windowed final pass %s: redone with the full window", why)
             return self.transcribe_text(audio, beam_size, language)
         if looped:
             logger.debug("a pass looped over %.2f s of audio: repeats collapsed", duration)
@@ -260,12 +281,16 @@ def transcribe_pass(
     options: PassOptions = NO_OPTIONS,
 ) -> Transcription:
     """A final or an interim pass with the settings' beam size and encoder window, and the session's options."""
-    margin = settings.final_window_margin if final else settings.interim_window_margin
+    if final:
+        under = full_window_under(settings.full_window_under, model.model.device)
+        margin = final_window_margin(audio.size / SAMPLE_RATE, settings.final_window_margin, under)
+    else:
+        margin = settings.interim_window_margin or None
     return model.transcribe_text(
         audio,
         beam_size=settings.beam_size if final else settings.realtime_beam_size,
         language=language or settings.language_code,
-        window_margin=margin or None,
+        window_margin=margin,
         preview=not final,
         prompt=options.prompt,
     )
