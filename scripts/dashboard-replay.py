@@ -17,6 +17,7 @@ Needs the server and dev extras, Xvfb, xdotool and tmux (scripts/setup.sh --dev)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -60,6 +61,7 @@ def main() -> None:
     parser.add_argument("--pauses", type=float, default=1.0, help="thinking pause inside each sentence (s)")
     parser.add_argument("--repeats", type=int, default=2, help="times the whole sequence is said")
     parser.add_argument("--keep", type=Path, help="keep the WAV, the typed text and the server log here")
+    parser.add_argument("--server", help="ws:// URL of a running server (default: start one, log at debug)")
     args = parser.parse_args()
     clips = {clip.name: clip for clip in read_manifest(shared_audio_dir() / "manifest.tsv")}
     replay = build_replay([clips[n] for n in PAUSED], [clips[n] for n in PLAIN], args.pauses, args.gap, args.repeats)
@@ -68,9 +70,12 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         source = replay.write_wav(work / "session.wav")
         began = time.time()
-        with EmbeddedServer(extra_args=["--log-level", "debug"]) as server, running_xvfb(77) as display:
-            typed, screen = dictate_into_window(server.url, source, display, work, replay.seconds)
-            log = server.log_path.read_text(errors="replace")
+        with contextlib.ExitStack() as stack:
+            server = None if args.server else stack.enter_context(EmbeddedServer(extra_args=["--log-level", "debug"]))
+            display = stack.enter_context(running_xvfb(77))
+            url = args.server or (server.url if server else "")
+            typed, screen = dictate_into_window(url, source, display, work, replay.seconds)
+            log = server.log_path.read_text(errors="replace") if server else ""
         if args.keep:
             (work / "typed.txt").write_text(typed, encoding="utf-8")
             (work / "server.log").write_text(log, encoding="utf-8")
@@ -84,7 +89,7 @@ def main() -> None:
         "repeats": args.repeats,
         "typed": typed,
         **score_typed(replay, typed),
-        "server": {**server_finals(log), "ready": server.ready_info},
+        "server": {**server_finals(log), "ready": server.ready_info} if server else {"url": args.server},
         "machine": machine_info(),
     }
     args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
