@@ -6,11 +6,14 @@ import asyncio
 import json
 import os
 import re
+import shutil
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -81,6 +84,29 @@ async def _wait_for(condition: Any, timeout: float) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("condition not met")
         await asyncio.sleep(0.02)
+
+
+# espeak-ng voice and rate whose commands the packaged base model hears right (measured offline: most others
+# turn "scratch that" into "Crash mat" unless the server's command check favours the phrases).
+VOICE = ["-v", "en-us+m3", "-s", "160"]
+
+
+def speak(phrases: list[str], directory: Path, pause: float = 2.0) -> Path:
+    """One 16 kHz mono WAV of ``phrases`` said by espeak-ng, 0.3 s of silence before and ``pause`` after each."""
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is not installed (Debian: apt-get install {tool}); scripts/setup.sh --dev has it")
+    parts = []
+    for index, phrase in enumerate(phrases):
+        raw, part = directory / f"raw{index}.wav", directory / f"part{index}.wav"
+        subprocess.run(["espeak-ng", *VOICE, "-w", str(raw), phrase], check=True, timeout=30)
+        subprocess.run(
+            ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(part), "pad", "0.3", str(pause)], check=True
+        )
+        parts.append(str(part))
+    joined = directory / "speech.wav"
+    subprocess.run(["sox", *parts, str(joined)], check=True, timeout=30)
+    return joined
 
 
 def words(text: str) -> list[str]:

@@ -3,9 +3,10 @@
 Client -> server
   * binary frames: raw PCM, 16 kHz, mono, signed 16-bit little-endian, even length,
     at most ``MAX_FRAME_BYTES`` (1 s of audio) each;
-  * text frames with one JSON object: ``{"type": "start", "sample_rate": 16000, "vocabulary": [...]}``
-    (optional, declares the format, any other rate is refused; since 1.2 the words this session's passes
-    favour) and ``{"type": "end"}`` (finalize pending speech now, send it, then close with 1000).
+  * text frames with one JSON object: ``{"type": "start", "sample_rate": 16000, "vocabulary": [...],
+    "commands": [...]}`` (optional, declares the format, any other rate is refused; since 1.2 the words this
+    session's passes favour; since 1.3 the spoken commands the client acts on) and ``{"type": "end"}``
+    (finalize pending speech now, send it, then close with 1000).
 
 Server -> client: text frames with one JSON object each, see the message classes below.
 """
@@ -13,14 +14,16 @@ Server -> client: text frames with one JSON object each, see the message classes
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import IntEnum
 from typing import Any, Literal
 
 PROTOCOL_VERSION = 1  # the major version: a change that old peers cannot ignore bumps it
 # Additions old peers may ignore. 1.1: finals may revise earlier finals (``revises``), for clients that ask
-# (``start.revisions``); 1.2: the start message's ``vocabulary``.
-PROTOCOL_MINOR = 2
+# (``start.revisions``); 1.2: the start message's ``vocabulary``; 1.3: its ``commands`` (never joined to other
+# speech by a revising final).
+PROTOCOL_MINOR = 3
 SAMPLE_RATE = 16_000
 SAMPLE_WIDTH = 2  # bytes per sample, int16 little-endian
 CHANNELS = 1
@@ -30,6 +33,8 @@ MAX_CONTROL_BYTES = 4096
 STREAM_PATH = "/stream"
 MAX_VOCABULARY_ENTRIES = 100  # words or phrases in one start message's vocabulary
 MAX_VOCABULARY_CHARS = 600  # their characters in all (Whisper's prompt holds ~220 tokens)
+MAX_COMMAND_ENTRIES = 32  # phrases in one start message's commands
+MAX_COMMAND_WORDS = 4  # words in one command phrase (a command is short: the server hears it alone)
 
 
 class CloseCode(IntEnum):
@@ -52,6 +57,7 @@ class ErrorCode:
     BAD_CONTROL = "bad_control"  # text frame that is not a known control message (ignored)
     UNSUPPORTED_FORMAT = "unsupported_format"  # start message with another sample rate (fatal)
     BAD_VOCABULARY = "bad_vocabulary"  # start.vocabulary malformed or over the cap (not used; the session goes on)
+    BAD_COMMANDS = "bad_commands"  # start.commands malformed or over the cap (not used; the session goes on)
     FRAME_TOO_BIG = "frame_too_big"  # fatal, close 1009
     UNAUTHORIZED = "unauthorized"  # fatal, close 1008
     IDLE_TIMEOUT = "idle_timeout"  # fatal, close 1008
@@ -72,12 +78,20 @@ class ProtocolError(ValueError):
         self.message = message
 
 
-class VocabularyError(ProtocolError):
+class StartFieldError(ProtocolError):
+    """A start message with a field that cannot be used (``bad_vocabulary``, ``bad_commands``): not fatal,
+    ``start`` is the rest of it, valid."""
+
+    def __init__(self, code: str, message: str, start: StartMessage) -> None:
+        super().__init__(code, message)
+        self.start = start
+
+
+class VocabularyError(StartFieldError):
     """A start message whose vocabulary cannot be used (``bad_vocabulary``); ``start`` is the rest of it, valid."""
 
     def __init__(self, message: str, start: StartMessage) -> None:
-        super().__init__(ErrorCode.BAD_VOCABULARY, message)
-        self.start = start
+        super().__init__(ErrorCode.BAD_VOCABULARY, message, start)
 
 
 # ---------------------------------------------------------------- server -> client
@@ -177,12 +191,14 @@ def decode_server_message(text: str | bytes) -> ServerMessage:
 
 @dataclass(frozen=True)
 class StartMessage:
-    """Optional first message: declares the audio format the client will send and (protocol 1.2) the words
-    the session's passes should favour (names, jargon)."""
+    """Optional first message: declares the audio format the client will send, (protocol 1.2) the words the
+    session's passes should favour (names, jargon) and (1.3) the command phrases the client acts on when an
+    utterance is only that phrase: such an utterance is never joined to other speech by a revising final."""
 
     sample_rate: int = SAMPLE_RATE
     revisions: bool = False  # protocol 1.1: the client applies finals that revise earlier ones (``revises``)
     vocabulary: tuple[str, ...] = ()  # protocol 1.2
+    commands: tuple[str, ...] = ()  # protocol 1.3
     type: Literal["start"] = "start"
 
 
@@ -216,20 +232,41 @@ def decode_client_control(text: str) -> ClientMessage:
         revisions = data.get("revisions", False)
         if not isinstance(revisions, bool):
             raise ProtocolError(ErrorCode.BAD_CONTROL, "start.revisions must be true or false")
-        try:
-            vocabulary = check_vocabulary(data.get("vocabulary", []))
-        except ProtocolError as exc:
-            raise VocabularyError(exc.message, StartMessage(sample_rate=rate, revisions=revisions)) from exc
-        return StartMessage(sample_rate=rate, revisions=revisions, vocabulary=vocabulary)
+        errors: list[ProtocolError] = []
+        vocabulary = _start_field(check_vocabulary, data.get("vocabulary", []), errors)
+        commands = _start_field(check_commands, data.get("commands", []), errors)
+        start = StartMessage(sample_rate=rate, revisions=revisions, vocabulary=vocabulary, commands=commands)
+        if errors:  # not fatal: the rest of the start message holds
+            message = "; ".join(error.message for error in errors)
+            if errors[0].code == ErrorCode.BAD_VOCABULARY:
+                raise VocabularyError(message, start)
+            raise StartFieldError(errors[0].code, message, start)
+        return start
     raise ProtocolError(ErrorCode.BAD_CONTROL, f"unknown control message type {kind!r}: expected 'start' or 'end'")
+
+
+def _start_field(
+    check: Callable[[object], tuple[str, ...]], value: object, errors: list[ProtocolError]
+) -> tuple[str, ...]:
+    """``check(value)``, or () with its error appended to ``errors``."""
+    try:
+        return check(value)
+    except ProtocolError as exc:
+        errors.append(exc)
+        return ()
+
+
+def _phrases(entries: object, code: str, name: str) -> tuple[str, ...]:
+    """A list of strings, each stripped with its whitespace runs made one space, blanks and repeats dropped."""
+    if not isinstance(entries, list | tuple) or not all(isinstance(entry, str) for entry in entries):
+        raise ProtocolError(code, f"{name} must be a list of strings")
+    return tuple(dict.fromkeys(" ".join(entry.split()) for entry in entries if entry.strip()))
 
 
 def check_vocabulary(entries: object) -> tuple[str, ...]:
     """A start message's vocabulary: a list of words or phrases, stripped, blanks and repeats dropped, at most
     ``MAX_VOCABULARY_ENTRIES`` of them with ``MAX_VOCABULARY_CHARS`` characters in all; else ProtocolError."""
-    if not isinstance(entries, list | tuple) or not all(isinstance(entry, str) for entry in entries):
-        raise ProtocolError(ErrorCode.BAD_VOCABULARY, "start.vocabulary must be a list of strings")
-    words = tuple(dict.fromkeys(" ".join(entry.split()) for entry in entries if entry.strip()))
+    words = _phrases(entries, ErrorCode.BAD_VOCABULARY, "start.vocabulary")
     chars = sum(len(word) for word in words)
     if len(words) > MAX_VOCABULARY_ENTRIES or chars > MAX_VOCABULARY_CHARS:
         raise ProtocolError(
@@ -238,6 +275,22 @@ def check_vocabulary(entries: object) -> tuple[str, ...]:
             f"{MAX_VOCABULARY_ENTRIES} entries and {MAX_VOCABULARY_CHARS} characters",
         )
     return words
+
+
+def check_commands(entries: object) -> tuple[str, ...]:
+    """A start message's commands: a list of phrases, stripped, blanks and repeats dropped, at most
+    ``MAX_COMMAND_ENTRIES`` of them, each of at most ``MAX_COMMAND_WORDS`` words; else ProtocolError."""
+    phrases = _phrases(entries, ErrorCode.BAD_COMMANDS, "start.commands")
+    if len(phrases) > MAX_COMMAND_ENTRIES:
+        raise ProtocolError(
+            ErrorCode.BAD_COMMANDS, f"{len(phrases)} commands are over the limit of {MAX_COMMAND_ENTRIES}"
+        )
+    long = [phrase for phrase in phrases if len(phrase.split()) > MAX_COMMAND_WORDS]
+    if long:
+        raise ProtocolError(
+            ErrorCode.BAD_COMMANDS, f"command {long[0][:40]!r} is over the limit of {MAX_COMMAND_WORDS} words"
+        )
+    return phrases
 
 
 def check_audio_frame(frame: bytes, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
@@ -273,6 +326,8 @@ def _load_object(text: str | bytes) -> dict[str, Any]:
 
 __all__ = [
     "CHANNELS",
+    "MAX_COMMAND_ENTRIES",
+    "MAX_COMMAND_WORDS",
     "MAX_FRAME_BYTES",
     "MAX_VOCABULARY_CHARS",
     "MAX_VOCABULARY_ENTRIES",
@@ -291,9 +346,11 @@ __all__ = [
     "ProtocolError",
     "ReadyMessage",
     "ServerMessage",
+    "StartFieldError",
     "StartMessage",
     "VocabularyError",
     "check_audio_frame",
+    "check_commands",
     "check_vocabulary",
     "decode_client_control",
     "decode_server_message",

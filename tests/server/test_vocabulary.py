@@ -1,4 +1,5 @@
-"""A session's vocabulary (protocol 1.2 start.vocabulary) biases its own passes and no other session's.
+"""A session's vocabulary (protocol 1.2 start.vocabulary) biases its own passes and no other session's; its
+commands (1.3 start.commands) are never joined to the speech around them.
 
 Real service (`dictate serve` child process, packaged Whisper base), real WebSocket clients, real speech: the
 cards clip ps_cards_002.wav ("four queen of clubs") comes out as "4 Queen of Cloves" (or "Clothes") without a
@@ -20,10 +21,11 @@ import pytest
 from dictate.audio import silence
 from dictate.audiofile import read_wav_as_pcm16
 from dictate.client.embedded import EmbeddedServer
+from dictate.commands import PHRASES, parse_command
 from dictate.protocol import MAX_VOCABULARY_ENTRIES
 from dictate.vocabulary import load_vocabulary
 from tests.conftest import REPO_ROOT, Clip
-from tests.streaming import SessionLog, stream_session, words
+from tests.streaming import SessionLog, speak, stream_session, words
 
 pytestmark = pytest.mark.model
 CARDS = list(load_vocabulary(REPO_ROOT / "docs" / "bench" / "vocabulary-cards.txt"))  # the file the bench used
@@ -99,3 +101,28 @@ def test_transcribe_sends_the_vocabulary_and_prints_the_config_files_replacement
     assert "Q♣" in printed and "clubs" not in words(printed), printed
     as_heard = transcribe("--no-replace")  # the model's own spelling, with the vocabulary still sent
     assert "Q♣" not in as_heard and "clubs" in words(as_heard), as_heard
+
+
+def test_a_command_between_short_pauses_is_its_own_final_and_joins_nothing(
+    server: EmbeddedServer, tmp_path: Path
+) -> None:
+    """ "Thank you [1.2 s] scratch that [1.2 s] see you soon": without commands, each pause is a thinking pause
+    and the command is decoded into the sentence ("Thank you. Crash mat!") and typed as text."""
+    pcm = read_wav_as_pcm16(speak(["Thank you", "scratch that", "See you soon"], tmp_path, pause=1.2))
+    revising = json.dumps({"type": "start", "revisions": True})
+    with_commands = json.dumps({"type": "start", "revisions": True, "commands": list(PHRASES)})
+
+    async def both() -> tuple[SessionLog, SessionLog]:
+        return await asyncio.gather(
+            stream_session(server.url, pcm, before_audio=[with_commands]),
+            stream_session(server.url, pcm, before_audio=[revising]),
+        )
+
+    commands, plain = asyncio.run(both())
+    assert not commands.of_type("error") and not plain.of_type("error")
+    assert any(final["revises"] for final in plain.of_type("final")), "the pauses join speech (else this shows nothing)"
+    finals = [(final["text"], final["revises"]) for final in commands.of_type("final")]
+    spoken = [index for index, (text, _) in enumerate(finals) if parse_command(text) is not None]
+    assert len(spoken) == 1, finals
+    assert all(not revises for _, revises in finals[spoken[0] :]), f"nothing joins the command: {finals}"
+    assert "soon" in words(finals[-1][0]), finals

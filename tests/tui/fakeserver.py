@@ -40,6 +40,7 @@ class ConnectionLog:
     audio_bytes: int = 0
     ended: bool = False
     finals_sent: int = 0
+    start: dict[str, object] = field(default_factory=dict)  # the client's start message
 
 
 class FakeServer:
@@ -137,7 +138,10 @@ class FakeServer:
                             await asyncio.sleep(INTERIM_GAP_S)
                             await self._send_final(ws, log, text)
                     continue
-                if json.loads(frame).get("type") == "end":
+                control = json.loads(frame)
+                if control.get("type") == "start":
+                    log.start = control
+                if control.get("type") == "end":
                     log.ended = True
                     if pending_final:
                         await self._send_final(ws, log, script.final)

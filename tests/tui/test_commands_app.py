@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from dictate.commands import PHRASES
 from dictate.tui.history import History
 
 from .conftest import RecordingSink, make_app, wait_until
@@ -32,6 +33,7 @@ def test_commands_type_breaks_stop_listening_goes_off_and_stay_out_of_the_histor
         server.stop()
     assert sink.text == "First.\nThird."
     assert server.connections[0].ended, "'stop listening' ends the stream like OFF"
+    assert server.connections[0].start["commands"] == list(PHRASES), "the server must not join commands (1.3)"
     history = History(tmp_path / "history.sqlite3")
     assert [entry.text for entry in history.recent()] == ["Third.", "Second.", "First."]
     history.close()
@@ -53,3 +55,4 @@ def test_no_commands_types_the_phrases(tmp_path: Path, clips: dict) -> None:
     finally:
         server.stop()
     assert sink.text == "New line. Stop listening."
+    assert server.connections[0].start["commands"] == [], "phrases typed as text may be joined like any speech"

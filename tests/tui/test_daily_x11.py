@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import time
 import urllib.request
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from dictate.client.embedded import EmbeddedServer
+from tests.streaming import speak
 
 from .conftest import Tmux, TypingTarget, poll_until, tui_command, words
 from .fakeserver import FakeServer, Script
@@ -23,9 +23,6 @@ from .test_x11_typing import stays, wait_text
 pytestmark = pytest.mark.x11
 
 CLIP = "ps_librivox_sns01_0880.wav"  # "he was not an ill disposed young man", 2.99 s
-# espeak-ng voice and rate whose commands the packaged base model hears right (measured offline: most others
-# turn "scratch that" into "Crash mat").
-VOICE = ["-v", "en-us+m3", "-s", "160"]
 SPOKEN = ["Good morning", "new line", "Thank you", "new paragraph", "See you soon", "stop listening", "Never typed"]
 
 
@@ -36,24 +33,6 @@ def command_server() -> Iterator[str]:
     env = {**os.environ, "DICTATE_FINAL_WINDOW_MARGIN": "0", "DICTATE_INTERIM_WINDOW_MARGIN": "0"}
     with EmbeddedServer(env=env) as server:
         yield server.url
-
-
-def speak(phrases: list[str], directory: Path) -> Path:
-    """One 16 kHz mono WAV of ``phrases`` said by espeak-ng, 2 s of silence after each."""
-    for tool in ("espeak-ng", "sox"):
-        if shutil.which(tool) is None:
-            pytest.fail(f"{tool} is not installed (Debian: apt-get install {tool}); scripts/setup.sh --dev has it")
-    parts = []
-    for index, phrase in enumerate(phrases):
-        raw, part = directory / f"raw{index}.wav", directory / f"part{index}.wav"
-        subprocess.run(["espeak-ng", *VOICE, "-w", str(raw), phrase], check=True, timeout=30)
-        subprocess.run(
-            ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(part), "pad", "0.3", "2.0"], check=True
-        )
-        parts.append(str(part))
-    joined = directory / "speech.wav"
-    subprocess.run(["sox", *parts, str(joined)], check=True, timeout=30)
-    return joined
 
 
 def active_sessions(stream_url: str) -> float:
@@ -75,13 +54,6 @@ def one_line(screen: str) -> str:
 
 
 @pytest.mark.model
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect since d5b0d09 (revising finals): espeak's 'new paragraph' is heard as 'You pair a "
-    "breath' (no full stop), so the server treats it as an unfinished sentence and joins it with the next "
-    "utterance ('You pair a breath. See you soon!'): the command is typed as text. Commands are covered by the "
-    "scripted-server tests; open work in the issue-12 note",
-)
 def test_spoken_commands_type_line_breaks_and_stop(tmp_path: Path, xvfb: str, command_server: str) -> None:
     target = TypingTarget(xvfb, tmp_path)
     command = tui_command(command_server, speak(SPOKEN, tmp_path), tmp_path, "--on", "--no-global-hotkey")

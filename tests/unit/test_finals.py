@@ -28,8 +28,12 @@ class FakeModel:
         self.gate = threading.Event()
         self.gate.set()
         self.drop_context = False
+        self.prompted: dict[str, str] = {}  # what a pass favouring words hears instead of the key
+        self.favoured: list[tuple[str, ...]] = []
 
-    def __call__(self, audio: np.ndarray, cancelled: Callable[[], bool]) -> PassResult | None:
+    def __call__(
+        self, audio: np.ndarray, cancelled: Callable[[], bool], words: tuple[str, ...] = ()
+    ) -> PassResult | None:
         self.gate.wait(10)
         if cancelled():
             return None
@@ -38,7 +42,10 @@ class FakeModel:
         text = " ".join(f"w{second}" for second in seconds)
         if self.drop_context:
             text = text.split()[-1]
-        self.passes.append(text)
+        if words:  # a command check: marked "?" in passes
+            self.favoured.append(words)
+            text = self.prompted.get(text, text)
+        self.passes.append(f"?{text}" if words else text)
         return PassResult(text, "en", 1.0, audio.size / SECOND, self.delay)
 
 
@@ -61,13 +68,14 @@ def session_audio(seconds: int) -> SessionAudio:
 
 
 def make_worker(
-    model: FakeModel, timeline: Timeline | None = None, revisions: bool = False
+    model: FakeModel, timeline: Timeline | None = None, revisions: bool = False, commands: tuple[str, ...] = ()
 ) -> tuple[FinalWorker, list[EngineEvent]]:
     events: list[EngineEvent] = []
     worker = FinalWorker(
         model, session_audio(60), timeline or Timeline(preroll=0), events.append, ContextPolicy(2 * SECOND, 15 * SECOND)
     )
     worker.revisions = revisions
+    worker.set_commands(commands)
     worker.start()
     _started.append(worker)
     return worker, events
@@ -194,3 +202,106 @@ def test_keeps_context_compares_the_start_of_the_new_text_with_the_revised_final
     assert not keeps_context(context, "Ask not what your country can do for you.")
     assert not keeps_context(context, "Ask not.")  # lost the earlier speech
     assert keeps_context([Piece(1, 0, 1, 0, "It's not!")], "Ask not what your country can do for you.")
+
+
+# Voice commands (protocol 1.3 start.commands). The fake model says "w4" for the 4th second; a check pass (the
+# commands in the prompt) says what ``FakeModel.prompted`` maps that to.
+COMMANDS = ("new line", "new paragraph")
+
+
+def test_a_command_said_between_short_pauses_is_never_joined_to_its_neighbours() -> None:
+    """ "Dear John, [pause] new paragraph [pause] I wanted": the command was decoded into one revising final
+    with its neighbours ("Thank you. You pair a breath") and typed as text."""
+    model = FakeModel()
+    model.prompted = {"w4": "New paragraph."}  # alone and favoured, the 4th second is heard as the command
+    worker, events = make_worker(model, revisions=True, commands=COMMANDS)
+    worker.close(span(1, 0, 2))
+    worker.close(span(2, 3, 4))  # 1 s after the first final: would revise it
+    worker.close(span(3, 5, 6))  # 1 s after the command: would revise both
+    worker.close(span(4, 7, 8))  # 1 s after utterance 3: joins it as usual
+    assert worker.wait_idle(10)
+    assert [(f.utterance_id, f.text, f.revises) for f in finals(events)] == [
+        (1, "w1 w2", ()),
+        (2, "New paragraph.", ()),  # the command alone
+        (3, "w6", ()),  # nothing joins a command
+        (4, "w6 w7 w8", (3,)),
+    ]
+    # every short span is checked first, and only a command's check is its final
+    assert model.passes == ["?w1 w2", "w1 w2", "?New paragraph.", "?w6", "w6", "?w8", "w6 w7 w8"]
+    assert set(model.favoured) == {COMMANDS}  # the phrases as the client sent them
+
+
+def test_without_commands_the_same_speech_is_joined_and_nothing_is_checked() -> None:
+    """The test above fails without the commands: the short span is transcribed with its neighbours."""
+    model = FakeModel()
+    model.prompted = {"w4": "New paragraph."}
+    worker, events = make_worker(model, revisions=True)
+    worker.close(span(1, 0, 2))
+    worker.close(span(2, 3, 4))
+    worker.close(span(3, 5, 6))
+    assert worker.wait_idle(10)
+    assert [(f.text, f.revises) for f in finals(events)] == [
+        ("w1 w2", ()),
+        ("w1 w2 w3 w4", (1,)),
+        ("w1 w2 w3 w4 w5 w6", (2,)),  # final 2 stands for both
+    ]
+    assert model.passes == ["w1 w2", "w1 w2 w3 w4", "w1 w2 w3 w4 w5 w6"]
+
+
+def test_a_short_span_whose_check_is_no_command_gets_the_usual_pass() -> None:
+    model = FakeModel()
+    model.prompted = {"w4": "New line of code."}  # the prompt's bias is never typed
+    worker, events = make_worker(model, revisions=True, commands=COMMANDS)
+    worker.close(span(1, 0, 2))
+    worker.close(span(2, 3, 4))
+    assert worker.wait_idle(10)
+    assert [(f.text, f.revises) for f in finals(events)] == [("w1 w2", ()), ("w1 w2 w3 w4", (1,))]
+    assert model.passes == ["?w1 w2", "w1 w2", "?New line of code.", "w1 w2 w3 w4"]
+
+
+def test_long_speech_is_never_checked() -> None:
+    model = FakeModel()
+    worker, _events = make_worker(model, revisions=True, commands=COMMANDS)
+    worker.close(span(1, 0, 3))  # 3 s of speech: longer than any command
+    assert worker.wait_idle(10)
+    assert model.passes == ["w1 w2 w3"]
+
+
+def test_a_command_without_context_is_not_joined_by_the_next_span() -> None:
+    model = FakeModel()
+    model.prompted = {"w4": "new line"}
+    worker, events = make_worker(model, revisions=True, commands=COMMANDS)
+    worker.close(span(1, 3, 4))
+    worker.close(span(2, 5, 6))
+    assert worker.wait_idle(10)
+    assert [(f.text, f.revises) for f in finals(events)] == [("new line", ()), ("w6", ())]
+
+
+def paused_span(timeline: Timeline, worker: FinalWorker, start: int, end: int) -> None:
+    """Silence up to ``start``, speech to ``end``, a pause (speculative pass), then the close."""
+    timeline.read(start * SECOND - timeline.position)
+    timeline.speech_started(now=float(start))
+    timeline.read((end - start) * SECOND)
+    speculative = timeline.pause_started(now=float(end))
+    assert speculative is not None
+    worker.speculate(speculative)
+    timeline.read(SECOND // 2)
+    closed = timeline.speech_stopped(now=end + 0.5)
+    assert closed is not None
+    worker.close(closed)
+
+
+@pytest.mark.parametrize(
+    ("heard", "passes"),
+    [("New paragraph.", ["?w1 w2", "w1 w2", "?New paragraph."]), ("w4", ["?w1 w2", "w1 w2", "?w4", "w1 w2 w3 w4"])],
+)
+def test_the_speculative_passes_are_the_final_passes_for_a_command_and_for_text(heard: str, passes: list[str]) -> None:
+    timeline = Timeline(preroll=0)
+    model = FakeModel()
+    model.prompted = {"w4": heard}
+    worker, events = make_worker(model, timeline, revisions=True, commands=COMMANDS)
+    paused_span(timeline, worker, 0, 2)
+    paused_span(timeline, worker, 3, 4)
+    assert worker.wait_idle(10)
+    assert model.passes == passes  # no pass made twice
+    assert finals(events)[-1].text == passes[-1].lstrip("?")

@@ -103,3 +103,12 @@ def test_a_span_joins_the_finals_just_before_its_speech_within_the_size_limit() 
     chained = [piece(1, 0, 3), piece(2, 4, 6)]
     assert context_for(span(3, 6, 8, onset=6.5), chained, join, limit) == chained
     assert context_for(span(3, 6, 8, onset=6.5), [piece(1, 0, 3), piece(2, 4, 6, text="")], join, limit) == []
+
+
+def test_no_span_joins_a_standalone_final_nor_anything_before_it() -> None:
+    """A voice command said alone (protocol 1.3) is its own final: the speech after it starts afresh."""
+    join, limit = 2 * SECOND, 15 * SECOND
+    command = Piece(2, int(3.5 * SECOND), 5 * SECOND, 4 * SECOND, "New line.", standalone=True)
+    pieces = [piece(1, 0, 3), command]
+    assert context_for(span(3, 5, 7, onset=5.5), pieces, join, limit) == []
+    assert context_for(span(4, 8, 9, onset=8.5), [*pieces, piece(3, 5, 7)], join, limit) == [piece(3, 5, 7)]

@@ -70,7 +70,7 @@ def test_the_biggest_vocabulary_fits_a_control_message() -> None:
 
 def test_ready_says_the_minor_version_and_a_1_0_server_reads_as_minor_0() -> None:
     ready = ReadyMessage("id", "m", "cpu", "int8")
-    assert json.loads(encode(ready))["protocol_minor"] == PROTOCOL_MINOR == 2
+    assert json.loads(encode(ready))["protocol_minor"] == PROTOCOL_MINOR == 3
     old = '{"type":"ready","session_id":"s","model":"m","device":"cpu","compute_type":"int8","protocol":1}'
     decoded = decode_server_message(old)
     assert isinstance(decoded, ReadyMessage) and (decoded.protocol, decoded.protocol_minor) == (1, 0)

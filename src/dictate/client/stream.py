@@ -115,10 +115,12 @@ class ReconnectingStream:
         record_pcm: Path | None = None,
         vocabulary: tuple[str, ...] = (),
         rewrite: Callable[[str], str] | None = None,
+        commands: tuple[str, ...] = (),
     ) -> None:
         self.url = url
         self._vocabulary = vocabulary
         self._rewrite = rewrite  # the user's word replacements, on every interim and final (see Dispatcher)
+        self._commands = commands
         self._source = source
         self._emit = on_event
         self._token = token
@@ -283,8 +285,10 @@ class ReconnectingStream:
 
     async def _serve(self, ws: ClientConnection) -> bool:
         """Run one connection. True: ended by ``stop()``. Raises when the server drops us."""
-        # Transcript applies revising finals; the vocabulary biases this session's passes
-        await ws.send(encode_message(StartMessage(revisions=True, vocabulary=self._vocabulary)))
+        # Transcript applies revising finals; the vocabulary biases this session's passes; the server never joins
+        # a command said alone to other speech (servers before protocol 1.3 ignore the field)
+        start = StartMessage(revisions=True, vocabulary=self._vocabulary, commands=self._commands)
+        await ws.send(encode_message(start))
         receiver = asyncio.create_task(self._receive(ws), name="dictate-receive")
         stop_wait = asyncio.create_task(self._stop_requested.wait())
         try:

@@ -1,9 +1,9 @@
 """The per-connection RealtimeSTT adapter: the ONLY module that imports RealtimeSTT.
 
 ``RecorderEngine`` wraps one ``AudioToTextRecorder(use_microphone=False)`` per connection behind a narrow
-interface: ``start()``, ``feed(pcm)``, ``allow_revisions()``, ``finish()`` (finalize pending speech now),
-``close()``; it reports ``events.EngineEvent``s through a callback called on its threads (the session crosses
-into the event loop).
+interface: ``start()``, ``feed(pcm)``, ``allow_revisions()``, ``set_commands()``, ``finish()`` (finalize pending
+speech now), ``close()``; it reports ``events.EngineEvent``s through a callback called on its threads (the
+session crosses into the event loop).
 
 RealtimeSTT is used for what it does well: voice activity (when speech starts, pauses, resumes, stops) and the
 timing of interim passes. The utterances themselves are ours (``utterances.Timeline``): every chunk the VAD
@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -109,7 +109,7 @@ class RecorderEngine:
         self._audio = SessionAudio(keep=samples(settings.max_utterance + settings.context_seconds + 30))
         self._interim_ids: set[int] = set()
         self._finals = FinalWorker(
-            lambda audio, cancelled: scheduler.run_final(audio, None, cancelled, self._options),
+            lambda audio, cancelled, words: scheduler.run_final(audio, None, cancelled, self._options.favouring(words)),
             self._audio,
             self._timeline,
             emit,
@@ -180,6 +180,10 @@ class RecorderEngine:
     def allow_revisions(self, allowed: bool) -> None:
         """The client applies finals that revise earlier ones (protocol 1.1): pauses may join utterances."""
         self._finals.revisions = allowed and self._settings.join_pause > 0
+
+    def set_commands(self, phrases: Sequence[str]) -> None:
+        """The client acts on these phrases said alone (protocol 1.3): such an utterance is never joined."""
+        self._finals.set_commands(phrases)
 
     # RealtimeSTT callbacks: all on its recording thread, in the order it reads the audio
     def _on_chunk(self, chunk: bytes) -> None:

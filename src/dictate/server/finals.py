@@ -11,6 +11,15 @@ Jobs run in the order they were queued:
 
 With ``revisions`` on (the client asked for them), a span whose speech began soon after the previous final is
 transcribed together with that final's audio (``context_for``), and its final revises it.
+
+Voice commands (``set_commands``: the phrases the client acts on, protocol 1.3) are never joined: a short span is
+first heard alone with the commands in Whisper's prompt (the check pass). When that text is a command, it is the
+final: it revises nothing and no later span joins it. Else the usual pass makes the final. Without the check, a
+command said between pauses was decoded into its neighbours' sentence ("Thank you. You pair a breath") or,
+alone, misheard ("You pair a breath.", "Crash mat!"), and typed as text; with the prompt the packaged base model
+heard every espeak-ng command right, and near misses ("new paper", "stop it", "start listening") stayed text.
+The check pass costs one more pass for short utterances of sessions that declared commands; both passes are
+speculative passes when the pause allows it, and the final pass does not redo them.
 """
 
 from __future__ import annotations
@@ -19,12 +28,13 @@ import logging
 import queue
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 import numpy as np
 
+from dictate.commands import normalise_phrase
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.events import EngineFailed, EventSink, Final, SpeechDropped
 from dictate.server.passes import PassResult
@@ -32,8 +42,19 @@ from dictate.server.utterances import Piece, Span, Timeline, context_for
 
 logger = logging.getLogger(__name__)
 
-# (float32 audio, cancelled) -> the pass, or None when cancelled() turned true before it reached the model
-RunFinal = Callable[[np.ndarray, Callable[[], bool]], PassResult | None]
+# (float32 audio, cancelled, words the pass favours besides the session's vocabulary) -> the pass, or None when
+# cancelled() turned true before it reached the model
+RunFinal = Callable[[np.ndarray, Callable[[], bool], tuple[str, ...]], PassResult | None]
+# a pass: over which span (its key), together with which finals (their ids), a command check or not
+PassKey = tuple[tuple[int, int, int | None], tuple[int, ...], bool]
+
+MAX_COMMAND_SPEECH = int(2.5 * SAMPLE_RATE)  # longer speech (samples, VAD onset to pause) is never a command
+
+
+def command_set(phrases: Iterable[str]) -> frozenset[str]:
+    """Command phrases as ``dictate.commands.normalise_phrase`` writes them: how finals are matched (the client's
+    own matcher ignores case and punctuation the same way)."""
+    return frozenset(filter(None, (normalise_phrase(phrase) for phrase in phrases)))
 
 
 def _never() -> bool:
@@ -97,6 +118,7 @@ class ContextPolicy:
 
     join_gap: int
     max_samples: int
+    command_samples: int = MAX_COMMAND_SPEECH  # speech at most this long may be a command: checked first
 
 
 _WORD = re.compile(r"[\w']+")
@@ -133,13 +155,15 @@ class FinalWorker:
         self._policy = policy
         self._had_interim = had_interim
         self._name = name
-        self.revisions = False  # set before audio arrives (the client's start message)
+        self.revisions = False  # set before audio arrives (the client's start message), like set_commands
+        self._commands: tuple[str, ...] = ()  # as the client sent them (the check pass's prompt)
+        self._command_set: frozenset[str] = frozenset()  # normalised (matching)
         self.coverage = Coverage()
         self._jobs: queue.Queue[tuple[str, Span] | None] = queue.Queue()
         self._idle = threading.Condition()
         self._closing: list[Span] = []  # closed spans not finalised yet, in order
         self._pieces: list[Piece] = []
-        self._speculative: tuple[tuple[int, int, int | None], tuple[int, ...], PassResult] | None = None
+        self._passes: dict[PassKey, PassResult] = {}  # the passes over the latest span (speculative ones)
         self._failed = False
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -147,6 +171,10 @@ class FinalWorker:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name=f"dictate-final-{self._name}")
         self._thread.start()
+
+    def set_commands(self, phrases: Sequence[str]) -> None:
+        """The phrases the client acts on when said alone: never joined to other speech (before audio arrives)."""
+        self._commands, self._command_set = tuple(phrases), command_set(phrases)
 
     def speculate(self, span: Span) -> None:
         self._jobs.put(("speculate", span))
@@ -210,33 +238,54 @@ class FinalWorker:
             return []
         return context_for(span, self._pieces, self._policy.join_gap, self._policy.max_samples)
 
-    def _transcribe(
-        self, span: Span, context: Sequence[Piece], cancelled: Callable[[], bool] = _never
+    def _pass(
+        self, span: Span, context: Sequence[Piece], check: bool = False, cancelled: Callable[[], bool] = _never
     ) -> PassResult | None:
-        start = context[0].start if context else span.start
-        return self._run_final(self._audio.slice(start, span.end), cancelled)
+        """The pass over ``context`` + ``span`` (``check``: alone, favouring the commands): the speculative one
+        when it was made already."""
+        key = (span.key, tuple(piece.utterance_id for piece in context), check)
+        result = self._passes.get(key)
+        if result is None:
+            start = context[0].start if context else span.start
+            audio = self._audio.slice(start, span.end)
+            result = self._run_final(audio, cancelled, self._commands if check else ())
+            if result is not None:
+                self._passes[key] = result
+        return result
+
+    def _forget_passes_not_of(self, span: Span) -> None:
+        """Passes over the same utterance that ended at another pause (speech resumed since) cover other audio."""
+        self._passes = {key: result for key, result in self._passes.items() if key[0] == span.key}
+
+    def _is_command(self, text: str) -> bool:
+        return normalise_phrase(text) in self._command_set
+
+    def _choose(self, span: Span, cancelled: Callable[[], bool] = _never) -> tuple[list[Piece], PassResult | None]:
+        """The finals ``span`` is transcribed with, and the pass (None: cancelled). A span short enough to be a
+        command is checked first: when it is one, it stays alone."""
+        speech_end = span.pause if span.pause is not None else span.end
+        if self._command_set and speech_end - span.onset <= self._policy.command_samples:
+            check = self._pass(span, [], check=True, cancelled=cancelled)
+            if check is None or self._is_command(check.text):
+                return [], check
+        context = self._context(span)
+        return context, self._pass(span, context, cancelled=cancelled)
 
     def _speculate(self, span: Span) -> None:
         if not self._timeline.still_wanted(span):
             return
-        context = self._context(span)
-        result = self._transcribe(span, context, cancelled=lambda: not self._timeline.still_wanted(span))
-        if result is not None:
-            self._speculative = (span.key, tuple(piece.utterance_id for piece in context), result)
+        self._forget_passes_not_of(span)
+        self._choose(span, cancelled=lambda: not self._timeline.still_wanted(span))
 
     def _finalise(self, span: Span) -> None:
-        context = self._context(span)
-        revises = tuple(piece.utterance_id for piece in context)
-        speculative, self._speculative = self._speculative, None
-        result: PassResult | None
-        if speculative is not None and span.pause is not None and speculative[:2] == (span.key, revises):
-            result = speculative[2]
-        else:
-            result = self._transcribe(span, context)
+        self._forget_passes_not_of(span)
+        context, result = self._choose(span)
         if context and (result is None or not keeps_context(context, result.text)):
             logger.debug("%s: the pass with context lost the earlier text: utterance alone", self._name)
-            context, revises = [], ()
-            result = self._transcribe(span, context)
+            context = []
+            result = self._pass(span, context)
+        self._passes.clear()
+        revises = tuple(piece.utterance_id for piece in context)
         text = result.text.strip() if result is not None else ""
         if text or revises or self._had_interim(span.utterance_id):
             audio_seconds = result.audio_seconds if result is not None else 0.0
@@ -244,14 +293,14 @@ class FinalWorker:
             self._emit(
                 Final(span.utterance_id, text, span.speech_start, span.speech_end, audio_seconds, compute, revises)
             )
-        self._remember(span, context, text)
+        self._remember(span, context, text, standalone=self._is_command(text) and not context)
         with self._idle:
             self._closing.remove(span)
             self.coverage.final_samples += span.end - span.start
             self.coverage.empty_finals += 0 if text else 1
             self._idle.notify_all()
 
-    def _remember(self, span: Span, context: Sequence[Piece], text: str) -> None:
+    def _remember(self, span: Span, context: Sequence[Piece], text: str, standalone: bool) -> None:
         first = context[0] if context else None
         piece = Piece(
             span.utterance_id,
@@ -259,6 +308,7 @@ class FinalWorker:
             span.end,
             first.onset if first else span.onset,
             text,
+            standalone,
         )
         self._pieces = [*self._pieces[: len(self._pieces) - len(context)], piece][-8:]
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -11,6 +11,11 @@ class PassOptions:
     """What one session asks of every pass it sends to the shared model (travels with each pass request)."""
 
     vocabulary: tuple[str, ...] = ()  # words the session's text should favour (protocol 1.2 start.vocabulary)
+
+    def favouring(self, words: tuple[str, ...]) -> PassOptions:
+        """These options with ``words`` favoured too (after the vocabulary: a prompt too long for Whisper loses
+        its start, and the vocabulary is capped, these words are not)."""
+        return replace(self, vocabulary=(*self.vocabulary, *words)) if words else self
 
     @property
     def prompt(self) -> str | None:

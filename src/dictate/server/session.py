@@ -23,8 +23,8 @@ from dictate.protocol import (
     InterimMessage,
     ProtocolError,
     ReadyMessage,
+    StartFieldError,
     StartMessage,
-    VocabularyError,
     check_audio_frame,
     decode_client_control,
     encode,
@@ -195,14 +195,17 @@ class Session:
                 receive.cancel()
 
     def _start(self, start: StartMessage) -> None:
-        """Apply a start message to this session: revising finals, and the vocabulary of its passes (no other
-        session's)."""
+        """Apply a start message to this session: revising finals, the vocabulary of its passes (no other
+        session's), and the client's commands (never joined to other speech)."""
         if self._engine is None:
             return
         self._engine.allow_revisions(start.revisions)
         self._engine.set_options(PassOptions(vocabulary=start.vocabulary))
+        self._engine.set_commands(start.commands)
         if start.vocabulary:
             self.log.info("vocabulary of %d entries for this session", len(start.vocabulary))
+        if start.commands:
+            self.log.info("%d command phrases for this session", len(start.commands))
 
     async def _handle(self, message: MutableMapping[str, Any]) -> _Frame:
         """Handle one frame. Fatal protocol errors, and too many non-fatal ones, raise _Closing."""
@@ -217,7 +220,7 @@ class Session:
                 return _Frame.VALID
             try:
                 control = decode_client_control(text or "")
-            except VocabularyError as exc:  # the rest of the start message holds; the error is sent below
+            except StartFieldError as exc:  # the rest of the start message holds; the error is sent below
                 self._start(exc.start)
                 raise
             if isinstance(control, StartMessage):

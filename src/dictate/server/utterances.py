@@ -19,7 +19,8 @@ from 1, each closed exactly once, so that every stretch of speech ends in exactl
 ``context_for`` picks the finals that a new span is transcribed together with (``Piece``s): Whisper on half a
 sentence cut at a thinking pause is wrong far more often than on the whole sentence, and it closes every
 fragment with a full stop. A span that starts soon after the previous final is transcribed with that final's
-audio, and its final *revises* it.
+audio, and its final *revises* it. A ``standalone`` final (a voice command the client acts on, said alone) is
+never joined: neither with the finals before it nor with those after it.
 """
 
 from __future__ import annotations
@@ -175,19 +176,26 @@ class Piece:
     end: int
     onset: int  # where its first utterance's speech began
     text: str
+    standalone: bool = False  # a command: no later span is transcribed together with it
 
 
 def context_for(span: Span, pieces: Sequence[Piece], join_gap: int, max_samples: int) -> list[Piece]:
     """The latest finals to transcribe again together with ``span`` (oldest first).
 
     A final joins when the speech of the next one began within ``join_gap`` samples of its end (a thinking
-    pause, not the end of a thought), it has text, and everything together stays within ``max_samples`` (the
-    final pass grows with its audio: about 0.07 s per second on a 2-core CPU).
+    pause, not the end of a thought), it has text, it is not ``standalone`` (nor is any final after it), and
+    everything together stays within ``max_samples`` (the final pass grows with its audio: about 0.07 s per
+    second on a 2-core CPU).
     """
     chosen: list[Piece] = []
     next_onset = span.onset
     for piece in reversed(pieces):
-        if not piece.text or next_onset - piece.end > join_gap or span.end - piece.start > max_samples:
+        if (
+            not piece.text
+            or piece.standalone
+            or next_onset - piece.end > join_gap
+            or span.end - piece.start > max_samples
+        ):
             break
         chosen.insert(0, piece)
         next_onset = piece.onset

@@ -21,6 +21,7 @@ from dictate.client.sources import AudioSource, FileSource
 from dictate.client.stream import (
     ReconnectingStream,
 )
+from dictate.commands import PHRASES
 from dictate.config import HotkeyMode, TypingMode
 from dictate.errors import DictateError
 from dictate.replacements import Replacements
@@ -253,6 +254,7 @@ class DictateApp(StreamRoutes, App[None]):
                 record_pcm=self.options.record_pcm,
                 vocabulary=self.options.vocabulary,
                 rewrite=Replacements(settings.replace) or None,  # the model's spelling -> the user's
+                commands=tuple(PHRASES) if settings.commands else (),
             )
             self.session = session
             await session.run()
