@@ -2,6 +2,7 @@
 # Interleaved A/B of final-pass encoder windows (issue 10): for each kind of input, arm A then arm B, each one
 # `dictate bench` run with its own embedded server, each run holding the heavy lock on its own.
 # Usage: docs/bench/window-ab.sh OUTDIR "A=DICTATE_FULL_WINDOW_UNDER=0" "B=DICTATE_FULL_WINDOW_UNDER=4"
+# (KINDS_ORDER="concat plain" picks kinds; CONCAT_REPEAT=N streams the 52 s passage N times per run.)
 set -u
 cd "$(dirname "$0")/../.."
 export HF_HUB_OFFLINE=1
@@ -11,7 +12,7 @@ ESPEAK=$(docs/bench/espeak-commands.sh "$OUT/espeak")
 declare -A KINDS=(
   [plain]=""
   [pauses]="--pauses 1.0"
-  [concat]="$A/ljspeech_LJ001-0001_to_0008_concat.wav"
+  [concat]="$A/ljspeech_LJ001-0001_to_0008_concat.wav --repeat ${CONCAT_REPEAT:-1}"
   [espeak]="$ESPEAK"
 )
 for kind in ${KINDS_ORDER:-plain pauses concat espeak}; do

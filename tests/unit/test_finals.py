@@ -30,6 +30,7 @@ class FakeModel:
         self.drop_context = False
         self.prompted: dict[str, str] = {}  # what a pass favouring words hears instead of the key
         self.favoured: list[tuple[str, ...]] = []
+        self.full_stop = False  # end every text with "." (as Whisper ends any audio that stops)
 
     def __call__(
         self, audio: np.ndarray, cancelled: Callable[[], bool], words: tuple[str, ...] = ()
@@ -42,6 +43,8 @@ class FakeModel:
         text = " ".join(f"w{second}" for second in seconds)
         if self.drop_context:
             text = text.split()[-1]
+        if self.full_stop:
+            text += "."
         if words:  # a command check: marked "?" in passes
             self.favoured.append(words)
             text = self.prompted.get(text, text)
@@ -175,6 +178,46 @@ def test_a_pass_with_context_that_lost_the_earlier_words_is_not_used_to_revise()
     worker.close(span(2, 3, 5))
     assert worker.wait_idle(10)
     assert [(f.text, f.revises) for f in finals(events)] == [("w1 w2", ()), ("w5", ())]
+    worker.stop()
+
+
+def test_a_cut_too_long_to_transcribe_together_mends_the_seam_by_revising_the_text_only() -> None:
+    """A 20 s passage cut at 10 s: both halves do not fit one pass (15 s), so the second is transcribed alone,
+    and it starts in lower case: the first half's full stop was only its audio ending, and goes."""
+    model = FakeModel()
+    model.full_stop = True
+    worker, events = make_worker(model, revisions=True)
+    worker.close(span(1, 0, 10, pause=10))
+    worker.close(span(2, 10, 20))
+    assert worker.wait_idle(10)
+    first = " ".join(f"w{n}" for n in range(1, 11))
+    second = " ".join(f"w{n}" for n in range(11, 21))
+    assert [(f.utterance_id, f.text, f.revises) for f in finals(events)] == [
+        (1, f"{first}.", ()),
+        (2, f"{first} {second}.", (1,)),
+    ]
+    assert model.passes == [f"{first}.", f"{second}."]  # no pass more
+    worker.close(span(3, 30, 32))  # 10 s later: a new thought, nothing to mend
+    assert worker.wait_idle(10)
+    assert (finals(events)[-1].text, finals(events)[-1].revises) == ("w31 w32.", ())
+    worker.stop()
+
+
+def test_a_seam_is_left_alone_without_revisions_or_when_nothing_needs_mending() -> None:
+    model = FakeModel()
+    worker, events = make_worker(model, revisions=False)
+    model.full_stop = True
+    worker.close(span(1, 0, 10, pause=10))
+    worker.close(span(2, 10, 20))
+    assert worker.wait_idle(10)
+    assert [f.revises for f in finals(events)] == [(), ()]
+    worker.stop()
+    model = FakeModel()  # no full stop: nothing at the seam to mend
+    worker, events = make_worker(model, revisions=True)
+    worker.close(span(1, 0, 10, pause=10))
+    worker.close(span(2, 10, 20))
+    assert worker.wait_idle(10)
+    assert [f.revises for f in finals(events)] == [(), ()]
     worker.stop()
 
 

@@ -38,6 +38,7 @@ from dictate.commands import normalise_phrase
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.events import EngineFailed, EventSink, Final, SpeechDropped
 from dictate.server.passes import PassResult
+from dictate.server.seams import mend_seam
 from dictate.server.utterances import Piece, Span, Timeline, context_for
 
 logger = logging.getLogger(__name__)
@@ -287,6 +288,9 @@ class FinalWorker:
         self._passes.clear()
         revises = tuple(piece.utterance_id for piece in context)
         text = result.text.strip() if result is not None else ""
+        if text and self.revisions:
+            context, text = self._mend_seam(span, context, text)
+            revises = tuple(piece.utterance_id for piece in context)
         if text or revises or self._had_interim(span.utterance_id):
             audio_seconds = result.audio_seconds if result is not None else 0.0
             compute = result.compute_seconds if result is not None else 0.0
@@ -299,6 +303,23 @@ class FinalWorker:
             self.coverage.final_samples += span.end - span.start
             self.coverage.empty_finals += 0 if text else 1
             self._idle.notify_all()
+
+    def _mend_seam(self, span: Span, context: list[Piece], text: str) -> tuple[list[Piece], str]:
+        """The text where this final meets the one before it that was transcribed apart (a cut, or both too
+        long for one pass), mended (``seams.mend_seam``). When the earlier final's text changes, it joins the
+        context: this final revises it too."""
+        kept = len(self._pieces) - len(context)
+        previous = self._pieces[kept - 1] if kept > 0 else None
+        onset = context[0].onset if context else span.onset
+        if previous is None or previous.standalone or not previous.text or self._is_command(text):
+            return context, text
+        if onset - previous.end > self._policy.join_gap:
+            return context, text
+        before, text = mend_seam(previous.text, text)
+        if before == previous.text:
+            return context, text
+        logger.debug("%s: seam mended: %r | %r", self._name, before[-30:], text[:30])
+        return [previous, *context], f"{before} {text}"
 
     def _remember(self, span: Span, context: Sequence[Piece], text: str, standalone: bool) -> None:
         first = context[0] if context else None
