@@ -9,6 +9,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -135,15 +136,29 @@ def test_push_to_talk_types_the_final_once_on_release(
         target.close()
 
 
-def test_a_push_shorter_than_0_3_s_types_nothing_and_leaves_no_session(tmp_path: Path, xvfb: str, clips: dict) -> None:
-    # The fake server sends its final only after an end of stream: a slip that ended like OFF would type it.
-    server = FakeServer([Script(interims=[], final="SLIP", after_bytes=0, final_on_end_only=True)]).start()
+@contextmanager
+def held_hotkey(
+    script: Script, tmp_path: Path, xvfb: str, clips: dict
+) -> Iterator[tuple[FakeServer, TypingTarget, Tmux]]:
+    """The dashboard in hold mode against a scripted server, the global hotkey pressed (and released by the test)."""
+    server = FakeServer([script]).start()
     target = TypingTarget(xvfb, tmp_path)
     source = clips["ps_cards_001.wav"].path
     tmux = Tmux(tui_command(server.url, source, tmp_path, "--mode", "hold"), env={"DISPLAY": xvfb})
     try:
         tmux.wait_for(lambda s: "to talk" in s, timeout=20, what="hold mode")
         xdotool(target, "keydown", "ctrl+alt+space")
+        yield server, target, tmux
+    finally:
+        tmux.close()
+        target.close()
+        server.stop()
+
+
+def test_a_push_shorter_than_0_3_s_types_nothing_and_leaves_no_session(tmp_path: Path, xvfb: str, clips: dict) -> None:
+    # The fake server sends its final only after an end of stream: a slip that ended like OFF would type it.
+    script = Script(interims=[], final="SLIP", after_bytes=0, final_on_end_only=True)
+    with held_hotkey(script, tmp_path, xvfb, clips) as (server, target, tmux):
         time.sleep(0.15)
         xdotool(target, "keyup", "ctrl+alt+space")
         tmux.wait_for(lambda s: "to talk" in s and "idle" in s, timeout=15, what="OFF and idle again")
@@ -152,23 +167,14 @@ def test_a_push_shorter_than_0_3_s_types_nothing_and_leaves_no_session(tmp_path:
         assert len(server.connections) == 1, "the slip opened a connection (else this test shows nothing)"
         assert not any(connection.ended for connection in server.connections), "no end of stream, no final"
         assert "SLIP" not in tmux.screen()
-    finally:
-        tmux.close()
-        target.close()
-        server.stop()
 
 
 def test_push_to_talk_types_finals_of_a_long_hold_only_after_the_release(
     tmp_path: Path, xvfb: str, clips: dict
 ) -> None:
     # The final comes while the key is held; typed then, ctrl+alt (still down) would turn it into shortcuts.
-    server = FakeServer([Script(interims=["first"], final="First utterance, ended by a pause.")]).start()
-    target = TypingTarget(xvfb, tmp_path)
-    source = clips["ps_cards_001.wav"].path
-    tmux = Tmux(tui_command(server.url, source, tmp_path, "--mode", "hold"), env={"DISPLAY": xvfb})
-    try:
-        tmux.wait_for(lambda s: "to talk" in s, timeout=20, what="hold mode")
-        xdotool(target, "keydown", "ctrl+alt+space")
+    script = Script(interims=["first"], final="First utterance, ended by a pause.")
+    with held_hotkey(script, tmp_path, xvfb, clips) as (_server, target, tmux):
         tmux.wait_for(lambda s: "First utterance" in s, timeout=20, what="the final while the key is held")
         assert stays(target.text, 1.0) == "", "nothing is typed while the hotkey is down"
         xdotool(target, "keyup", "ctrl+alt+space")
@@ -177,7 +183,3 @@ def test_push_to_talk_types_finals_of_a_long_hold_only_after_the_release(
         wait_text(target, lambda t: t == final or not final.startswith(t), 15, "the final typed after the release")
         assert stays(target.text, 2.0) == final
         tmux.wait_for(lambda s: "to talk" in s, timeout=15, what="OFF after the release")
-    finally:
-        tmux.close()
-        target.close()
-        server.stop()
