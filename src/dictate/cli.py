@@ -17,6 +17,7 @@ from dictate.errors import AudioError, DictateError, ExitCode
 from dictate.history_command import history_command
 from dictate.options import EmbeddedModelOption, ServerOption, TokenOption, VocabularyOption, given
 from dictate.tui.command import tui_command
+from dictate.tui.control import ControlCommand
 
 app = typer.Typer(
     name="dictate",
@@ -182,6 +183,27 @@ def transcribe(
     run_transcribe(
         settings, files, speed=settings.transcribe_speed, show_interim=settings.show_interim and sys.stdout.isatty()
     )
+
+
+@app.command()
+def ctl(
+    command: Annotated[
+        ControlCommand,
+        typer.Argument(
+            help="toggle, on, off: as space; press, release: push-to-talk (bind a key's press and its release); "
+            "status: print the dashboard's state as JSON.",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Drive the running dashboard from a compositor key binding (a per-user Unix socket; no network)."""
+    import json
+
+    from dictate.tui.control import send_command
+
+    status = send_command(command)
+    if command is ControlCommand.STATUS:
+        typer.echo(json.dumps(status))
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from dictate.configfile import ConfigFileSource, DictateSettings
@@ -28,6 +28,29 @@ class HotkeyMode(str, Enum):
 
     TOGGLE = "toggle"  # press for ON, press again for OFF
     HOLD = "hold"  # push-to-talk: ON while held, OFF (and the final text typed) on release
+
+
+class Profile(BaseModel):
+    """Settings for the applications a profile matches (the config file's ``[profiles.NAME]`` tables); a
+    setting left out is the dashboard's own. Matched when each final is about to be typed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    match: list[str] = Field(
+        min_length=1,
+        description="The applications: X11 WM_CLASS (instance or class), Wayland app_id (sway, Hyprland) or macOS "
+        "bundle id; case ignored, shell wildcards allowed ('*term*').",
+    )
+    type_mode: TypingMode | None = Field(None, description="final, live, paste or off in these applications.")
+    replace: dict[str, str] = Field(
+        default_factory=dict, description="More word replacements, applied after the dashboard's own."
+    )
+    vocabulary: Path | None = Field(
+        None, description="Words file added to the dashboard's vocabulary when a dictation starts in this app."
+    )
+    commands: bool | None = Field(None, description="Voice commands in these applications.")
+    first_capital: bool | None = Field(None, description="Keep the capital of a final's first word.")
+    final_full_stop: bool | None = Field(None, description="Keep the full stop at the end of a final.")
 
 
 class ClientSettings(DictateSettings):
@@ -88,6 +111,18 @@ class ClientSettings(DictateSettings):
         default_factory=dict,
         description="Word replacements applied to final text before it is typed: the model's spelling -> yours "
         "(whole words; an all-lowercase key matches any case, a key with capitals matches exactly).",
+    )
+    first_capital: bool = Field(
+        True,
+        description="Keep the capital Whisper puts on a final's first word; false: lower it (not 'I', not acronyms).",
+    )
+    final_full_stop: bool = Field(
+        True, description="Keep the full stop Whisper puts at the end of a final; false: drop it."
+    )
+    profiles: dict[str, Profile] = Field(
+        default_factory=dict,
+        description="Per-app profiles ([profiles.NAME] tables): the first whose match names the focused "
+        "application overrides type_mode, replace, vocabulary, commands, first_capital, final_full_stop.",
     )
     log_file: Path | None = Field(
         None, description="The dashboard writes its logs to this file (never the dictated text); unset: none."

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
-from dictate.client_config import ClientSettings, HotkeyMode, TypingMode
+from dictate.client_config import ClientSettings, HotkeyMode, Profile, TypingMode
 from dictate.configfile import DictateSettings
 from dictate.protocol import MAX_FRAME_BYTES
 
@@ -295,6 +295,7 @@ __all__ = [
     "EndOfSpeechVad",
     "HotkeyMode",
     "LogFormat",
+    "Profile",
     "ServerSettings",
     "TypingMode",
 ]

@@ -168,12 +168,27 @@ def to_toml(rows: list[tuple[str, Any, str]]) -> str:
     for field, value, source in rows:
         comment = "" if source == "default" else f"  # {source}"
         if isinstance(value, Mapping):
-            tables += ["", f"[{field}]{comment}"] + [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()]
+            tables += _toml_table(field, value, comment)
         elif value is None:
             lines.append(f"# {field} = (unset){comment}")
         else:
             lines.append(f"{field} = {_toml_value(value)}{comment}")
     return "\n".join(lines + tables) + "\n"
+
+
+def _toml_table(name: str, table: Mapping[str, Any], comment: str = "") -> list[str]:
+    """``[name]`` and its keys, then its sub-tables (``[profiles.NAME]``, ``[profiles.NAME.replace]``)."""
+    lines = ["", f"[{name}]{comment}"]
+    subtables: list[str] = []
+    for key, value in table.items():
+        if isinstance(value, BaseModel):
+            value = value.model_dump(mode="json", exclude_none=True)
+        if isinstance(value, Mapping):
+            if value:  # an empty sub-table (a profile without replacements) says nothing
+                subtables += _toml_table(f"{name}.{_toml_key(key)}", value)
+        elif value is not None:
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    return lines + subtables
 
 
 def _toml_key(key: str) -> str:
@@ -190,6 +205,8 @@ def _toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, Enum):
         value = value.value
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     return json.dumps(str(value), ensure_ascii=False)
 
 

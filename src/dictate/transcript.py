@@ -222,6 +222,15 @@ class Transcript:
         """Finals typed so far may still be scratched, but no revision from the server replaces them."""
         self._typed_ids[:] = [-1] * len(self._typed_ids)
 
+    def new_target(self) -> None:
+        """The focus moved to another application (per-app profiles look before each final): what was typed
+        stays in the other one, settled; the next final starts afresh here, with no joining space, and neither
+        "scratch that" nor a revision reaches back into the other application."""
+        self.committed_text = ""
+        self.settled_text = ""
+        self._typed_starts.clear()
+        self._typed_ids.clear()
+
     def connection_lost(self) -> None:
         """The socket dropped: stop typing now, keep the text typed so far, forget the open utterance.
 

@@ -164,15 +164,20 @@ def xvfb() -> Iterator[str]:
 
 class TypingTarget:
     """The Tk window of tk_target.py, focused; ``text()`` reads back what was typed into it, ``keys_pressed()`` the
-    keys pressed in it. With ``clipboard``, the window owns the clipboard, holding that text."""
+    keys pressed in it. With ``clipboard``, the window owns the clipboard, holding that text. With ``app_class``, the
+    window's WM_CLASS is made of it (another application, for per-app profiles)."""
 
-    def __init__(self, display: str, tmp_path: Path, clipboard: str | None = None) -> None:
+    def __init__(
+        self, display: str, tmp_path: Path, clipboard: str | None = None, app_class: str | None = None
+    ) -> None:
         import subprocess
         import sys
 
         self.display = display
-        self.output = tmp_path / "typed.txt"
+        self.output = tmp_path / (f"typed-{app_class}.txt" if app_class else "typed.txt")
         self.env = {**os.environ, "DISPLAY": display}
+        if app_class:
+            self.env["DICTATE_TARGET_CLASS"] = app_class
         arguments = [str(self.output)] if clipboard is None else [str(self.output), clipboard]
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("tk_target.py")), *arguments], env=self.env
@@ -183,13 +188,18 @@ class TypingTarget:
             if time.monotonic() > deadline:
                 self.close()
                 pytest.fail("the Tk target window did not appear")
-            found = subprocess.run(
-                ["xdotool", "search", "--name", "dictate-typing-target"], env=self.env, capture_output=True, text=True
-            )
+            title = f"dictate-typing-target {app_class}" if app_class else "dictate-typing-target"
+            found = subprocess.run(["xdotool", "search", "--name", title], env=self.env, capture_output=True, text=True)
             window = found.stdout.split()[0] if found.stdout.split() else ""
             time.sleep(0.1)
-        subprocess.run(["xdotool", "windowfocus", "--sync", window], env=self.env, check=True, timeout=10)
         self.window = window
+        self.focus()
+
+    def focus(self) -> None:
+        """Give this window the keyboard focus (and wait until it has it)."""
+        import subprocess
+
+        subprocess.run(["xdotool", "windowfocus", "--sync", self.window], env=self.env, check=True, timeout=10)
 
     def text(self) -> str:
         try:

@@ -2,7 +2,8 @@
 
 Usage: python tk_target.py OUTPUT_FILE [CLIPBOARD_TEXT]   (window title: dictate-typing-target)
 With CLIPBOARD_TEXT the window owns the clipboard, holding that text. The keys pressed in the text widget
-are mirrored, one keysym a line, into OUTPUT_FILE.keys.
+are mirrored, one keysym a line, into OUTPUT_FILE.keys. With DICTATE_TARGET_CLASS set, the window's WM_CLASS
+is made of it (as another application's would be) and the title is "dictate-typing-target CLASS".
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ TITLE = "dictate-typing-target"
 
 def main() -> None:
     output = sys.argv[1]
-    root = tkinter.Tk()
-    root.title(TITLE)
+    app_class = os.environ.get("DICTATE_TARGET_CLASS")
+    root = tkinter.Tk(className=app_class) if app_class else tkinter.Tk()
+    root.title(f"{TITLE} {app_class}" if app_class else TITLE)
     root.geometry("600x200+10+10")
     if len(sys.argv) > 2:
         root.clipboard_clear()

@@ -24,14 +24,19 @@ from dictate.client.stream import (
 from dictate.commands import PHRASES
 from dictate.config import HotkeyMode, TypingMode
 from dictate.errors import DictateError
+from dictate.profiles import AppTyping, session_vocabulary
 from dictate.replacements import Replacements
 from dictate.transcript import Transcript
 from dictate.tui import view
 from dictate.tui.clipboard import find_clipboard_tool
+from dictate.tui.control import ControlSocketBusyError
+from dictate.tui.control_server import ControlServer, dashboard_command
+from dictate.tui.focus import choose_probe
 from dictate.tui.history import History, default_history_path
 from dictate.tui.history_pane import HistoryPane
 from dictate.tui.messages import HotkeyPressed, HotkeyReleased, TuiOptions, TypingFailed
 from dictate.tui.onoff import OnOff, Step
+from dictate.tui.profile_gate import ProfileGate
 from dictate.tui.pushtotalk import RELEASE_SETTLE_S, HoldEnd, PushToTalk
 from dictate.tui.routes import StreamRoutes
 from dictate.tui.sink import GlobalHotkey, KeyboardSink, TextSink, typing_unavailable_reason
@@ -71,7 +76,16 @@ class DictateApp(StreamRoutes, App[None]):
         self._hotkey: GlobalHotkey | None = None
         self._push_to_talk = PushToTalk()
         self._hotkey_release: Timer | None = None
-        self.status = StatusInfo(server=self._server_url or "embedded", mode=settings.type_mode)
+        self.chosen_mode = settings.type_mode  # the user's (`m`, --type); a profile may type otherwise
+        probe = choose_probe() if settings.profiles else None
+        self._profiles_blind = probe if isinstance(probe, str) else None  # why profiles cannot match here
+        self.profiles = ProfileGate(
+            settings, None if isinstance(probe, str) else probe, self.handle_session_event, self._use_typing
+        )
+        self._control: ControlServer | None = None
+        self.status = StatusInfo(
+            server=self._server_url or "embedded", mode=settings.type_mode, profile="-" if settings.profiles else ""
+        )
         self.last_final = ""
         self.history_pane = HistoryPane()
 
@@ -100,6 +114,9 @@ class DictateApp(StreamRoutes, App[None]):
         if self.transcript.mode is not TypingMode.OFF and not self._ensure_sink(self.transcript.mode):
             self._set_mode(TypingMode.OFF)
         self._start_hotkey()
+        self._start_control()
+        if self._profiles_blind is not None:
+            self.alert(self._profiles_blind, "warning")
         if self._server_url is None:
             self.run_worker(self._start_embedded(), name="embedded-server", group="server")
         else:
@@ -111,6 +128,9 @@ class DictateApp(StreamRoutes, App[None]):
             self.action_toggle_listening()
 
     async def on_unmount(self) -> None:
+        if self._control is not None:
+            self._control.close()
+        self.profiles.close()
         if self.session is not None:
             self.session.stop()
         if self._hotkey is not None:
@@ -151,7 +171,7 @@ class DictateApp(StreamRoutes, App[None]):
 
     def action_cycle_mode(self) -> None:
         """final -> live -> paste -> off."""
-        mode = view.next_mode(self.transcript.mode)
+        mode = view.next_mode(self.chosen_mode)
         if mode is not TypingMode.OFF and not self._ensure_sink(mode):
             mode = TypingMode.OFF
         self._set_mode(mode)
@@ -241,23 +261,25 @@ class DictateApp(StreamRoutes, App[None]):
             except DictateError as exc:
                 self.alert(str(exc), "error")
                 return
+            typing = await self.profiles.look()  # the app focused at ON: its profile's vocabulary, if any
             if not self.onoff.stream_started(run):
                 return
             self._set_status(input_name=source.description)
             session = ReconnectingStream(
                 self._server_url,
                 source,
-                self.handle_session_event,
+                self.profiles.feed,  # each final waits for a look at the focused app (per-app profiles)
                 token=settings.token.get_secret_value() if settings.token else None,
                 connect_timeout=settings.connect_timeout,
                 final_grace=settings.final_grace,
                 record_pcm=self.options.record_pcm,
-                vocabulary=self.options.vocabulary,
+                vocabulary=self._vocabulary(typing),
                 rewrite=Replacements(settings.replace) or None,  # the model's spelling -> the user's
-                commands=tuple(PHRASES) if settings.commands else (),
+                commands=tuple(PHRASES) if settings.commands or typing.commands else (),
             )
             self.session = session
             await session.run()
+            await self.profiles.idle()  # the last final may still wait for its look
             self._set_status(input_name=source.description)
         finally:
             if run == self.onoff.run:  # not replaced by a newer run (ON while stopping)
@@ -295,6 +317,38 @@ class DictateApp(StreamRoutes, App[None]):
             self._owns_sink = True
         return True
 
+    def _vocabulary(self, typing: AppTyping) -> tuple[str, ...]:
+        """The words sent at the start of a dictation: the user's, and those of the profile of the app focused then."""
+        words, problem = session_vocabulary(self.options.vocabulary, self.options.profile_vocabulary, typing.profile)
+        if problem:
+            self.alert(problem)
+        return words
+
+    def _use_typing(self, typing: AppTyping, moved: bool) -> None:
+        """The focused app's profile (looked up before each final): its typing mode, commands, the status bar.
+        ``moved``: the focus went to another app since the last final, which starts afresh there."""
+        if moved:
+            self.transcript.new_target()
+        self.transcript.commands = typing.commands
+        self.transcript.mode = typing.typing_mode(self.chosen_mode)
+        if self.status.profile:
+            self._set_status(mode=self.transcript.mode, profile=typing.profile or "-")
+
+    def _start_control(self) -> None:
+        """Listen for `dictate ctl` on the control socket; another dashboard's stays its own."""
+        path = self.options.control_socket
+        if path is None:
+            return
+        control = ControlServer(path, lambda command: dashboard_command(self, command))
+        try:
+            control.claim()
+        except ControlSocketBusyError as exc:
+            logger.warning("%s", exc)
+            self.alert(str(exc), "warning")
+            return
+        self._control = control
+        self.run_worker(control.serve(), name="control-socket", group="control")
+
     def _start_hotkey(self) -> None:
         hotkey = self.options.settings.hotkey
         if not self.options.global_hotkey or not hotkey or typing_unavailable_reason() is not None:
@@ -313,8 +367,9 @@ class DictateApp(StreamRoutes, App[None]):
         self._hotkey = listener
 
     def _set_mode(self, mode: TypingMode) -> None:
-        self.transcript.set_mode(mode)
-        self._set_status(mode=mode)
+        self.chosen_mode = mode
+        self.transcript.set_mode(self.profiles.typing.typing_mode(mode))
+        self._set_status(mode=self.transcript.mode)
         self.query_one("#mode", Button).label = f"Typing: {mode.value}"
         self.query_one("#mode", Button).tooltip = view.MODE_HELP[mode]
 
@@ -343,7 +398,7 @@ class DictateApp(StreamRoutes, App[None]):
         toggle = self.query_one("#toggle", Button)
         toggle.label = "Stop (space)" if on else "Start (space)"
         toggle.variant = "error" if on else "success"
-        self._set_mode(self.transcript.mode)
+        self._set_mode(self.chosen_mode)
         self._render_interim()
 
 

@@ -135,6 +135,7 @@ def tui_command(
     _log_to(settings.log_file, settings.debug)
 
     from dictate.tui.app import DictateApp, TuiOptions
+    from dictate.tui.control import socket_path
     from dictate.vocabulary import load_vocabulary
 
     options = TuiOptions(
@@ -144,5 +145,11 @@ def tui_command(
         start_on=settings.start_on,
         global_hotkey=settings.global_hotkey,
         vocabulary=load_vocabulary(settings.vocabulary),
+        profile_vocabulary={
+            name: load_vocabulary(profile.vocabulary)
+            for name, profile in settings.profiles.items()
+            if profile.vocabulary is not None
+        },
+        control_socket=socket_path(),
     )
     DictateApp(options).run()

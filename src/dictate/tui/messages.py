@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual.message import Message
@@ -20,6 +21,8 @@ class TuiOptions:
     start_on: bool = False
     global_hotkey: bool = True
     vocabulary: tuple[str, ...] = ()  # sent with every session's start message (protocol 1.2)
+    profile_vocabulary: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # each profile's words
+    control_socket: Path | None = None  # listen for `dictate ctl` there (None: no control socket)
 
 
 class HotkeyPressed(Message):

@@ -44,6 +44,7 @@ class StatusInfo:
     level_dbfs: float = -120.0
     latency_ms: float | None = None
     mode: TypingMode = TypingMode.FINAL
+    profile: str = ""  # the focused app's profile ("-": none matched; "": no profiles, not shown)
 
     def with_(self, **changes: object) -> StatusInfo:
         """A copy with ``changes`` applied."""
@@ -85,6 +86,7 @@ def status_markup(info: StatusInfo) -> str:
         f"[b]state[/] {connection}\n"
         f"[b]input[/] {escape(info.input_name)} [green]{level_meter(info.level_dbfs)}[/]{level} dBFS  "
         f"[b]end-of-speech→final[/] {latency}  [b]typing[/] {info.mode.value}"
+        + (f"  [b]profile[/] {escape(info.profile)}" if info.profile else "")
     )
 
 
