@@ -33,7 +33,7 @@ fi
 [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
 PIP=("$VENV/bin/python" -m pip install -q)
 # torch first, so that nothing else pulls a multi-GB CUDA build. A GPU user installs the CUDA build of
-# their choice before running this script (see README), and it is kept.
+# their choice before running this script (see docs/service.md, "Install the service"), and it is kept.
 if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
   "${PIP[@]}" "torch==${TORCH_VERSION:-2.13.0}"
 fi
@@ -42,6 +42,6 @@ fi
 extras="server,bench"
 [[ $DEV == 1 ]] && extras="server,bench,dev"
 # --no-warn-conflicts: pip would otherwise print a red "ERROR: ... realtimestt 1.1.2 requires PyAudio..." block
-# about the pins RealtimeSTT declares and we deliberately skip (see README, Install); nothing is broken.
+# about the pins RealtimeSTT declares and we deliberately skip (see docs/service.md, "Install the service"); nothing is broken.
 "${PIP[@]}" --no-warn-conflicts -e ".[${extras}]"
 echo "setup: done. Try: $VENV/bin/dictate --help"
