@@ -1,6 +1,6 @@
-"""The RealtimeSTT internals that server/engine.py relies on, pinned: each test breaks if RealtimeSTT changes
-what the engine counts on. A real AudioToTextRecorder with its real VAD, fed a real clip at real-time pace;
-its passes go to a recording executor (the seam the engine uses), so no Whisper model is needed."""
+"""The RealtimeSTT internals that server/live/voice_activity.py relies on, pinned: each test breaks if RealtimeSTT
+changes what the adapter counts on. A real AudioToTextRecorder with its real VAD, fed a real clip at real-time
+pace; its passes go to a recording executor (the seam the adapter uses), so no Whisper model is needed."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from dictate.audio import silence, split_frames
 from dictate.audiofile import read_wav_as_pcm16
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.engine import _ExternalExecutor
+from dictate.server.live.voice_activity import _ExternalExecutor
 from dictate.server.passes import PassResult
 from tests.conftest import Clip
 
@@ -102,13 +102,13 @@ def two_utterances(clips: dict[str, Clip]) -> Iterator[tuple[Seen, bytes, NoPass
 
 
 def test_recorded_chunks_are_every_byte_fed_in_order(two_utterances: Any) -> None:
-    # engine: SessionAudio and the Timeline's positions are built from these chunks
+    # voice_activity: SessionAudio and the Timeline's positions are built from these chunks
     seen, pcm, _executor, _returns = two_utterances
     assert bytes(seen.chunks) == pcm
 
 
 def test_vad_callbacks_run_on_the_recording_thread_after_the_chunk_that_caused_them(two_utterances: Any) -> None:
-    # engine: a callback's position on the timeline is the number of samples read before it
+    # voice_activity: a callback's position on the timeline is the number of samples read before it
     seen, _pcm, _executor, _returns = two_utterances
     threads = {thread for _name, _read, thread in seen.events}
     assert len(threads) == 1
@@ -120,14 +120,14 @@ def test_vad_callbacks_run_on_the_recording_thread_after_the_chunk_that_caused_t
 
 
 def test_waiting_for_audio_keeps_the_recorder_listening_and_never_transcribes(two_utterances: Any) -> None:
-    # engine._listen_loop: wait_audio() in a loop re-arms the VAD; RealtimeSTT runs no final pass of its own
+    # voice_activity._listen_loop: wait_audio() in a loop re-arms the VAD; RealtimeSTT runs no final pass of its own
     _seen, _pcm, executor, returns = two_utterances
     assert returns >= 2
     assert executor.calls == 0
 
 
 def test_our_executor_returns_realtimestt_result_type() -> None:
-    # engine._ExternalExecutor builds RealtimeSTT's result type from its internals (transcription_engines.base)
+    # voice_activity._ExternalExecutor builds RealtimeSTT's result type from its internals (transcription_engines.base)
     from RealtimeSTT.core.transcription import call_transcription_executor
     from RealtimeSTT.transcription_engines.base import TranscriptionResult
 
@@ -141,7 +141,7 @@ def test_our_executor_returns_realtimestt_result_type() -> None:
 
 
 def test_after_shutdown_is_shut_down_is_set_and_wait_audio_returns_at_once() -> None:
-    # engine._listen stops on is_shut_down: after shutdown() wait_audio() returns at once, so a loop would spin
+    # voice_activity._listen stops on is_shut_down: after shutdown() wait_audio() returns at once, so a loop would spin
     from RealtimeSTT import AudioToTextRecorder
 
     recorder = AudioToTextRecorder(

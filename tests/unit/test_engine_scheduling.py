@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dictate.server.executors import trailing_quiet
+from dictate.server.live.session_audio import trailing_quiet
 
 
 def speech_then(tail: np.ndarray, seconds: float = 1.0) -> np.ndarray:

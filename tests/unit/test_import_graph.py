@@ -4,7 +4,7 @@
   ``dictate.bench``) are disjoint: neither imports the other; the shared cores import neither;
 * ``bench/floor.py`` is the one client module allowed to use the server's model code (it runs the server's
   final pass offline, to measure the floor);
-* one importer per heavy library: RealtimeSTT only in ``server/engine.py``, faster-whisper only in
+* one importer per heavy library: RealtimeSTT only in ``server/live/voice_activity.py``, faster-whisper only in
   ``server/whisper.py``, pynput only in ``tui/sink.py``, sounddevice only in ``tui/sources.py``; torch nowhere.
 
 tests/unit/test_imports.py checks what really gets loaded at run time; this checks what the code says.
@@ -25,7 +25,7 @@ SERVER_CODE_FOR_THE_FLOOR = {
     "dictate.bench.floor": {"dictate.server.models", "dictate.server.passes", "dictate.server.whisper"}
 }
 ONLY_IMPORTER = {
-    "RealtimeSTT": {"dictate.server.engine"},
+    "RealtimeSTT": {"dictate.server.live.voice_activity"},
     "faster_whisper": {"dictate.server.whisper"},
     "pynput": {"dictate.tui.sink"},
     "sounddevice": {"dictate.tui.sources"},
@@ -66,9 +66,9 @@ def project_imports(imports: set[str], modules: set[str]) -> set[str]:
 
 def test_the_graph_is_read() -> None:
     modules = graph()
-    assert "dictate.server.engine" in modules and "dictate.client.stream" in modules
-    assert "dictate.server.scheduler" in modules["dictate.server.engine"]
-    assert "RealtimeSTT" in modules["dictate.server.engine"]  # a lazy import inside a method counts
+    assert "dictate.server.live.voice_activity" in modules and "dictate.client.stream" in modules
+    assert "dictate.server.live.core" in modules["dictate.server.live.pipeline"]
+    assert "RealtimeSTT" in modules["dictate.server.live.voice_activity"]  # a lazy import inside a method counts
 
 
 def crossings(
@@ -110,3 +110,28 @@ def test_the_shared_cores_import_neither_side() -> None:
 def test_one_importer_per_heavy_library(library: str) -> None:
     importers = {name for name, imports in graph().items() if any(within(target, (library,)) for target in imports)}
     assert importers == ONLY_IMPORTER[library]
+
+
+LIVE_CORE = "dictate.server.live.core"
+NOT_IN_THE_CORE = ("threading", "asyncio", "time", "queue", "concurrent", "RealtimeSTT", "faster_whisper")
+
+
+def test_the_live_core_and_what_it_imports_use_no_thread_clock_or_model() -> None:
+    """The sans-I/O core (and every project module it reaches) imports no threads, clock, RealtimeSTT or
+    faster-whisper: the shells (``live/worker.py``, ``live/voice_activity.py``) bring those."""
+    modules = graph()
+    reached, todo = set(), [LIVE_CORE]
+    while todo:
+        name = todo.pop()
+        if name not in reached:
+            reached.add(name)
+            todo += project_imports(modules[name], set(modules))
+    assert {"dictate.server.live.finals", "dictate.server.live.timeline"} <= reached
+    assert "dictate.server.live.worker" not in reached
+    found = {
+        (name, target)
+        for name in reached
+        for target in modules[name]
+        if any(within(target, (library,)) for library in NOT_IN_THE_CORE)
+    }
+    assert found == set()

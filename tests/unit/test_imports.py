@@ -22,7 +22,12 @@ def loaded_after(imports: list[str], forbidden: list[str]) -> list[str]:
 
 
 def test_server_does_not_import_tui_libraries() -> None:
-    modules = ["dictate.server.app", "dictate.server.run", "dictate.server.engine", "dictate.server.session"]
+    modules = [
+        "dictate.server.app",
+        "dictate.server.run",
+        "dictate.server.live.voice_activity",
+        "dictate.server.session",
+    ]
     assert loaded_after(modules, SERVER_FORBIDDEN) == []
 
 
@@ -46,4 +51,6 @@ def test_the_cli_help_stays_light() -> None:
 
 
 def test_the_forbidden_check_can_fail() -> None:
-    assert loaded_after(["dictate.server.engine", "faster_whisper"], ["faster_whisper"]) == ["faster_whisper"]
+    assert loaded_after(["dictate.server.live.voice_activity", "faster_whisper"], ["faster_whisper"]) == [
+        "faster_whisper"
+    ]

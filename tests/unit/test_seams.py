@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dictate.server.seams import mend_seam
+from dictate.server.live.revisions import mend_seam
 
 
 def test_a_full_stop_before_a_sentence_that_goes_on_is_dropped() -> None:

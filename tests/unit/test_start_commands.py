@@ -21,7 +21,7 @@ from dictate.protocol import (
     decode_client_control,
     encode,
 )
-from dictate.server.finals import command_set
+from dictate.server.live.revisions import command_set
 
 
 def test_start_carries_the_commands_and_an_old_clients_start_has_none() -> None:

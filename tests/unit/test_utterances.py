@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dictate.server.utterances import Piece, Span, Timeline, context_for
+from dictate.server.live.timeline import Piece, Span, Timeline, context_for
 
 SECOND = 16_000
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from dictate.config import ServerSettings
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.engine import warm_up_recorder
+from dictate.server.live.voice_activity import warm_up_recorder
 from dictate.server.models import ModelChoice
 from dictate.server.scheduler import ModelScheduler
 
@@ -34,7 +34,7 @@ def load_scheduler(choice: ModelChoice, settings: ServerSettings) -> ModelSchedu
         transcribe_window=lambda audio, options: whisper.transcribe_window(model, audio, options, settings),
     )
     warm_up_passes(scheduler)
-    warm_up_recorder(scheduler, choice, settings)
+    warm_up_recorder(choice, settings)
     return scheduler
 
 

@@ -9,9 +9,10 @@ long):
 * a final pass whose ``cancelled()`` turns true before it gets a slot is dropped (speech resumed: it no longer
   covers the utterance);
 * a file window (``/v1/audio/transcriptions``) runs below every live session: it waits until no final is
-  waiting, no live utterance is open (from speech start to its final text: each engine registers its
-  ``in_utterance`` with ``watch_live``) and a slot is free. A file is cut into short windows, each a
-  separate call, so a live utterance that begins while a window runs waits at most for that one window.
+  waiting, no live utterance is open (from speech start to its final text: each live session registers the
+  ``in_utterance`` value its core publishes with ``watch_live``) and a slot is free. A file is cut into short
+  windows, each a separate call, so a live utterance that begins while a window runs waits at most for that
+  one window.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ class ModelScheduler:
 
     def watch_live(self, busy: Callable[[], bool]) -> Callable[[], None]:
         """Register a live session's ``busy()`` (someone speaks, or an utterance's final is still to come): file
-        windows wait while any is true. Returns the function that unregisters it (call it when the session ends)."""
+        windows wait while any is true. ``busy`` reads a published value and takes no lock (``live.worker``).
+        Returns the function that unregisters it (call it when the session ends)."""
         with self._lock:
             self._watch_number += 1
             key = self._watch_number
@@ -76,7 +78,7 @@ class ModelScheduler:
             if self._finals_waiting:
                 return True
             watched = list(self._live.values())
-        return any(busy() for busy in watched)  # outside our lock: each takes its session's own locks
+        return any(busy() for busy in watched)
 
     def run_file_window(
         self, audio: np.ndarray, options: FileOptions, cancelled: Callable[[], bool] = _never

@@ -1,4 +1,4 @@
-"""One WebSocket connection: validates frames, feeds the engine, relays its events as protocol messages."""
+"""One WebSocket connection: validates frames, feeds the live pipeline, relays its events as protocol messages."""
 
 from __future__ import annotations
 
@@ -30,12 +30,11 @@ from dictate.protocol import (
     encode,
     frame_seconds,
 )
-from dictate.server.engine import RecorderEngine
-from dictate.server.events import EngineEvent, EngineFailed, Final, Interim, SpeechDropped
 from dictate.server.limits import EXPIRY_END_WAIT_S, ErrorBudget, should_expire
+from dictate.server.live.outputs import EngineEvent, EngineFailed, Final, Interim, SpeechDropped
+from dictate.server.live.pipeline import LivePipeline
 from dictate.server.metrics import Metrics
 from dictate.server.models import ModelChoice
-from dictate.server.passes import PassOptions
 from dictate.server.scheduler import ModelScheduler
 
 logger = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ class _Closing(Exception):
 
 
 class Session:
-    """Owns one RecorderEngine; ``run()`` returns when the connection is over and everything is closed."""
+    """Owns one LivePipeline; ``run()`` returns when the connection is over and everything is closed."""
 
     def __init__(
         self,
@@ -80,7 +79,7 @@ class Session:
         self._settings = settings
         self._metrics = metrics
         self._events: asyncio.Queue[EngineEvent | None] = asyncio.Queue()
-        self._engine: RecorderEngine | None = None
+        self._live: LivePipeline | None = None
         self._drain_requested = asyncio.Event()
         self._on_released = on_released  # frees this session's slot: called before the close frame
         self._failed = False
@@ -92,16 +91,16 @@ class Session:
         self._drain_requested.set()
 
     async def run(self) -> None:
-        """The whole session. Closes the engine and releases the slot exactly once, before the close frame."""
+        """The whole session. Closes the live pipeline and releases the slot exactly once, before the close frame."""
         loop = asyncio.get_running_loop()
 
-        def emit(event: EngineEvent) -> None:  # called on RealtimeSTT's threads
+        def emit(event: EngineEvent) -> None:  # called on the live worker's thread
             loop.call_soon_threadsafe(self._events.put_nowait, event)
 
-        engine = self._engine = RecorderEngine(self._scheduler, self._choice, self._settings, emit, name=self.id)
+        live = self._live = LivePipeline(self._scheduler, self._choice, self._settings, emit, name=self.id)
         close: tuple[CloseCode, str] | None = None  # None: the client is gone, no close frame to send
         try:
-            close = await self._converse(engine)
+            close = await self._converse(live)
         except WebSocketDisconnect:
             self.log.info("client disconnected")
         except Exception as exc:
@@ -112,16 +111,16 @@ class Session:
         finally:
             # free the recorder before the close frame: once a client sees the close, its slot is free
             try:
-                await asyncio.to_thread(engine.close)
+                await asyncio.to_thread(live.close)
             finally:
                 self._on_released()
         if close is not None:
             await self._close(*close)
         self.log.info("session closed")
 
-    async def _converse(self, engine: RecorderEngine) -> tuple[CloseCode, str]:
-        """Start the engine, relay frames and events until the stream ends; returns the close code and reason."""
-        await asyncio.to_thread(engine.start)
+    async def _converse(self, live: LivePipeline) -> tuple[CloseCode, str]:
+        """Start the live pipeline, relay frames and events until the stream ends; returns the close code and reason."""
+        await asyncio.to_thread(live.start)
         choice = self._choice
         await self._send(ReadyMessage(self.id, choice.label, choice.device, choice.compute_type))
         self.log.info("session started")
@@ -129,7 +128,7 @@ class Session:
         try:
             code, reason = await self._receive()
             if not self._failed:
-                await asyncio.to_thread(engine.finish)  # finalize pending speech, then close
+                await asyncio.to_thread(live.finish)  # finalize pending speech, then close
         finally:
             self._events.put_nowait(None)
             await sender
@@ -144,8 +143,8 @@ class Session:
         pause, within a grace) the client is told ``session_expired`` and the session goes on reading audio
         until its ``end`` (or ``EXPIRY_END_WAIT_S``), so a client that reconnects then loses nothing."""
         settings = self._settings
-        engine = self._engine
-        assert engine is not None
+        live = self._live
+        assert live is not None
         drain = asyncio.create_task(self._drain_requested.wait())
         receive: asyncio.Task[MutableMapping[str, Any]] | None = None
         started = last_activity = time.monotonic()
@@ -154,7 +153,7 @@ class Session:
         try:
             while True:
                 now = time.monotonic()
-                if expiring_since is None and should_expire(now, expires_at, engine.in_utterance):
+                if expiring_since is None and should_expire(now, expires_at, live.in_utterance):
                     expiring_since = now
                     limit = f"the session reached its {settings.max_session_seconds:g} s limit: reconnect"
                     await self._send_error(ErrorCode.SESSION_EXPIRED, limit, fatal=True)
@@ -197,11 +196,9 @@ class Session:
     def _start(self, start: StartMessage) -> None:
         """Apply a start message to this session: revising finals, the vocabulary of its passes (no other
         session's), and the client's commands (never joined to other speech)."""
-        if self._engine is None:
+        if self._live is None:
             return
-        self._engine.allow_revisions(start.revisions)
-        self._engine.set_options(PassOptions(vocabulary=start.vocabulary))
-        self._engine.set_commands(start.commands)
+        self._live.apply_start(start.revisions, start.vocabulary, start.commands)
         if start.vocabulary:
             self.log.info("vocabulary of %d entries for this session", len(start.vocabulary))
         if start.commands:
@@ -215,8 +212,8 @@ class Session:
             if data is not None:
                 check_audio_frame(data, self._settings.max_frame_bytes)
                 self._metrics.audio_seconds.inc(frame_seconds(len(data)))
-                assert self._engine is not None
-                self._engine.feed(data)
+                assert self._live is not None
+                self._live.feed(data)
                 return _Frame.VALID
             try:
                 control = decode_client_control(text or "")
@@ -243,7 +240,7 @@ class Session:
             return _Frame.INVALID
 
     async def _send_events(self) -> None:
-        """Relay engine events to the client, in order, until None."""
+        """Relay the live pipeline's events to the client, in order, until None."""
         while (event := await self._events.get()) is not None:
             now = time.time()
             if isinstance(event, Interim):

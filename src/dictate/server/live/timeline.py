@@ -1,5 +1,5 @@
 """Where each utterance lies in the session's audio, and which earlier finals a new one revises. Pure: no
-model, no RealtimeSTT (``Timeline`` takes a lock: the VAD's thread writes it, the final thread reads it).
+model, no RealtimeSTT, no lock (only the live core, ``core.LiveCore``, reads and writes it, on one thread).
 
 The session's audio is one timeline of samples, counted as the VAD reads it. The adapter reports the VAD's
 decisions in that order, and ``Timeline`` turns them into ``Span``s: disjoint, ordered sample ranges, numbered
@@ -25,7 +25,6 @@ never joined: neither with the finals before it nor with those after it.
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,10 +66,9 @@ class _Open:
 
 
 class Timeline:
-    """The VAD's decisions, as spans. Thread-safe."""
+    """The VAD's decisions, as spans."""
 
     def __init__(self, preroll: int, cut_after: int | None = None, max_span: int | None = None) -> None:
-        self._lock = threading.Lock()
         self._preroll = preroll
         self._cut_after = cut_after
         self._max_span = max_span
@@ -80,76 +78,74 @@ class Timeline:
         self._open: _Open | None = None
         self._closed: deque[tuple[int, int, int | None]] = deque(maxlen=16)
 
+    def __repr__(self) -> str:
+        current = self._open
+        state = "silence" if current is None else f"utterance {current.utterance_id} from {current.start}"
+        if current is not None and current.pause is not None:
+            state += f", paused at {current.pause}"
+        return f"Timeline(read {self._position}, {state}, last end {self._last_end})"
+
     @property
     def position(self) -> int:
         """Samples the VAD has read."""
-        with self._lock:
-            return self._position
+        return self._position
 
     def read(self, samples: int) -> None:
         """The VAD read ``samples`` more samples (callbacks that follow are about the end of them)."""
-        with self._lock:
-            self._position += samples
+        self._position += samples
 
     def open_span(self) -> tuple[int, int, float] | None:
         """(utterance id, first sample, wall clock of its start) of the utterance being spoken, or None."""
-        with self._lock:
-            current = self._open
-            return None if current is None else (current.utterance_id, current.start, current.speech_start)
+        current = self._open
+        return None if current is None else (current.utterance_id, current.start, current.speech_start)
 
     def speech_started(self, now: float) -> int | None:
         """Speech began (a new utterance): its id, or None when one is open already."""
-        with self._lock:
-            if self._open is not None:
-                return None
-            return self._begin(max(self._last_end, self._position - self._preroll), self._position, now)
+        if self._open is not None:
+            return None
+        return self._begin(max(self._last_end, self._position - self._preroll), self._position, now)
 
     def pause_started(self, now: float) -> Span | None:
         """A pause began: the open span up to here (for a speculative pass), or None when none is open."""
-        with self._lock:
-            if self._open is None:
-                return None
-            self._open.pause, self._open.pause_at = self._position, now
-            return self._span(self._open, self._position, now)
+        if self._open is None:
+            return None
+        self._open.pause, self._open.pause_at = self._position, now
+        return self._span(self._open, self._position, now)
 
     def speech_resumed(self, now: float) -> tuple[Span, int] | None:
         """Speech went on after a pause. When the span had grown past ``cut_after`` (or ``max_span``), it is cut
         at the pause: returns (the closed span, the id of the utterance that goes on); else None."""
-        with self._lock:
-            current = self._open
-            if current is None or current.pause is None:
-                return None
-            cut, cut_at = current.pause, current.pause_at or now
-            current.pause = current.pause_at = None
-            if self._cut_after is None or cut - current.start < self._cut_after:
-                return None
-            closed = self._close(current, cut, cut_at, pause=cut)
-            return closed, self._begin(cut, self._position, now)
+        current = self._open
+        if current is None or current.pause is None:
+            return None
+        cut, cut_at = current.pause, current.pause_at or now
+        current.pause = current.pause_at = None
+        if self._cut_after is None or cut - current.start < self._cut_after:
+            return None
+        closed = self._close(current, cut, cut_at, pause=cut)
+        return closed, self._begin(cut, self._position, now)
 
     def cut_if_too_long(self, now: float) -> tuple[Span, int] | None:
         """Cut an utterance without a pause once it reaches ``max_span`` (so that no pass grows without bound)."""
-        with self._lock:
-            current = self._open
-            if current is None or self._max_span is None or self._position - current.start < self._max_span:
-                return None
-            closed = self._close(current, self._position, now, pause=None)
-            return closed, self._begin(self._position, self._position, now)
+        current = self._open
+        if current is None or self._max_span is None or self._position - current.start < self._max_span:
+            return None
+        closed = self._close(current, self._position, now, pause=None)
+        return closed, self._begin(self._position, self._position, now)
 
     def speech_stopped(self, now: float) -> Span | None:
         """The utterance ended here (the VAD's closing silence, or the end of the stream); None when none is open."""
-        with self._lock:
-            current = self._open
-            if current is None:
-                return None
-            return self._close(current, self._position, now, pause=current.pause)
+        current = self._open
+        if current is None:
+            return None
+        return self._close(current, self._position, now, pause=current.pause)
 
     def still_wanted(self, span: Span) -> bool:
         """Whether a speculative pass over ``span`` may still be the final of its utterance (no speech since)."""
-        with self._lock:
-            current = self._open
-            if current is not None and current.utterance_id == span.utterance_id:
-                return current.start == span.start and current.pause == span.pause
-            return span.key in self._closed
+        current = self._open
+        if current is not None and current.utterance_id == span.utterance_id:
+            return current.start == span.start and current.pause == span.pause
+        return span.key in self._closed
 
     def _begin(self, start: int, onset: int, now: float) -> int:
         self._last_id += 1

@@ -1,0 +1,271 @@
+"""The live session core: one connection's speech pipeline as a state machine, without I/O (as python-websockets'
+``protocol.py`` is for WebSockets). No threads, no clock reads, no model calls: ``handle(input)`` takes one plain
+input (``inputs.py``) and returns the outputs it causes (``outputs.py``), in order.
+
+It holds the session's audio (``SessionAudio``), its timeline of utterances (``Timeline``), the finals' job queue
+(``Finals``: speculative passes, revisions, seams, commands, cuts) and the books (seconds received, in finals,
+dropped). The shells around it (``worker.LiveWorker`` runs the passes it asks for and sends its events,
+``voice_activity.VoiceActivity`` turns RealtimeSTT's callbacks into inputs) hold no rule of their own.
+
+Interim passes are timed here, by the VAD's reading of the audio: while an utterance is open and no pause has
+begun, one every ``interim_interval`` seconds (counted from the start of the previous one, as RealtimeSTT's
+realtime worker did), at most one at a time, skipped when the audio is too short or its tail has gone quiet.
+
+Where the next rules go (issue 18): a revising pass is accepted by ``revisions.keeps_context`` (a pure predicate
+on its result); the audio a final pass reads is ``Finals._ranges`` (sample ranges: the silence inside may be
+shortened); the end of an utterance is decided in ``_voice_stopped`` (an input, not RealtimeSTT's timer alone).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from dictate.protocol import SAMPLE_RATE
+from dictate.server.live.finals import ContextPolicy, Coverage, Finals, NeedPass
+from dictate.server.live.inputs import (
+    AudioRead,
+    AudioReceived,
+    ClientStart,
+    EndOfStream,
+    GiveUp,
+    Input,
+    PassDone,
+    PassFailed,
+    RecorderFailed,
+    VoicePaused,
+    VoiceResumed,
+    VoiceStarted,
+    VoiceStopped,
+)
+from dictate.server.live.outputs import (
+    CancelPass,
+    EngineFailed,
+    Interim,
+    Output,
+    PassRequest,
+    Purpose,
+    SpeechStarted,
+)
+from dictate.server.live.session_audio import SessionAudio, trailing_quiet
+from dictate.server.live.timeline import Span, Timeline
+from dictate.server.passes import NO_OPTIONS, PassOptions, PassResult
+
+logger = logging.getLogger(__name__)
+
+MIN_INTERIM_SAMPLES = SAMPLE_RATE // 4  # an interim pass over less says nothing useful
+
+
+@dataclass(frozen=True)
+class LiveRules:
+    """The dials of the core (samples unless named in seconds); ``pipeline.live_rules`` reads them from the
+    server's settings."""
+
+    preroll: int = SAMPLE_RATE
+    cut_after: int | None = 8 * SAMPLE_RATE  # None: never cut at a pause
+    max_span: int = 25 * SAMPLE_RATE
+    keep: int = 70 * SAMPLE_RATE  # audio kept for passes
+    join_gap: int = 2 * SAMPLE_RATE
+    context_samples: int = 15 * SAMPLE_RATE
+    joins_allowed: bool = True  # join_pause > 0: revising finals possible when the client asks for them
+    speculate: bool = True  # a speculative final pass at each pause
+    first_interim_after: float = 0.2  # seconds
+    interim_interval: float = 0.2  # seconds
+    interim_quiet_ratio: float = 0.3
+
+
+@dataclass
+class _InterimPass:
+    request: PassRequest
+    utterance: tuple[int, int, float]  # Timeline.open_span() when it was asked for
+
+
+class LiveCore:
+    """One session's live pipeline. Feed it inputs in the order they happened; act on what it returns."""
+
+    def __init__(self, rules: LiveRules, name: str = "session") -> None:
+        self._rules = rules
+        self._name = name
+        self._timeline = Timeline(rules.preroll, rules.cut_after, rules.max_span)
+        self._audio = SessionAudio(keep=rules.keep)
+        self._interim_ids: set[int] = set()  # utterances that had an interim: they get a final, even an empty one
+        self._finals = Finals(
+            ContextPolicy(join_gap=rules.join_gap, max_samples=rules.context_samples),
+            still_wanted=self._timeline.still_wanted,
+            had_interim=self._interim_ids.__contains__,
+        )
+        self._options = NO_OPTIONS
+        self._passes_asked = 0
+        self._final_pass: PassRequest | None = None  # the one final-priority pass under way
+        self._final_cancelled = False
+        self._interim: _InterimPass | None = None  # the one interim pass under way
+        self._last_interim_at: float | None = None  # when the latest interim was due (None: none this utterance)
+        self._paused = False  # a pause began: the VAD waits for the closing silence; no interims
+        self._ended = False  # end of stream: no more audio
+        self.failed = False
+
+    def __repr__(self) -> str:
+        final = "none" if self._final_pass is None else f"{self._final_pass.pass_id}"
+        interim = "none" if self._interim is None else f"{self._interim.request.pass_id}"
+        flags = [name for name, on in (("paused", self._paused), ("ended", self._ended), ("failed", self.failed)) if on]
+        return (
+            f"LiveCore({self._name}{': ' + ', '.join(flags) if flags else ''})\n"
+            f"  {self._timeline!r}\n  {self._audio!r}\n  {self._finals!r}\n"
+            f"  passes under way: final {final}, interim {interim}\n  books: {self.coverage.summary()}"
+        )
+
+    # what the shells read
+    @property
+    def in_utterance(self) -> bool:
+        """Someone is speaking, or an utterance's final text is still to come (file windows wait meanwhile)."""
+        return self._timeline.open_span() is not None or self._finals.pending_samples > 0
+
+    @property
+    def settled(self) -> bool:
+        """The stream ended and every utterance has its final (or was dropped), or recognition failed."""
+        return self.failed or (self._ended and not self.in_utterance)
+
+    @property
+    def pending_seconds(self) -> float:
+        """Speech closed but not finalised yet."""
+        return self._finals.pending_samples / SAMPLE_RATE
+
+    @property
+    def coverage(self) -> Coverage:
+        return self._finals.coverage
+
+    # the one way in
+    def handle(self, event: Input) -> list[Output]:
+        """Apply one input; returns the events to send and the passes to run or cancel, in order."""
+        if isinstance(event, AudioReceived):
+            self.coverage.received += event.samples
+            return []
+        if self.failed:
+            return []
+        out: list[Output] = []
+        match event:
+            case AudioRead(pcm=pcm, at=at):
+                self._audio.append(pcm)
+                self._timeline.read(len(pcm) // 2)
+                out += self._opened(self._timeline.cut_if_too_long(at))
+                out += self._interim_due(at)
+            case VoiceStarted(at=at):
+                utterance = self._timeline.speech_started(at)
+                self._paused = False
+                if utterance is not None:
+                    self._last_interim_at = at  # RealtimeSTT's realtime timer restarted with each recording
+                    out.append(SpeechStarted(utterance, at))
+            case VoicePaused(at=at):
+                self._paused = True  # no more interim passes: the final pass is about to start
+                span = self._timeline.pause_started(at)
+                if span is not None and self._rules.speculate:
+                    self._finals.speculate(span)
+            case VoiceResumed(at=at):
+                self._paused = False
+                out += self._opened(self._timeline.speech_resumed(at))
+            case VoiceStopped(at=at):
+                self._paused = False
+                self._voice_stopped(at)
+            case EndOfStream(at=at):
+                self._ended = True
+                self._close(self._timeline.speech_stopped(at))
+            case ClientStart():
+                self._finals.revisions = event.revisions and self._rules.joins_allowed
+                self._options = PassOptions(vocabulary=tuple(event.vocabulary))
+                self._finals.set_commands(event.commands)
+            case PassDone(pass_id=pass_id, result=result):
+                out += self._pass_done(pass_id, result)
+            case PassFailed(pass_id=pass_id, message=message):
+                if self._interim is not None and pass_id == self._interim.request.pass_id:
+                    out += self._pass_done(pass_id, None)  # a preview that failed is a preview skipped
+                else:
+                    return self._fail(f"speech recognition failed: {message}")
+            case RecorderFailed(message=message):
+                return self._fail(message)
+            case GiveUp(reason=reason):
+                if self._final_pass is not None:
+                    out.append(CancelPass(self._final_pass.pass_id))
+                    self._final_pass = None
+                out += self._finals.drop_all(reason)
+                return out
+        return out + self._finals_step()
+
+    # voice activity
+    def _voice_stopped(self, at: float) -> None:
+        """The VAD's closing silence ended the utterance (issue 18: a thinking pause may hold it open here)."""
+        self._close(self._timeline.speech_stopped(at))
+
+    def _close(self, span: Span | None) -> None:
+        if span is not None:
+            logger.debug("%s: utterance %d closed (%.2f s)", self._name, span.utterance_id, span.seconds)
+            self._finals.close(span)
+
+    def _opened(self, cut: tuple[Span, int] | None) -> list[Output]:
+        """A long utterance was cut: its first part gets its final, the speech goes on as a new utterance."""
+        if cut is None:
+            return []
+        closed, utterance = cut
+        logger.debug("%s: utterance %d cut after %.2f s", self._name, closed.utterance_id, closed.seconds)
+        self._finals.close(closed)
+        return [SpeechStarted(utterance, closed.speech_end)]
+
+    # passes
+    def _request(self, purpose: Purpose, ranges: tuple[tuple[int, int], ...], options: PassOptions) -> PassRequest:
+        self._passes_asked += 1
+        return PassRequest(self._passes_asked, purpose, ranges, options, self._audio.of(ranges))
+
+    def _interim_due(self, at: float) -> list[Output]:
+        """An interim pass over the open utterance's own audio, when one is due (see the module's rules)."""
+        current = self._timeline.open_span()
+        if current is None or self._paused or self._ended or self._interim is not None:
+            return []
+        _utterance, start, speech_start = current
+        last = self._last_interim_at if self._last_interim_at is not None else speech_start
+        if at - last < self._rules.interim_interval or at - speech_start < self._rules.first_interim_after:
+            return []
+        self._last_interim_at = at
+        end = self._timeline.position
+        if end - start < MIN_INTERIM_SAMPLES:
+            return []
+        if trailing_quiet(self._audio.slice(start, end), self._rules.interim_quiet_ratio):
+            return []
+        request = self._request(Purpose.INTERIM, ((start, end),), self._options)
+        self._interim = _InterimPass(request, current)
+        return [request]
+
+    def _pass_done(self, pass_id: int, result: PassResult | None) -> list[Output]:
+        if self._interim is not None and pass_id == self._interim.request.pass_id:
+            utterance = self._interim.utterance
+            self._interim = None
+            text = result.text.strip() if result is not None else ""
+            if text and not self._ended and self._timeline.open_span() == utterance:
+                self._interim_ids.add(utterance[0])
+                return [Interim(utterance[0], text, utterance[2])]
+            return []
+        if self._final_pass is not None and pass_id == self._final_pass.pass_id:
+            self._final_pass, self._final_cancelled = None, False
+            return self._finals_step(result, resumed=True)
+        return []  # a pass given up on
+
+    def _finals_step(self, result: PassResult | None = None, resumed: bool = False) -> list[Output]:
+        """Run the finals' jobs as far as they go without a pass; ask for the one they wait for; cancel a
+        speculative pass that speech made stale."""
+        out: list[Output] = []
+        if self._final_pass is None and (resumed or self._finals.waiting is None):
+            need = self._finals.advance(result)
+            out += self._finals.events
+            self._finals.events.clear()
+            if need is not None:
+                self._final_pass = self._request(need.purpose, need.ranges, self._options.favouring(need.words))
+                out.append(self._final_pass)
+        if self._final_pass is not None and not self._final_cancelled and self._stale(self._finals.waiting):
+            self._final_cancelled = True
+            out.append(CancelPass(self._final_pass.pass_id))
+        return out
+
+    def _stale(self, need: NeedPass | None) -> bool:
+        return need is not None and need.for_pause is not None and not self._timeline.still_wanted(need.for_pause)
+
+    def _fail(self, message: str) -> list[Output]:
+        self.failed = True
+        return [EngineFailed(message)]
