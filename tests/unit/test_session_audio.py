@@ -1,4 +1,4 @@
-"""Pure helpers of the engine's scheduling of model calls."""
+"""The session audio's helpers: whether an utterance's tail has gone quiet (an interim pass is skipped then)."""
 
 from __future__ import annotations
 
