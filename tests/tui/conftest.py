@@ -219,13 +219,18 @@ class TypingTarget:
 
 
 class Tmux:
-    """One detached tmux session running a command; read its screen, send it keys."""
+    """One detached tmux session running a command; read its screen, send it keys. Unless ``env`` says otherwise,
+    the command gets a private XDG_RUNTIME_DIR: a dashboard's control socket (`dictate ctl`) is its own."""
 
     def __init__(self, command: list[str], env: dict[str, str], size: tuple[int, int] = (110, 34)) -> None:
         import shlex
         import subprocess
+        import tempfile
 
         self.name = f"dictate-test-{os.getpid()}-{time.monotonic_ns()}"
+        self._runtime = None if "XDG_RUNTIME_DIR" in env else tempfile.TemporaryDirectory(prefix="dictate-run-")
+        if self._runtime is not None:
+            env = {**env, "XDG_RUNTIME_DIR": self._runtime.name}  # made with mode 0700
         exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
         line = f"cd {shlex.quote(str(REPO_ROOT))} && env {exports} {shlex.join(command)}; sleep 600"
         subprocess.run(
@@ -260,6 +265,8 @@ class Tmux:
         self.press("q")
         time.sleep(1.0)
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        if self._runtime is not None:
+            self._runtime.cleanup()
 
 
 def dictate_command(*args: str) -> list[str]:

@@ -4,11 +4,12 @@ a real asyncio ControlServer answering the real blocking client."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,39 +117,40 @@ def test_no_dashboard_is_one_clear_error(runtime: Path) -> None:
     assert "\n" not in str(error.value)
 
 
+@contextlib.contextmanager
+def serving(path: Path, handler: Callable[[ControlCommand], dict[str, Any]]) -> Iterator[None]:
+    """A real ControlServer for ``handler`` on its own event loop thread while the block runs."""
+    server = ControlServer(path, handler)
+    server.claim()
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(server.serve())
+    thread = threading.Thread(target=loop.run_forever)
+    thread.start()
+    try:
+        yield
+    finally:
+
+        def stop() -> None:
+            server.close()
+            task.cancel()
+            loop.call_soon(loop.stop)
+
+        loop.call_soon_threadsafe(stop)
+        thread.join(10)
+        loop.close()
+
+
 @pytest.fixture
 def served(runtime: Path) -> Iterator[tuple[Path, list[ControlCommand]]]:
-    """A real ControlServer on its own event loop thread, recording the commands it was given."""
+    """A real ControlServer recording the commands it was given."""
     heard: list[ControlCommand] = []
 
     def handler(command: ControlCommand) -> dict[str, Any]:
         heard.append(command)
         return {"state": "on", "heard": len(heard)}
 
-    server = ControlServer(runtime, handler)
-    server.claim()
-    loop = asyncio.new_event_loop()
-    task: list[asyncio.Task[None]] = []
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        task.append(loop.create_task(server.serve()))
-        loop.run_forever()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    try:
+    with serving(runtime, handler):
         yield runtime, heard
-    finally:
-
-        def stop() -> None:
-            server.close()
-            task[0].cancel()
-            loop.call_soon(loop.stop)
-
-        loop.call_soon_threadsafe(stop)
-        thread.join(10)
-        loop.close()
 
 
 def test_the_server_answers_each_command_with_the_status(served: tuple[Path, list[ControlCommand]]) -> None:
@@ -184,3 +186,23 @@ def test_closing_removes_only_its_own_socket(runtime: Path) -> None:
     replaced.close()  # a dashboard whose socket was replaced by another one's must not remove that one
     assert runtime.exists()
     other.close()
+
+
+def test_a_failing_command_is_an_error_answer_and_the_server_goes_on(runtime: Path) -> None:
+    from dictate.errors import DictateError
+
+    def handler(command: ControlCommand) -> dict[str, Any]:
+        if command is ControlCommand.TOGGLE:
+            raise RuntimeError("boom")
+        return {"state": "off"}
+
+    with serving(runtime, handler):
+        with pytest.raises(DictateError, match="refused 'toggle': toggle failed: RuntimeError: boom"):
+            send_command(ControlCommand.TOGGLE, runtime)
+        assert send_command(ControlCommand.STATUS, runtime) == {"state": "off"}
+
+
+def test_without_unix_sockets_ctl_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(socket, "AF_UNIX")
+    with pytest.raises(DashboardNotRunningError, match="needs Unix sockets"):
+        send_command(ControlCommand.STATUS)

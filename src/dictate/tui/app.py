@@ -111,10 +111,10 @@ class DictateApp(StreamRoutes, App[None]):
                 self.history = History(path)
             except DictateError as exc:
                 self.alert(str(exc), "warning")
+        self._start_control()  # first: a warning about typing, below, matters more than one about the socket
         if self.transcript.mode is not TypingMode.OFF and not self._ensure_sink(self.transcript.mode):
             self._set_mode(TypingMode.OFF)
         self._start_hotkey()
-        self._start_control()
         if self._profiles_blind is not None:
             self.alert(self._profiles_blind, "warning")
         if self._server_url is None:
@@ -347,7 +347,7 @@ class DictateApp(StreamRoutes, App[None]):
             self.alert(str(exc), "warning")
             return
         self._control = control
-        self.run_worker(control.serve(), name="control-socket", group="control")
+        self.run_worker(control.serve(), name="control-socket", group="control", exit_on_error=False)
 
     def _start_hotkey(self) -> None:
         hotkey = self.options.settings.hotkey

@@ -135,7 +135,7 @@ def tui_command(
     _log_to(settings.log_file, settings.debug)
 
     from dictate.tui.app import DictateApp, TuiOptions
-    from dictate.tui.control import socket_path
+    from dictate.tui.control import control_unavailable_reason, socket_path
     from dictate.vocabulary import load_vocabulary
 
     options = TuiOptions(
@@ -150,6 +150,6 @@ def tui_command(
             for name, profile in settings.profiles.items()
             if profile.vocabulary is not None
         },
-        control_socket=socket_path(),
+        control_socket=None if control_unavailable_reason() else socket_path(),
     )
     DictateApp(options).run()

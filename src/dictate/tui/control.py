@@ -102,6 +102,13 @@ def _decode_object(line: bytes) -> dict[str, Any]:
 # ------------------------------------------------------------------ where the socket is
 
 
+def control_unavailable_reason() -> str | None:
+    """None where a control socket can work (Linux, macOS, the BSDs); else why not (Windows)."""
+    if not hasattr(socket, "AF_UNIX") or not hasattr(os, "getuid"):
+        return "dictate ctl needs Unix sockets, which this system does not offer to Python"
+    return None
+
+
 def socket_path(environ: Mapping[str, str] | None = None, uid: int | None = None, temp_dir: str | None = None) -> Path:
     """The control socket of this user: in ``$XDG_RUNTIME_DIR`` (Linux desktops), else in a private directory
     under the temp dir (macOS: the per-user ``$TMPDIR``)."""
@@ -177,6 +184,9 @@ def send_command(command: ControlCommand, path: Path | None = None, timeout: flo
     """Send one command to the running dashboard; its status after the command.
 
     DashboardNotRunningError when none listens; ConnectionFailedError when it does not answer in time."""
+    reason = control_unavailable_reason()
+    if reason is not None:
+        raise DashboardNotRunningError(reason)
     where = path or socket_path()
     try:
         client = _connect(where, timeout)
@@ -216,6 +226,7 @@ __all__ = [
     "ControlSocketBusyError",
     "DashboardNotRunningError",
     "claim_socket",
+    "control_unavailable_reason",
     "decode_reply",
     "decode_request",
     "encode_reply",

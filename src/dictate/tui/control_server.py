@@ -55,8 +55,11 @@ class ControlServer:
         """Answer commands until ``close``."""
         if self._listening is None:
             return
-        self._server = await asyncio.start_unix_server(self._answer, sock=self._listening, limit=MAX_LINE + 2)
-        await self._server.serve_forever()
+        try:
+            self._server = await asyncio.start_unix_server(self._answer, sock=self._listening, limit=MAX_LINE + 2)
+            await self._server.serve_forever()
+        except OSError as exc:  # the socket was closed under it: dictate ctl no longer reaches this dashboard
+            logger.warning("control socket %s stopped: %s", self.path, exc)
 
     def close(self) -> None:
         """Stop answering and remove the socket file (if it is still ours). Idempotent."""
@@ -81,7 +84,13 @@ class ControlServer:
                 writer.write(encode_reply(error="expected one JSON line"))
             else:
                 logger.info("control: %s", command.value)
-                writer.write(encode_reply(status=self._handler(command)))
+                try:
+                    status = self._handler(command)
+                except Exception as exc:  # a bug: say so to `dictate ctl`, keep serving
+                    logger.exception("control command %s failed", command.value)
+                    writer.write(encode_reply(error=f"{command.value} failed: {type(exc).__name__}: {exc}"))
+                else:
+                    writer.write(encode_reply(status=status))
             await writer.drain()
         except OSError:
             pass  # the client went away
