@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -125,6 +126,16 @@ def test_x11_probe_falls_back_to_the_input_focus_without_a_window_manager() -> N
 )
 def test_x11_probe_says_none_when_it_cannot_tell(outputs: dict[str, str]) -> None:
     assert X11Probe(Recorded(outputs)).focused() is None
+
+
+RECORDED = Path(__file__).with_name("recorded")
+
+
+def test_sway_probe_reads_a_recorded_tree() -> None:
+    # swaymsg -t get_tree --raw of sway 1.7 (headless, WLR_BACKENDS=headless) with one foot window focused,
+    # started as `foot --app-id ctl-foot-test`
+    output = (RECORDED / "sway-get-tree-foot.json").read_text(encoding="utf-8")
+    assert SwayProbe(Recorded({"swaymsg -t get_tree --raw": output})).focused() == FocusedApp(("ctl-foot-test",))
 
 
 def test_sway_probe_finds_the_focused_window_and_reads_xwayland_classes() -> None:
