@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
@@ -59,6 +61,17 @@ def test_metrics_reflect_a_real_session(server: EmbeddedServer, clips: dict[str,
     assert "young man" not in log_text.lower()
 
 
+def wait_until_draining(server: EmbeddedServer) -> None:
+    """Poll /readyz until it reports the drain (a signal is handled on the server's next tick)."""
+    while True:
+        try:
+            urllib.request.urlopen(f"{server.http_url}/readyz", timeout=5).close()
+        except urllib.error.HTTPError as exc:  # 503 while loading or draining
+            if json.loads(exc.read())["status"] == "draining":
+                return
+        time.sleep(0.01)
+
+
 def test_sigterm_drains_an_open_utterance_then_exits(server: EmbeddedServer, clips: dict[str, Clip]) -> None:
     clip = clips["ps_librivox_sns01_0880.wav"]
     pcm = silence(0.5) + read_wav_as_pcm16(clip.path)  # the speaker is mid-sentence when SIGTERM comes
@@ -73,9 +86,10 @@ def test_sigterm_drains_an_open_utterance_then_exits(server: EmbeddedServer, cli
                 await asyncio.sleep(0.02)
             await send_paced(ws, split_frames(pcm))
             os.kill(pid, signal.SIGTERM)
-            # a new session during the drain is refused
+            # a new session during the drain is refused: connect as soon as /readyz says the drain began (the
+            # drain lasts as long as the open utterance's final pass, a fraction of a second here)
             refused = SessionLog()
-            await asyncio.sleep(0.3)
+            await asyncio.wait_for(asyncio.to_thread(wait_until_draining, server), 20)
             async with connect(server.url) as late:
                 await collect(late, refused)
             await asyncio.wait_for(collector, 30)

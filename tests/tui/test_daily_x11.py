@@ -50,6 +50,13 @@ def xdotool(target: TypingTarget, *args: str) -> None:
     subprocess.run(["xdotool", *args], env=target.env, check=True, timeout=10)
 
 
+def release_hotkey(target: TypingTarget) -> None:
+    """Let go of ctrl+alt+space, space first: the X server auto-repeats a key held this long, and a space
+    still down after ctrl and alt are up would type a repeat of itself into the target window."""
+    xdotool(target, "keyup", "space")
+    xdotool(target, "keyup", "ctrl+alt")
+
+
 def one_line(screen: str) -> str:
     return " ".join(screen.split())
 
@@ -125,7 +132,7 @@ def test_push_to_talk_types_the_final_once_on_release(
         time.sleep(clips[CLIP].duration + 0.2)  # the file plays from the moment the server is ready
         # under load the stream can lag the clock: release once the end of the clip was heard (interim or final)
         tmux.wait_for(lambda s: "young man" in words(s), timeout=20, what="the end of the clip heard while held")
-        xdotool(target, "keyup", "ctrl+alt+space")
+        release_hotkey(target)
         wait_text(target, lambda t: "young man" in words(t), 30, "the final text after release")
         tmux.wait_for(lambda s: "OFF" in s, timeout=15, what="OFF after release")
         typed = stays(target.text, 2.0)
@@ -160,7 +167,7 @@ def test_a_push_shorter_than_0_3_s_types_nothing_and_leaves_no_session(tmp_path:
     script = Script(interims=[], final="SLIP", after_bytes=0, final_on_end_only=True)
     with held_hotkey(script, tmp_path, xvfb, clips) as (server, target, tmux):
         time.sleep(0.15)
-        xdotool(target, "keyup", "ctrl+alt+space")
+        release_hotkey(target)
         tmux.wait_for(lambda s: "to talk" in s and "idle" in s, timeout=15, what="OFF and idle again")
         poll_until(lambda: server.open_connections == 0, 10, "the slip's connection to close")
         assert stays(target.text, 2.0) == ""
@@ -177,7 +184,7 @@ def test_push_to_talk_types_finals_of_a_long_hold_only_after_the_release(
     with held_hotkey(script, tmp_path, xvfb, clips) as (_server, target, tmux):
         tmux.wait_for(lambda s: "First utterance" in s, timeout=20, what="the final while the key is held")
         assert stays(target.text, 1.0) == "", "nothing is typed while the hotkey is down"
-        xdotool(target, "keyup", "ctrl+alt+space")
+        release_hotkey(target)
         final = "First utterance, ended by a pause."
         # typing goes key by key: wait for all of it (under load "First" can be all there is at first)
         wait_text(target, lambda t: t == final or not final.startswith(t), 15, "the final typed after the release")
