@@ -37,8 +37,9 @@ from dictate.server.live.outputs import (
 from dictate.server.passes import PassResult
 
 SECOND = 16_000
-# no interim passes (they have their own tests), no pre-roll: spans start where the speech does
-RULES = LiveRules(preroll=0, cut_after=None, interim_interval=1e9)
+# no interim passes (they have their own tests), no pre-roll: spans start where the speech does; joined passes
+# read their pauses whole (shortened pauses have their own tests: the synthetic audio is all "quiet")
+RULES = LiveRules(preroll=0, cut_after=None, interim_interval=1e9, keep_pause=0)
 
 
 def second_of_audio(index: int) -> bytes:
@@ -57,6 +58,7 @@ class FakeModel:
     prompted: dict[str, str] = field(default_factory=dict)  # what a check pass hears instead of the key
     drop_context: bool = False  # say only the last word
     full_stop: bool = False  # end every text with "." (as Whisper ends any audio that stops)
+    said: dict[str, str] = field(default_factory=dict)  # what a pass (not a check) says when it hears the key
 
     def __call__(self, request: PassRequest) -> PassResult:
         text = heard(request.audio)
@@ -65,8 +67,7 @@ class FakeModel:
         if self.full_stop:
             text += "."
         check = request.purpose is Purpose.COMMAND_CHECK
-        if check:
-            text = self.prompted.get(text, text)
+        text = self.prompted.get(text, text) if check else self.said.get(text, text)
         self.passes.append(f"?{text}" if check else text)
         return PassResult(text, "en", 1.0, request.audio.size / SECOND, 0.1)
 

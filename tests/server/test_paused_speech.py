@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import re
+import urllib.request
 from collections.abc import Iterator
 from difflib import SequenceMatcher
 
@@ -93,6 +94,14 @@ def lost_runs(reference: str, hypothesis: str, run: int = 3) -> list[list[str]]:
     return [*runs, current] if len(current) >= run else runs
 
 
+def revisions_counted(server: EmbeddedServer, result: str) -> float:
+    """The server's ``dictate_revisions_total{result=...}`` on /metrics (0 before the first)."""
+    with urllib.request.urlopen(f"{server.http_url}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    found = re.search(rf'^dictate_revisions_total{{result="{result}"}} (\S+)$', text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
 def coverage_lines(server: EmbeddedServer) -> list[str]:
     return [line for line in server.log_path.read_text().splitlines() if "s received" in line]
 
@@ -133,9 +142,12 @@ def test_with_revisions_a_sentence_with_thinking_pauses_comes_out_as_one_sentenc
     """JFK with a 1 s pause after "Americans" and after "not": fragments alone came back as "And so my fellow
     Americans" / "Ask not." / "what your country ...". Revising finals give back Whisper's sentence."""
     clip = clips["whisper_jfk.wav"]
+    accepted = revisions_counted(server, "accepted")
     log = asyncio.run(stream(server.url, silence(0.5) + with_pauses(clip, [0.27, 0.42]) + silence(1.0), True))
     received = finals(log)
     assert any(final.revises for final in received), [(f.text, f.revises) for f in received]
+    # the revising passes aligned with the fragments (revisions.check_revision), and /metrics counted them
+    assert revisions_counted(server, "accepted") > accepted
     texts = FinalTexts()
     for final in received:
         texts.apply(final)

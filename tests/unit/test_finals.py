@@ -13,8 +13,6 @@ from dataclasses import replace
 from tests.live import RULES, SECOND, Drive, FakeModel
 
 from dictate.server.live.inputs import GiveUp
-from dictate.server.live.revisions import keeps_context
-from dictate.server.live.timeline import Piece
 
 
 def spoken(drive: Drive, *spans: tuple[float, float]) -> None:
@@ -141,14 +139,6 @@ def test_spans_still_pending_when_the_stream_gives_up_are_dropped_reported_once_
     assert not drive.core.in_utterance
 
 
-def test_keeps_context_compares_the_start_of_the_new_text_with_the_revised_finals() -> None:
-    context = [Piece(1, 0, 1, 0, "And so my fellow Americans.")]
-    assert keeps_context(context, "And so, my fellow Americans, ask not what your country")
-    assert not keeps_context(context, "Ask not what your country can do for you.")
-    assert not keeps_context(context, "Ask not.")  # lost the earlier speech
-    assert keeps_context([Piece(1, 0, 1, 0, "It's not!")], "Ask not what your country can do for you.")
-
-
 # Voice commands (protocol 1.3 start.commands). The fake model says "w4" for the 4th second; a check pass (the
 # commands in the prompt) says what ``FakeModel.prompted`` maps that to.
 COMMANDS = ("new line", "new paragraph")
@@ -182,7 +172,8 @@ def test_without_commands_the_same_speech_is_joined_and_nothing_is_checked() -> 
         "final 2: w1 w2 w3 w4 (revises 1)",
         "final 3: w1 w2 w3 w4 w5 w6 (revises 2)",  # final 2 stands for both
     ]
-    assert drive.model.passes == ["w1 w2", "w1 w2 w3 w4", "w1 w2 w3 w4 w5 w6"]
+    # no interim vouched for the revising passes: each span was heard alone too (revisions.check_revision)
+    assert drive.model.passes == ["w1 w2", "w1 w2 w3 w4", "w4", "w1 w2 w3 w4 w5 w6", "w6"]
 
 
 def test_a_short_span_whose_check_is_no_command_gets_the_usual_pass() -> None:
@@ -190,7 +181,8 @@ def test_a_short_span_whose_check_is_no_command_gets_the_usual_pass() -> None:
     drive.start(revisions=True, commands=COMMANDS)
     spoken(drive, (0, 2), (3, 4))
     assert drive.finals() == ["final 1: w1 w2", "final 2: w1 w2 w3 w4 (revises 1)"]
-    assert drive.model.passes == ["?w1 w2", "w1 w2", "?New line of code.", "w1 w2 w3 w4"]
+    # the check's text is too far from the revision to vouch for it: the span is heard alone too
+    assert drive.model.passes == ["?w1 w2", "w1 w2", "?New line of code.", "w1 w2 w3 w4", "w4"]
 
 
 def test_long_speech_is_never_checked() -> None:

@@ -25,9 +25,11 @@ def test_a_thinking_pause_inside_a_sentence_ends_in_one_revising_final() -> None
         "final 1: w1 w2",
         "speech 2 at 3",
         "pass 2 speculative 0.5-5",  # the earlier final's audio too, the pause between them included
+        "pass 3 final 3-5.5",  # no interim came: the utterance alone, to check the revision against
         "final 2: w1 w2 w3 w4 w5 (revises 1)",
     ]
-    assert drive.core.settled and drive.model.passes == ["w1 w2", "w1 w2 w3 w4 w5"]
+    assert drive.core.settled and drive.model.passes == ["w1 w2", "w1 w2 w3 w4 w5", "w4 w5 w6"]
+    assert (drive.core.coverage.revisions_accepted, drive.core.coverage.revisions_rejected) == (1, 0)
 
 
 def test_a_long_passage_is_cut_at_a_short_pause_and_finalised_while_it_is_spoken() -> None:

@@ -26,6 +26,13 @@ class Metrics:
         )
         self.audio_seconds = Counter("dictate_audio_seconds", "Seconds of audio received.", registry=self.registry)
         self.finals = Counter("dictate_finals", "Final utterances sent.", registry=self.registry)
+        self.revisions = Counter(
+            "dictate_revisions",
+            "Revising final passes (speech joined across a thinking pause), by result: accepted (the final revises "
+            "earlier ones) or rejected (its words did not align with theirs: the utterance's own final was sent).",
+            ["result"],
+            registry=self.registry,
+        )
         self.end_of_speech_to_final = Histogram(
             "dictate_end_of_speech_to_final_seconds",
             "From the VAD's end of speech to the final text being sent.",

@@ -260,12 +260,15 @@ class Session:
                 )
                 self._metrics.finals.inc()
                 self._metrics.final_pass.observe(event.processing_seconds)
+                if event.revision:
+                    self._metrics.revisions.labels(result=event.revision).inc()
                 if event.speech_end is not None:
                     self._metrics.end_of_speech_to_final.observe(max(0.0, now - event.speech_end))
                 self.log.info(
-                    "final utterance %d%s: %d chars, final pass %.2f s for %.2f s of audio",
+                    "final utterance %d%s%s: %d chars, final pass %.2f s for %.2f s of audio",
                     event.utterance_id,
                     f" (revises {list(event.revises)})" if event.revises else "",
+                    " (its revising pass was rejected)" if event.revision == "rejected" else "",
                     len(event.text),
                     event.processing_seconds,
                     event.audio_seconds,

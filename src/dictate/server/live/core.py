@@ -11,9 +11,10 @@ Interim passes are timed here, by the VAD's reading of the audio: while an utter
 begun, one every ``interim_interval`` seconds (counted from the start of the previous one, as RealtimeSTT's
 realtime worker did), at most one at a time, skipped when the audio is too short or its tail has gone quiet.
 
-Where the next rules go (issue 18): a revising pass is accepted by ``revisions.keeps_context`` (a pure predicate
-on its result); the audio a final pass reads is ``Finals._ranges`` (sample ranges: the silence inside may be
-shortened); the end of an utterance is decided in ``_voice_stopped`` (an input, not RealtimeSTT's timer alone).
+Issue 18's rules: a revising pass is accepted by ``revisions.check_revision`` (its words against the earlier
+finals and the utterance's own text: its latest interim here, else a pass over it alone); the audio a joined
+pass reads is ``Finals._ranges`` (sample ranges that leave out the middle of each pause, ``joins.py``); the end
+of an utterance is decided in ``_voice_stopped`` (an input, not RealtimeSTT's timer alone).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from dictate.server.live.inputs import (
     VoiceStarted,
     VoiceStopped,
 )
+from dictate.server.live.joins import KEEP_PAUSE
 from dictate.server.live.outputs import (
     CancelPass,
     EngineFailed,
@@ -67,6 +69,7 @@ class LiveRules:
     keep: int = 70 * SAMPLE_RATE  # audio kept for passes
     join_gap: int = 2 * SAMPLE_RATE
     context_samples: int = 15 * SAMPLE_RATE
+    keep_pause: int = KEEP_PAUSE  # what a joined pass keeps of each pause inside it (0: the whole pause)
     joins_allowed: bool = True  # join_pause > 0: revising finals possible when the client asks for them
     speculate: bool = True  # a speculative final pass at each pause
     first_interim_after: float = 0.2  # seconds
@@ -88,11 +91,15 @@ class LiveCore:
         self._name = name
         self._timeline = Timeline(rules.preroll, rules.cut_after, rules.max_span)
         self._audio = SessionAudio(keep=rules.keep)
-        self._interim_ids: set[int] = set()  # utterances that had an interim: they get a final, even an empty one
+        # the latest interim of each utterance that had one: it gets a final, even an empty one, and its text
+        # vouches for a revising pass (``revisions.check_revision``)
+        self._interims: dict[int, str] = {}
         self._finals = Finals(
-            ContextPolicy(join_gap=rules.join_gap, max_samples=rules.context_samples),
+            ContextPolicy(join_gap=rules.join_gap, max_samples=rules.context_samples, keep_pause=rules.keep_pause),
             still_wanted=self._timeline.still_wanted,
-            had_interim=self._interim_ids.__contains__,
+            had_interim=self._interims.__contains__,
+            interim_text=lambda utterance: self._interims.get(utterance, ""),
+            audio=self._audio.slice,
         )
         self._options = NO_OPTIONS
         self._passes_asked = 0
@@ -239,7 +246,7 @@ class LiveCore:
             self._interim = None
             text = result.text.strip() if result is not None else ""
             if text and not self._ended and self._timeline.open_span() == utterance:
-                self._interim_ids.add(utterance[0])
+                self._interims[utterance[0]] = text
                 return [Interim(utterance[0], text, utterance[2])]
             return []
         if self._final_pass is not None and pass_id == self._final_pass.pass_id:

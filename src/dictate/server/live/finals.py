@@ -11,8 +11,11 @@ Jobs run one at a time, in the order they were queued, each waiting for one pass
   more pass over its audio.
 
 With ``revisions`` on (the client asked for them), a span whose speech began soon after the previous final is
-transcribed together with that final's audio (``context_for``), and its final revises it, if the pass still says
-what the earlier finals said (``revisions.keeps_context``).
+transcribed together with that final's audio (``context_for``), the middle of the pauses inside left out
+(``joins.joined_ranges``), and its final revises it when the pass passes ``revisions.check_revision`` against the
+earlier finals and the span's own text: its latest interim (or command check), else a pass over the span alone.
+Else the earlier finals stay and the span's own pass is its final (issue 18: a repetition loop or invented words
+must never replace correct text). Both verdicts are counted in the books (``Coverage``) and on the ``Final``.
 
 Voice commands (``set_commands``: the phrases the client acts on, protocol 1.3) are never joined: a short span is
 first heard alone with the commands in Whisper's prompt (the check pass). When that text is a command, it is the
@@ -31,12 +34,15 @@ from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from dictate.commands import normalise_phrase
 from dictate.protocol import SAMPLE_RATE
+from dictate.server.live.joins import KEEP_PAUSE, joined_ranges, pauses_between
 from dictate.server.live.outputs import EngineEvent, Final, Purpose, SpeechDropped
-from dictate.server.live.revisions import command_set, keeps_context, mend_seam
+from dictate.server.live.revisions import check_revision, command_set, mend_seam
 from dictate.server.live.session_audio import Range
-from dictate.server.live.timeline import Piece, Span, context_for
+from dictate.server.live.timeline import Piece, Span, context_for, piece_parts, speech_end
 from dictate.server.passes import PassResult
 
 logger = logging.getLogger(__name__)
@@ -70,12 +76,20 @@ class Coverage:
     empty_finals: int = 0
     dropped_samples: int = 0
     dropped_ids: list[int] = field(default_factory=list)
+    revisions_accepted: int = 0  # revising passes used (the final revises earlier ones)
+    revisions_rejected: int = 0  # revising passes refused by ``check_revision`` (the span's own final was sent)
 
     def summary(self) -> str:
+        revisions = self.revisions_accepted + self.revisions_rejected
         return (
             f"audio {self.received / SAMPLE_RATE:.1f} s received, {self.span_samples / SAMPLE_RATE:.1f} s in "
             f"{self.spans} utterances: {self.final_samples / SAMPLE_RATE:.1f} s in finals "
             f"({self.empty_finals} without text), {self.dropped_samples / SAMPLE_RATE:.1f} s dropped"
+            + (
+                f"; revisions {self.revisions_accepted} accepted, {self.revisions_rejected} rejected"
+                if revisions
+                else ""
+            )
         )
 
     @property
@@ -90,6 +104,7 @@ class ContextPolicy:
     join_gap: int
     max_samples: int
     command_samples: int = MAX_COMMAND_SPEECH  # speech at most this long may be a command: checked first
+    keep_pause: int = KEEP_PAUSE  # a pause inside a joined pass is cut down to this (0: left as it is)
 
 
 Job = Generator[NeedPass, PassResult | None, None]
@@ -104,10 +119,14 @@ class Finals:
         policy: ContextPolicy,
         still_wanted: Callable[[Span], bool],
         had_interim: Callable[[int], bool] = lambda _id: False,
+        interim_text: Callable[[int], str] = lambda _id: "",
+        audio: Callable[[int, int], np.ndarray] | None = None,
     ) -> None:
         self._policy = policy
         self._still_wanted = still_wanted
         self._had_interim = had_interim
+        self._interim_text = interim_text  # the latest interim of an utterance: its own text, with no pass
+        self._audio = audio  # the session's samples [first, end): where the pauses of a joined pass are quiet
         self.revisions = False  # set before audio arrives (the client's start message), like set_commands
         self._commands: tuple[str, ...] = ()  # as the client sent them (the check pass's prompt)
         self._command_set: frozenset[str] = frozenset()  # normalised (matching)
@@ -184,8 +203,11 @@ class Finals:
         return context_for(span, self._pieces, self._policy.join_gap, self._policy.max_samples)
 
     def _ranges(self, span: Span, context: Sequence[Piece]) -> tuple[Range, ...]:
-        """The audio a pass over ``context`` + ``span`` reads (issue 18: the silence inside it may be shortened)."""
-        return ((context[0].start if context else span.start, span.end),)
+        """The audio a pass over ``context`` + ``span`` reads: with context, the pauses inside cut short."""
+        if not context or self._audio is None:
+            return ((context[0].start if context else span.start, span.end),)
+        parts = [*(part for piece in context for part in piece_parts(piece)), (span.onset, speech_end(span))]
+        return joined_ranges(context[0].start, span.end, pauses_between(parts), self._audio, self._policy.keep_pause)
 
     def _pass(self, span: Span, context: Sequence[Piece], check: bool = False, speculative: bool = False) -> Step:
         """The pass over ``context`` + ``span`` (``check``: alone, favouring the commands): the speculative one
@@ -212,8 +234,7 @@ class Finals:
     ) -> Generator[NeedPass, PassResult | None, tuple[list[Piece], PassResult | None]]:
         """The finals ``span`` is transcribed with, and the pass (None: cancelled). A span short enough to be a
         command is checked first: when it is one, it stays alone."""
-        speech_end = span.pause if span.pause is not None else span.end
-        if self._command_set and speech_end - span.onset <= self._policy.command_samples:
+        if self._command_set and speech_end(span) - span.onset <= self._policy.command_samples:
             check = yield from self._pass(span, [], check=True, speculative=speculative)
             if check is None or self._is_command(check.text):
                 return [], check
@@ -229,10 +250,9 @@ class Finals:
     def _finalise(self, span: Span) -> Job:
         self._forget_passes_not_of(span)
         context, result = yield from self._choose(span)
-        if context and (result is None or not keeps_context(context, result.text)):
-            logger.debug("the pass with context lost the earlier text: utterance %d alone", span.utterance_id)
-            context = []
-            result = yield from self._pass(span, context)
+        verdict = ""
+        if context:
+            context, result, verdict = yield from self._checked(span, context, result)
         self._passes.clear()
         revises = tuple(piece.utterance_id for piece in context)
         text = result.text.strip() if result is not None else ""
@@ -243,12 +263,49 @@ class Finals:
             audio_seconds = result.audio_seconds if result is not None else 0.0
             compute = result.compute_seconds if result is not None else 0.0
             self.events.append(
-                Final(span.utterance_id, text, span.speech_start, span.speech_end, audio_seconds, compute, revises)
+                Final(
+                    span.utterance_id,
+                    text,
+                    span.speech_start,
+                    span.speech_end,
+                    audio_seconds,
+                    compute,
+                    revises,
+                    revision=verdict,
+                )
             )
         self._remember(span, context, text, standalone=self._is_command(text) and not context)
         self._closing.remove(span)
         self.coverage.final_samples += span.end - span.start
         self.coverage.empty_finals += 0 if text else 1
+
+    def _checked(
+        self, span: Span, context: list[Piece], result: PassResult | None
+    ) -> Generator[NeedPass, PassResult | None, tuple[list[Piece], PassResult | None, str]]:
+        """(context, the revising pass, "accepted") when ``check_revision`` accepts it against the earlier finals
+        and the span's own text: its command check or latest interim, or when that does not vouch for it, a
+        pass over the span alone. Else ([], the pass over the span alone, "rejected")."""
+        if result is None:  # no revising pass (cancelled): nothing was judged
+            return [], (yield from self._pass(span, [])), ""
+        earlier = [piece.text for piece in context]
+        checked_alone = self._passes.get((span.key, (), True))  # a command check heard the span alone already
+        evidence = checked_alone.text if checked_alone is not None else self._interim_text(span.utterance_id)
+        check = check_revision(earlier, evidence, result.text) if evidence.strip() else None
+        own: PassResult | None = None
+        if check is None or not check.accepted:
+            own = yield from self._pass(span, [])
+            check = check_revision(earlier, own.text if own is not None else "", result.text)
+        if check.accepted:
+            self.coverage.revisions_accepted += 1
+            return context, result, "accepted"
+        self.coverage.revisions_rejected += 1
+        logger.info(
+            "revision of utterance(s) %s refused (%s): utterance %d alone",
+            ", ".join(str(piece.utterance_id) for piece in context),
+            check.reason,
+            span.utterance_id,
+        )
+        return [], own, "rejected"
 
     def _mend_seam(self, span: Span, context: list[Piece], text: str) -> tuple[list[Piece], str]:
         """The text where this final meets the one before it that was transcribed apart (a cut, or both too
@@ -269,6 +326,7 @@ class Finals:
 
     def _remember(self, span: Span, context: Sequence[Piece], text: str, standalone: bool) -> None:
         first = context[0] if context else None
+        parts = tuple(part for piece in context for part in piece_parts(piece))
         piece = Piece(
             span.utterance_id,
             first.start if first else span.start,
@@ -276,5 +334,6 @@ class Finals:
             first.onset if first else span.onset,
             text,
             standalone,
+            (*parts, (span.onset, speech_end(span))),
         )
         self._pieces = [*self._pieces[: len(self._pieces) - len(context)], piece][-8:]

@@ -48,6 +48,7 @@ class Final:
     audio_seconds: float  # length of the audio the final pass transcribed
     processing_seconds: float  # compute time of that pass
     revises: tuple[int, ...] = ()  # earlier utterances whose finals this text replaces (it covers them too)
+    revision: str = ""  # a revising pass was "accepted", or "rejected" (this is the utterance alone); "": none
 
 
 @dataclass(frozen=True)

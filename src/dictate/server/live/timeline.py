@@ -173,6 +173,18 @@ class Piece:
     onset: int  # where its first utterance's speech began
     text: str
     standalone: bool = False  # a command: no later span is transcribed together with it
+    # (onset, speech end) of each utterance it covers, in order: where the pauses inside a joined pass are
+    parts: tuple[tuple[int, int], ...] = ()
+
+
+def speech_end(span: Span) -> int:
+    """Where the span's speech ended: its closing pause began there (a span closed in speech: its end)."""
+    return span.pause if span.pause is not None else span.end
+
+
+def piece_parts(piece: Piece) -> tuple[tuple[int, int], ...]:
+    """(onset, speech end) of each utterance a final covers (one part, onset to end, when not recorded)."""
+    return piece.parts or ((piece.onset, piece.end),)
 
 
 def context_for(span: Span, pieces: Sequence[Piece], join_gap: int, max_samples: int) -> list[Piece]:
