@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -33,5 +35,32 @@ def test_tmux_run_with_embedded_server_shows_the_final_text(tmp_path: Path, clip
         assert "Traceback" not in screen
         tmux.press("Space")
         tmux.wait_for(lambda s: "OFF" in s, timeout=15, what="the OFF state")
+    finally:
+        tmux.close()
+
+
+def test_quitting_while_listening_leaves_a_clean_terminal(tmp_path: Path, clips: dict) -> None:
+    """`q` while the session streams: the dictation's clean-up runs after Textual removed the widgets, which
+    printed a NoMatches('#banner') traceback after exit (status 0). The terminal must hold only the exit status."""
+    command = dictate_command(
+        "tui",
+        "--source",
+        str(clips[CLIP].path),
+        "--on",
+        "--type",
+        "off",
+        "--history",
+        str(tmp_path / "history.sqlite3"),
+        "--no-global-hotkey",
+    )
+    tmux = Tmux(["sh", "-c", shlex.join(command) + '; echo "exit status $?"'], env={"DISPLAY": ""})
+    try:
+        tmux.wait_for(lambda s: "state connected" in s, timeout=60, what="a connected session")
+        tmux.press("q")
+        tmux.wait_for(lambda s: "exit status" in s, timeout=60, what="the dashboard to exit")
+        scrollback = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-S", "-2000", "-t", tmux.name], capture_output=True, text=True, check=True
+        ).stdout
+        assert [line for line in scrollback.splitlines() if line.strip()] == ["exit status 0"], scrollback
     finally:
         tmux.close()

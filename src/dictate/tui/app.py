@@ -294,6 +294,8 @@ class DictateApp(StreamRoutes, App[None]):
 
     def alert(self, text: str, severity: str = "warning") -> None:
         """Show a plain-words message above the status bar ('' hides it)."""
+        if not self.is_running:  # being torn down: no widgets to write on (see _render)
+            return
         widget = self.query_one("#alert", Static)
         widget.update(Text(text))
         widget.set_class(bool(text) and severity == "warning", "warning")
@@ -370,15 +372,19 @@ class DictateApp(StreamRoutes, App[None]):
         self.chosen_mode = mode
         self.transcript.set_mode(self.profiles.typing.typing_mode(mode))
         self._set_status(mode=self.transcript.mode)
+        if not self.is_running:
+            return
         self.query_one("#mode", Button).label = f"Typing: {mode.value}"
         self.query_one("#mode", Button).tooltip = view.MODE_HELP[mode]
 
     def _set_status(self, **changes: object) -> None:
         self.status = self.status.with_(**changes)
-        for widget in self.query("#status").results(Static):  # none once the app is being torn down
-            widget.update(view.status_markup(self.status))
+        if self.is_running:
+            self.query_one("#status", Static).update(view.status_markup(self.status))
 
     def _render_interim(self) -> None:
+        if not self.is_running:
+            return
         pane = self.query_one("#interim", Static)
         if self.transcript.interim_text:
             pane.update(Text(self.transcript.interim_text))
@@ -388,6 +394,12 @@ class DictateApp(StreamRoutes, App[None]):
             pane.update(Text("…" if self.onoff.is_on else "", style="dim"))
 
     def _render(self) -> None:
+        """Draw the state. Not once the app is shutting down (``is_running`` turns False before Textual removes
+        the widgets): the dictation worker's clean-up and the stream's last events still run then, and their
+        state changes are kept, but there is nothing left to draw them on (quitting with `q` while listening
+        printed NoMatches('#banner') after exit)."""
+        if not self.is_running:
+            return
         on, stopping = self.onoff.is_on, self.onoff.is_stopping
         hotkey = self.options.settings.hotkey if self._hotkey is not None else None
         banner = self.query_one("#banner", Static)

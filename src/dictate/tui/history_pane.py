@@ -49,8 +49,9 @@ class HistoryPane(Vertical):
             self.refresh_rows()
 
     def refresh_rows(self) -> None:
-        """Reload the table (newest first, filtered by the search box)."""
-        if self.history is None:
+        """Reload the table (newest first, filtered by the search box). Not once the app is shutting down: a final
+        that arrives then is stored, but the table is gone (see ``DictateApp._render``)."""
+        if self.history is None or not self.app.is_running:
             return
         search = self.query_one("#search", Input).value.strip()
         table = self.query_one("#history", DataTable)
