@@ -221,3 +221,28 @@ def test_interim_gaps_while_speech_is_sent() -> None:
     result = score_stream(record(events))
     assert result.interim_gap_max == pytest.approx(1.2)
     assert summarise([result], 1, lambda r, h: 0.0, 3.0).interim_gap.p50 == pytest.approx(0.85)
+
+
+def test_a_revising_final_costs_the_backspaces_to_where_its_text_differs() -> None:
+    from dictate.bench.metrics import Event, typing_churn
+
+    events = [
+        Event(1.0, "final", "And so my fellow Americans.", utterance_id=1),  # 27 typed
+        Event(2.0, "final", "Ask not.", utterance_id=2),  # " Ask not." 9 typed
+        # replaces both: back to "And so my fellow Americans" (10 backspaced), then ", ask not what." (15 typed)
+        Event(3.0, "final", "And so my fellow Americans, ask not what.", utterance_id=3, revises=(1, 2)),
+        Event(4.0, "interim", "ignored"),
+    ]
+    assert typing_churn(events) == (27 + 9 + 15, 10)
+    assert typing_churn(events[:2]) == (36, 0)
+
+
+def test_the_summary_gives_backspaces_per_100_typed_and_revising_finals() -> None:
+    from dataclasses import replace
+
+    from dictate.bench.metrics import StreamResult, churn_per_100
+
+    base = StreamResult("c", 0, 1, "", "", None, 1.0, None, None, 1, 0, None, 1.0)
+    results = [replace(base, typed_chars=150, backspaced_chars=3), replace(base, typed_chars=50, backspaced_chars=1)]
+    assert churn_per_100(results) == pytest.approx(2.0)
+    assert churn_per_100([base]) is None

@@ -31,11 +31,11 @@ RESULT = StreamResult(
 )  # fmt: skip
 
 
-def test_parse_metrics_reads_unlabelled_samples() -> None:
+def test_parse_metrics_reads_samples_a_labelled_one_under_its_labels() -> None:
     values = parse_metrics(METRICS)
     sample = process_sample(values, 12.0)
     assert sample == ProcessSample(12.0, 7.16e8, 37.0, 41.0)
-    assert not any("{" in name for name in values)
+    assert values['dictate_rejected_sessions_total{reason="server_busy"}'] == 2.0
 
 
 def test_intervals_group_streams_by_finish_time_and_take_the_last_sample() -> None:

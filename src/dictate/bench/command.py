@@ -93,6 +93,18 @@ def run_command(
             "words (needs the server extra: word timestamps of the server's model, cached).",
         ),
     ] = None,
+    noise: Annotated[
+        float | None,
+        typer.Option(
+            max=0,
+            help="Room noise (pink) at this RMS level in dBFS under every stream: before the speech, in its pauses "
+            "and under it (e.g. -50).",
+        ),
+    ] = None,
+    telephone: Annotated[
+        bool,
+        typer.Option("--telephone", help="Stream every clip as a telephone line carries it (8 kHz, 300-3400 Hz)."),
+    ] = False,
     bench_cache_dir: Annotated[
         Path | None,
         typer.Option(
@@ -115,7 +127,8 @@ def run_command(
         str | None,
         typer.Option(
             "--metrics-url",
-            help="The server's /metrics for --soak (default: the --server's; set it for --metrics-port) "
+            help="The server's /metrics, for --soak and the revision counts (default: the --server's; set it for "
+            "--metrics-port) "
             "[DICTATE_BENCH_METRICS_URL].",
         ),
     ] = None,
@@ -169,6 +182,9 @@ def run_command(
         cache_dir=settings.bench_cache_dir,
         formatted_offline=formatted_offline,
         vocabulary=load_vocabulary(settings.vocabulary),
+        noise_dbfs=noise,
+        telephone=telephone,
+        metrics_url=settings.bench_metrics_url,
     )
     if soak is not None:
         _soak(options, soak, interval, settings.bench_metrics_url, out or _default_out("soak"))

@@ -13,6 +13,7 @@ from itertools import pairwise
 from typing import Literal
 
 from dictate.bench.stats import Distribution
+from dictate.transcript import join_utterance, normalise_utterance, plan_edit
 
 EventKind = Literal["interim", "final", "error"]
 
@@ -94,6 +95,9 @@ class StreamResult:
     final_timings: tuple[FinalTiming, ...] = ()
     interim_gap_max: float | None = None  # the longest wait for the next interim while speech was sent
     interim_gaps: tuple[float, ...] = ()
+    revising_finals: int = 0  # finals that replaced earlier ones (revisions and mended seams)
+    typed_chars: int = 0  # characters a dashboard typing the finals would have typed (retyped ones included)
+    backspaced_chars: int = 0  # ... and backspaced, to apply the revising finals
 
     @property
     def ok(self) -> bool:
@@ -190,6 +194,24 @@ def final_timings(
     return tuple(timings)
 
 
+def typing_churn(events: Iterable[Event]) -> tuple[int, int]:
+    """(characters typed, characters backspaced) by a dashboard that types each final as it arrives and applies
+    a revising final by backspacing to where its text differs (``transcript.plan_edit``)."""
+    texts: dict[int, str] = {}
+    committed = ""
+    typed = backspaced = 0
+    for index, event in enumerate(sorted((e for e in events if e.kind == "final"), key=lambda e: e.at)):
+        for revised in event.revises:
+            texts.pop(revised, None)
+        texts[event.utterance_id if event.utterance_id is not None else -1 - index] = normalise_utterance(event.text)
+        target = ""
+        for text in texts.values():
+            target = join_utterance(target, text)
+        plan = plan_edit(committed, target)
+        typed, backspaced, committed = typed + len(plan.text), backspaced + plan.backspaces, target
+    return typed, backspaced
+
+
 def hypothesis_text(events: Iterable[Event]) -> str:
     """The final texts of a stream in arrival order, revisions applied, joined by spaces (WER is computed on this)."""
     ordered = sorted((e for e in events if e.kind == "final"), key=lambda e: e.at)
@@ -227,6 +249,7 @@ def score_stream(
         failure = "no final text"
     scored = failure is None
     gaps = interim_gaps(events, record.onset_sent_at, record.end_sent_at)
+    typed, backspaced = typing_churn(events)
     lost: tuple[int, tuple[str, ...]] | None = None
     if scored and scorers.lost_words is not None and record.reference.strip():
         lost = scorers.lost_words(record.reference, hypothesis)
@@ -258,6 +281,9 @@ def score_stream(
         lost_runs=lost[1] if lost is not None else (),
         interim_gap_max=max(gaps) if gaps else None,
         interim_gaps=tuple(round(gap, 3) for gap in gaps),
+        revising_finals=sum(1 for e in events if e.kind == "final" and e.revises),
+        typed_chars=typed,
+        backspaced_chars=backspaced,
         final_timings=final_timings(
             events, record.segment_ends_sent, record.wall_minus_monotonic, record.end_sent_at, record.onset_sent_at
         ),
@@ -285,6 +311,10 @@ class Summary:
     words_lost: int | None = None  # over the successful streams with a reference
     each_final_latency: Distribution = field(default_factory=lambda: Distribution(0, None, None, None, None))
     interim_gap: Distribution = field(default_factory=lambda: Distribution(0, None, None, None, None))
+    revising_finals: int = 0  # finals that replaced earlier ones, over the successful streams
+    backspaced_per_100_typed: float | None = None  # a dashboard's churn: characters backspaced per 100 typed
+    revisions_accepted: int | None = None  # the server's revising passes used (its /metrics; None: not known)
+    revisions_rejected: int | None = None  # ... and refused (the utterance's own final was sent)
 
 
 def keeps_up(results: Sequence[StreamResult], max_final_latency: float) -> bool:
@@ -338,7 +368,15 @@ def summarise(
         words_lost=sum(lost) if lost else None,
         each_final_latency=Distribution.of(t.latency for r in good for t in r.final_timings),
         interim_gap=Distribution.of(gap for r in good for gap in r.interim_gaps),
+        revising_finals=sum(r.revising_finals for r in good),
+        backspaced_per_100_typed=churn_per_100(good),
     )
+
+
+def churn_per_100(results: Sequence[StreamResult]) -> float | None:
+    """Characters backspaced per 100 typed over ``results`` (None: nothing typed)."""
+    typed = sum(r.typed_chars for r in results)
+    return 100 * sum(r.backspaced_chars for r in results) / typed if typed else None
 
 
 def max_realtime_concurrency(summaries: Iterable[Summary]) -> int | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from dictate.bench.channel import channel_label, clip_seed, through_channel
 from dictate.bench.inputs import BenchClip, StreamAudio, collect_clips, padded
 from dictate.bench.machine import machine_info
 from dictate.bench.memory import MemorySampler, find_child, per_session_bytes, tree_memory
@@ -20,10 +21,15 @@ from dictate.bench.report import build_report, level_entry
 from dictate.bench.runner import RunObservations, StreamJob, StreamOptions, run_level, run_stream
 from dictate.bench.vad import SileroVad, find_speech
 from dictate.bench.wer import clip_formatted_wer, clip_lost_words, clip_wer, corpus_formatted_wer, corpus_wer
+from dictate.client.connection import http_base_url
 from dictate.config import DEFAULT_MAX_SESSIONS
 from dictate.errors import ConfigError
 
 logger = logging.getLogger(__name__)
+
+
+# (concurrency, records, wall seconds, memory, the server's revising passes (accepted, rejected)) of one level
+LevelRun = tuple[int, list[StreamRecord], float, dict[str, Any] | None, tuple[int | None, int | None]]
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,9 @@ class BenchOptions:
     cache_dir: Path | None = None  # offline transcripts for --pauses (default: paused.default_cache_dir())
     formatted_offline: bool = False  # formatted WER against the offline text of each clip (implied by pauses)
     vocabulary: tuple[str, ...] = ()  # sent with every stream (--vocabulary FILE)
+    noise_dbfs: float | None = None  # room noise under every stream, pauses and silences included (channel.py)
+    telephone: bool = False  # every stream through a narrow-band telephone line (channel.py)
+    metrics_url: str | None = None  # the server's /metrics (default: the --server's), for its revision counts
 
     @property
     def levels(self) -> list[int]:
@@ -63,13 +72,20 @@ class BenchOptions:
 
 
 def prepare_jobs(
-    clips: Sequence[BenchClip], leading: float, trailing: float, repeat: int, vad: SileroVad | None = None
+    clips: Sequence[BenchClip],
+    leading: float,
+    trailing: float,
+    repeat: int,
+    vad: SileroVad | None = None,
+    noise_dbfs: float | None = None,
+    telephone: bool = False,
 ) -> list[StreamJob]:
-    """Read, pad and locate the speech of every clip (VAD over exactly the PCM that will be sent)."""
+    """Read, pad, put through the channel (``--noise``, ``--telephone``) and locate the speech of every clip (VAD
+    over exactly the PCM that will be sent)."""
     detector = vad or SileroVad()
     audios = []
     for clip in clips:
-        pcm = padded(clip.audio(), leading, trailing)
+        pcm = through_channel(padded(clip.audio(), leading, trailing), noise_dbfs, telephone, clip_seed(clip.name))
         span = find_speech(pcm, detector)
         if span is None:
             logger.warning("no speech found in %s: its latencies cannot be measured", clip.path)
@@ -105,7 +121,8 @@ async def _run_levels(
     options: BenchOptions,
     pid: int | None,
     on_done: Callable[[StreamRecord], None],
-) -> tuple[dict[str, Any] | None, list[tuple[int, list[StreamRecord], float, dict[str, Any] | None]]]:
+    metrics_url: str | None = None,
+) -> tuple[dict[str, Any] | None, list[LevelRun]]:
     ready: dict[str, Any] | None = None
     if options.warmup and jobs:
         warm = RunObservations()
@@ -121,16 +138,40 @@ async def _run_levels(
         if sampler is not None:
             sampler.start()
         started = time.monotonic()
+        counted = await revision_counts(metrics_url, options.token)
         try:
             observations = await run_level(jobs, stream_options, concurrency, on_done)
         finally:  # the sampler's task never outlives its level
             memory = await sampler.stop() if sampler is not None else None
         wall = time.monotonic() - started
+        after = await revision_counts(metrics_url, options.token)
+        revisions = (_delta(counted[0], after[0]), _delta(counted[1], after[1]))
         if memory is not None:
             memory["idle_rss_bytes"] = idle
         ready = ready or observations.ready
-        levels.append((concurrency, observations.records, wall, memory))
+        levels.append((concurrency, observations.records, wall, memory, revisions))
     return ready, levels
+
+
+def _delta(before: int | None, after: int | None) -> int | None:
+    return after - before if before is not None and after is not None else None
+
+
+async def revision_counts(metrics_url: str | None, token: str | None) -> tuple[int | None, int | None]:
+    """The server's revising passes so far, (accepted, rejected), from its /metrics; None where it does not say
+    (an older server: it has no such counter; /metrics unreachable)."""
+    if metrics_url is None:
+        return None, None
+    from dictate.bench.soak import parse_metrics, scrape_text
+
+    text = await asyncio.to_thread(scrape_text, metrics_url, token)
+    if text is None or "# TYPE dictate_revisions_total counter" not in text:
+        return None, None
+    values = parse_metrics(text)  # a label not used yet has no sample: 0
+    return (
+        int(values.get('dictate_revisions_total{result="accepted"}', 0)),
+        int(values.get('dictate_revisions_total{result="rejected"}', 0)),
+    )
 
 
 def total_streams(options: BenchOptions, jobs: int) -> int:
@@ -141,11 +182,15 @@ def total_streams(options: BenchOptions, jobs: int) -> int:
 def bench_clips(options: BenchOptions) -> tuple[list[BenchClip], dict[str, Any] | None]:
     """The clips to run (their thinking-pause variants with ``--pauses``), and their offline texts and pauses."""
     clips = collect_clips(options.inputs, options.include_derived, options.manifest)
-    if options.pauses is None and not options.formatted_offline:
-        return clips, None
-    from dictate.bench.paused import offline_clips
+    plans = None
+    if options.pauses is not None or options.formatted_offline:
+        from dictate.bench.paused import offline_clips
 
-    return offline_clips(clips, options.pauses, options.cache_dir, options.model)
+        clips, plans = offline_clips(clips, options.pauses, options.cache_dir, options.model)
+    channel = channel_label(options.noise_dbfs, options.telephone)
+    if channel:
+        clips = [replace(clip, variant=", ".join(filter(None, (clip.variant, channel)))) for clip in clips]
+    return clips, plans
 
 
 SCORERS = Scorers(wer=clip_wer, formatted_wer=clip_formatted_wer, lost_words=clip_lost_words)
@@ -160,7 +205,14 @@ def run_bench(
     if options.memory and options.server and options.server_pid is None:
         raise ConfigError("--memory needs the embedded server (no --server) or --server-pid PID")
     clips, pause_plans = bench_clips(options)
-    jobs = prepare_jobs(clips, options.leading_silence, options.trailing_silence, options.repeat)
+    jobs = prepare_jobs(
+        clips,
+        options.leading_silence,
+        options.trailing_silence,
+        options.repeat,
+        noise_dbfs=options.noise_dbfs,
+        telephone=options.telephone,
+    )
     if on_start is not None:
         on_start(total_streams(options, len(jobs)))
     with service(options) as (url, server, pid):
@@ -169,18 +221,20 @@ def run_bench(
         stream_options = StreamOptions(
             url=url, token=options.token, final_timeout=options.final_timeout, vocabulary=options.vocabulary
         )
+        metrics_url = options.metrics_url or f"{http_base_url(url)}/metrics"
         ready, raw_levels = asyncio.run(
-            _run_levels(jobs, stream_options, options, pid if options.memory else None, on_done or _ignore)
+            _run_levels(jobs, stream_options, options, pid if options.memory else None, on_done or _ignore, metrics_url)
         )
     server["ready"] = ready
     server["clock_shared"] = shares_our_clock(server)
     levels = []
     peaks: dict[int, int] = {}
-    for concurrency, records, wall, memory in raw_levels:
+    for concurrency, records, wall, memory, revisions in raw_levels:
         if not shares_our_clock(server):  # the server's wall-clock stamps cannot be set against ours
             records = [replace(record, end_sent_wall=None, wall_minus_monotonic=None) for record in records]
         results = [score_stream(record, SCORERS) for record in records]
         summary = summarise(results, concurrency, corpus_wer, options.max_final_latency, corpus_formatted_wer)
+        summary = replace(summary, revisions_accepted=revisions[0], revisions_rejected=revisions[1])
         levels.append(level_entry(summary, results, wall, memory))
         if memory is not None and summary.failures == 0:  # a level whose streams failed says nothing of memory
             peaks[concurrency] = memory["peak_rss_bytes"]

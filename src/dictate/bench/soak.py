@@ -43,10 +43,10 @@ class ProcessSample:
 
 
 def parse_metrics(text: str) -> dict[str, float]:
-    """Unlabelled samples of a Prometheus text exposition: {name: value}."""
+    """Samples of a Prometheus text exposition: {name: value}, a labelled one as 'name{label="value"}'."""
     values: dict[str, float] = {}
     for line in text.splitlines():
-        if not line or line.startswith("#") or "{" in line:
+        if not line or line.startswith("#"):
             continue
         name, _, value = line.rpartition(" ")
         try:
@@ -169,13 +169,19 @@ def drift_verdict(rows: Sequence[dict[str, Any]], samples: Sequence[ProcessSampl
 
 def scrape(metrics_url: str, token: str | None) -> dict[str, float]:
     """GET /metrics once (blocking); {} when it cannot be read."""
+    text = scrape_text(metrics_url, token)
+    return parse_metrics(text) if text is not None else {}
+
+
+def scrape_text(metrics_url: str, token: str | None) -> str | None:
+    """GET /metrics once (blocking): its text, or None when it cannot be read."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         with urllib.request.urlopen(urllib.request.Request(metrics_url, headers=headers), timeout=5) as response:
-            return parse_metrics(response.read().decode("utf-8", errors="replace"))
+            return str(response.read().decode("utf-8", errors="replace"))
     except (urllib.error.URLError, OSError, ValueError) as exc:
         logger.warning("cannot read %s: %s", metrics_url, exc)
-        return {}
+        return None
 
 
 async def run_soak(
