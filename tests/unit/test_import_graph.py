@@ -5,7 +5,9 @@
 * ``bench/floor.py`` is the one client module allowed to use the server's model code (it runs the server's
   final pass offline, to measure the floor);
 * one importer per heavy library: RealtimeSTT only in ``server/live/voice_activity.py``, faster-whisper only in
-  ``server/whisper.py``, pynput only in ``tui/sink.py``, sounddevice only in ``tui/sources.py``; torch nowhere.
+  ``server/whisper.py``, pynput only in ``tui/sink.py``, sounddevice only in ``tui/sources.py``; torch nowhere;
+* no import cycle among the imports run when a module loads (lazy ones and ``if TYPE_CHECKING:`` left out), and no
+  module over 400 lines (past that, split it by responsibility).
 
 tests/unit/test_imports.py checks what really gets loaded at run time; this checks what the code says.
 """
@@ -135,3 +137,58 @@ def test_the_live_core_and_what_it_imports_use_no_thread_clock_or_model() -> Non
         if any(within(target, (library,)) for library in NOT_IN_THE_CORE)
     }
     assert found == set()
+
+
+MAX_LINES = 400
+
+
+def test_no_module_is_over_400_lines() -> None:
+    lengths = {module_name(path): len(path.read_text(encoding="utf-8").splitlines()) for path in SRC.rglob("*.py")}
+    assert {name: n for name, n in lengths.items() if n > MAX_LINES} == {}
+
+
+def load_time_imports(path: Path) -> set[str]:
+    """The modules ``path`` imports when it loads: not inside functions, not under ``if TYPE_CHECKING:``."""
+    found: set[str] = set()
+
+    def walk(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                walk(node.orelse)
+                continue
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    walk([child])
+            for handler in getattr(node, "handlers", []):
+                walk(handler.body)
+
+    walk(ast.parse(path.read_text(encoding="utf-8")).body)
+    return found
+
+
+def test_no_import_cycle() -> None:
+    paths = {module_name(path): path for path in sorted((SRC / "dictate").rglob("*.py"))}
+    edges = {name: project_imports(load_time_imports(path), set(paths)) - {name} for name, path in paths.items()}
+    state: dict[str, str] = {}  # visiting / done
+    cycles: list[list[str]] = []
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = "visiting"
+        for target in sorted(edges[name]):
+            if state.get(target) == "visiting":
+                cycles.append([*trail[trail.index(target) :], target])
+            elif target not in state:
+                visit(target, [*trail, target])
+        state[name] = "done"
+
+    for name in sorted(edges):
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []

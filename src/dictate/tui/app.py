@@ -3,7 +3,6 @@ view.py, client/stream.py (streaming), sink.py (typing), history.py (SQLite) and
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from typing import ClassVar
@@ -13,10 +12,8 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.timer import Timer
 from textual.widgets import Button, Footer, Static
 
-from dictate.client.connection import normalise_stream_url
 from dictate.client.sources import AudioSource, FileSource
 from dictate.client.stream import (
     ReconnectingStream,
@@ -34,12 +31,14 @@ from dictate.tui.control_server import ControlServer, dashboard_command
 from dictate.tui.focus import choose_probe
 from dictate.tui.history import History, default_history_path
 from dictate.tui.history_pane import HistoryPane
+from dictate.tui.hotkey import Hotkey
 from dictate.tui.messages import HotkeyPressed, HotkeyReleased, TuiOptions, TypingFailed
 from dictate.tui.onoff import OnOff, Step
 from dictate.tui.profile_gate import ProfileGate
-from dictate.tui.pushtotalk import RELEASE_SETTLE_S, HoldEnd, PushToTalk
+from dictate.tui.pushtotalk import PushToTalk
 from dictate.tui.routes import StreamRoutes
-from dictate.tui.sink import GlobalHotkey, KeyboardSink, TextSink, typing_unavailable_reason
+from dictate.tui.server_link import ServerLink
+from dictate.tui.sink import KeyboardSink, TextSink, typing_unavailable_reason
 from dictate.tui.sources import MicrophoneSource
 from dictate.tui.view import Connection, StatusInfo
 
@@ -68,14 +67,11 @@ class DictateApp(StreamRoutes, App[None]):
         self.sink = sink
         self._owns_sink = sink is None
         self.history = history
-        self._server_url = None if settings.server is None else normalise_stream_url(settings.server)
-        self._server_ready = asyncio.Event()
-        self._embedded: object | None = None
+        self.server = ServerLink(settings.server)
         self.session: ReconnectingStream | None = None
         self.onoff = OnOff()  # ON / OFF / stopping, and which run is current
-        self._hotkey: GlobalHotkey | None = None
         self._push_to_talk = PushToTalk()
-        self._hotkey_release: Timer | None = None
+        self.hotkey = Hotkey(settings, self.onoff, self._push_to_talk, self._do, self._submit, self.set_timer)
         self.chosen_mode = settings.type_mode  # the user's (`m`, --type); a profile may type otherwise
         probe = choose_probe() if settings.profiles else None
         self._profiles_blind = probe if isinstance(probe, str) else None  # why profiles cannot match here
@@ -84,7 +80,7 @@ class DictateApp(StreamRoutes, App[None]):
         )
         self._control: ControlServer | None = None
         self.status = StatusInfo(
-            server=self._server_url or "embedded", mode=settings.type_mode, profile="-" if settings.profiles else ""
+            server=self.server.url or "embedded", mode=settings.type_mode, profile="-" if settings.profiles else ""
         )
         self.last_final = ""
         self.history_pane = HistoryPane()
@@ -114,13 +110,14 @@ class DictateApp(StreamRoutes, App[None]):
         self._start_control()  # first: a warning about typing, below, matters more than one about the socket
         if self.transcript.mode is not TypingMode.OFF and not self._ensure_sink(self.transcript.mode):
             self._set_mode(TypingMode.OFF)
-        self._start_hotkey()
+        if self.options.global_hotkey and (problem := self.hotkey.start(self.post_message)):
+            self.alert(problem, "warning")
         if self._profiles_blind is not None:
             self.alert(self._profiles_blind, "warning")
-        if self._server_url is None:
+        if self.server.url is None:
             self.run_worker(self._start_embedded(), name="embedded-server", group="server")
         else:
-            self._server_ready.set()
+            self.server.ready.set()
         self.history_pane.history = self.history
         self.history_pane.refresh_rows()
         self._render()
@@ -133,18 +130,12 @@ class DictateApp(StreamRoutes, App[None]):
         self.profiles.close()
         if self.session is not None:
             self.session.stop()
-        if self._hotkey is not None:
-            self._hotkey.stop()
+        self.hotkey.stop()
         if self.sink is not None and self._owns_sink:
             self.sink.close()
         if self.history is not None:
             self.history.close()
-        embedded = self._embedded
-        if embedded is not None:
-            from dictate.client.embedded import EmbeddedServer
-
-            assert isinstance(embedded, EmbeddedServer)
-            await asyncio.to_thread(embedded.stop)
+        await self.server.close()
 
     # ------------------------------------------------------------------ actions
 
@@ -195,30 +186,10 @@ class DictateApp(StreamRoutes, App[None]):
         self.action_cycle_mode()
 
     def on_hotkey_pressed(self, _message: HotkeyPressed) -> None:
-        if self.options.settings.hotkey_mode is HotkeyMode.TOGGLE:
-            self.action_toggle_listening()
-        elif self._hotkey_release is not None:  # the key's auto-repeat: still held
-            self._hotkey_release.stop()
-            self._hotkey_release = None
-        elif self._push_to_talk.press(time.monotonic()):
-            self._do(self.onoff.turn_on())
+        self.hotkey.key_pressed(time.monotonic())
 
     def on_hotkey_released(self, _message: HotkeyReleased) -> None:
-        if self._hotkey_release is None:
-            released_at = time.monotonic()
-            self._hotkey_release = self.set_timer(RELEASE_SETTLE_S, lambda: self._end_hold(released_at))
-
-    def _end_hold(self, released_at: float) -> None:
-        """Push-to-talk released: finish as OFF does, or drop a press too short to be speech."""
-        self._hotkey_release = None
-        end = self._push_to_talk.release(released_at)
-        if end is HoldEnd.FINISH:
-            for plan in self._push_to_talk.take_plans():  # typed now that no key of the hotkey is down
-                self._submit(plan)
-            self._do(self.onoff.turn_off())
-        elif end is not HoldEnd.NOTHING:
-            self._push_to_talk.drop_plans()
-            self._do(self.onoff.discard())  # a slip of the key: type nothing, close the connection now
+        self.hotkey.key_released(time.monotonic())
 
     def on_typing_failed(self, message: TypingFailed) -> None:
         self.alert(message.reason, "error")
@@ -226,23 +197,16 @@ class DictateApp(StreamRoutes, App[None]):
     # ------------------------------------------------------------------ workers
 
     async def _start_embedded(self) -> None:
-        from dictate.client.embedded import EmbeddedServer
-
         settings = self.options.settings
         self._set_status(connection=Connection.STARTING_SERVER)
-        embedded = EmbeddedServer(model=settings.model, start_timeout=settings.embedded_start_timeout)
-        self._embedded = embedded
         try:
-            await asyncio.to_thread(embedded.start)
+            url = await self.server.start_embedded(settings.model, settings.embedded_start_timeout)
         except Exception as exc:  # DictateError, or anything from a dying child: say it, stay usable
             logger.warning("embedded server failed: %s", exc)
             self.alert(f"cannot start the embedded server: {exc}", "error")
             self._set_status(connection=Connection.FAILED)
-            self._server_ready.set()
             return
-        self._server_url = embedded.url
-        self._set_status(server=f"embedded {embedded.url}", connection=Connection.IDLE)
-        self._server_ready.set()
+        self._set_status(server=f"embedded {url}", connection=Connection.IDLE)
 
     def _make_source(self) -> AudioSource:
         if self.options.source is not None:
@@ -253,8 +217,8 @@ class DictateApp(StreamRoutes, App[None]):
         """One run: wait for the server, then stream until OFF or a failure."""
         settings = self.options.settings
         try:
-            await self._server_ready.wait()
-            if self._server_url is None or not self.onoff.is_on:
+            await self.server.ready.wait()
+            if self.server.url is None or not self.onoff.is_on:
                 return
             try:
                 source = self._make_source()
@@ -266,7 +230,7 @@ class DictateApp(StreamRoutes, App[None]):
                 return
             self._set_status(input_name=source.description)
             session = ReconnectingStream(
-                self._server_url,
+                self.server.url,
                 source,
                 self.profiles.feed,  # each final waits for a look at the focused app (per-app profiles)
                 token=settings.token.get_secret_value() if settings.token else None,
@@ -351,23 +315,6 @@ class DictateApp(StreamRoutes, App[None]):
         self._control = control
         self.run_worker(control.serve(), name="control-socket", group="control", exit_on_error=False)
 
-    def _start_hotkey(self) -> None:
-        hotkey = self.options.settings.hotkey
-        if not self.options.global_hotkey or not hotkey or typing_unavailable_reason() is not None:
-            return
-        hold = self.options.settings.hotkey_mode is HotkeyMode.HOLD
-        listener = GlobalHotkey(
-            hotkey,
-            lambda: self.post_message(HotkeyPressed()),
-            (lambda: self.post_message(HotkeyReleased())) if hold else None,
-        )
-        try:
-            listener.start()
-        except Exception as exc:  # a bad hotkey string, or no keyboard access
-            self.alert(f"global hotkey {hotkey} is not available: {exc}", "warning")
-            return
-        self._hotkey = listener
-
     def _set_mode(self, mode: TypingMode) -> None:
         self.chosen_mode = mode
         self.transcript.set_mode(self.profiles.typing.typing_mode(mode))
@@ -401,7 +348,7 @@ class DictateApp(StreamRoutes, App[None]):
         if not self.is_running:
             return
         on, stopping = self.onoff.is_on, self.onoff.is_stopping
-        hotkey = self.options.settings.hotkey if self._hotkey is not None else None
+        hotkey = self.hotkey.listening
         banner = self.query_one("#banner", Static)
         hold = self.options.settings.hotkey_mode is HotkeyMode.HOLD
         banner.update(view.banner_markup(on, stopping, hotkey, hold))

@@ -112,10 +112,10 @@ def dashboard_command(app: DictateApp, command: ControlCommand) -> dict[str, Any
         app._do(app.onoff.turn_on())
     elif command is ControlCommand.OFF:
         app._do(app.onoff.turn_off())
-    elif command is ControlCommand.PRESS and app._push_to_talk.press(now):
-        app._do(app.onoff.turn_on())
+    elif command is ControlCommand.PRESS:
+        app.hotkey.press(now)
     elif command is ControlCommand.RELEASE:
-        app._end_hold(now)
+        app.hotkey.release(now)
     return {
         "state": app.onoff.phase.value,  # off, on, stopping
         "held": app._push_to_talk.held_since is not None,
