@@ -34,7 +34,7 @@ from dictate.server.live.outputs import (
     SpeechDropped,
     SpeechStarted,
 )
-from dictate.server.passes import PassResult
+from dictate.server.model.pass_types import PassResult
 
 SECOND = 16_000
 # no interim passes (they have their own tests), no pre-roll: spans start where the speech does; joined passes

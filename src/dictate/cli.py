@@ -123,7 +123,7 @@ def serve(
         )
     )
     try:
-        from dictate.server.run import run_server
+        from dictate.server.edge.run import run_server
     except ImportError as exc:
         from dictate.errors import ServerDependencyError
 

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
-from dictate.commands import COMMAND_TEXT, VoiceCommand, parse_command
 from dictate.config import TypingMode
 from dictate.protocol import FinalMessage, InterimMessage
+from dictate.voice_commands import COMMAND_TEXT, VoiceCommand, parse_command
 
 # Characters that attach to the previous word: no space is put before them when an utterance starts with one.
 _NO_SPACE_BEFORE = frozenset(",.;:!?)]}%…'’\"”")
@@ -153,7 +153,7 @@ class Transcript:
     Feed it server messages; each call returns the ``TypingPlan`` to send to the focused application
     (``NO_TYPING`` when nothing must be typed). ``reset()`` starts a new run (each ON).
 
-    With ``commands`` on, a final that is only a voice command (see dictate.commands) is not typed as text:
+    With ``commands`` on, a final that is only a voice command (see dictate.voice_commands) is not typed as text:
     new line / new paragraph type line breaks, scratch that deletes the last utterance typed, and
     ``last_command`` tells the caller which command the latest final was (stop listening is the caller's).
     """

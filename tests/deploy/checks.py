@@ -24,7 +24,7 @@ from dictate.protocol import STREAM_PATH
 REPO_ROOT = Path(__file__).resolve().parents[2]
 K8S_DIR = REPO_ROOT / "k8s"
 
-# What the server serves (src/dictate/server/app.py); test_server_contract.py holds the server to it.
+# What the server serves (src/dictate/server/edge/app.py); test_server_contract.py holds the server to it.
 SERVER_PORT = 8000
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"

@@ -149,7 +149,7 @@ def test_cmd_expose_and_healthcheck_agree_with_the_server(runtime: Stage) -> Non
 
 def test_dockerignore_keeps_the_context_to_the_package() -> None:
     patterns = (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
-    for kept in ("pyproject.toml", "README.md", "src/dictate/cli.py", "src/dictate/server/app.py"):
+    for kept in ("pyproject.toml", "README.md", "src/dictate/cli.py", "src/dictate/server/edge/app.py"):
         assert not dockerignore_excludes(patterns, kept), kept
     for dropped in (
         ".venv/bin/python",

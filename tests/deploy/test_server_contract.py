@@ -13,8 +13,8 @@ from starlette.routing import WebSocketRoute
 
 from dictate.config import ServerSettings
 from dictate.protocol import STREAM_PATH
-from dictate.server.app import create_app
-from dictate.server.models import ModelChoice
+from dictate.server.edge.app import create_app
+from dictate.server.model.source import ModelChoice
 from tests.deploy.checks import (
     ACTIVE_SESSIONS_METRIC,
     HEALTH_PATH,

@@ -18,8 +18,8 @@ from dictate.audio import silence
 from dictate.audiofile import read_wav_as_pcm16
 from dictate.client.embedded import free_loopback_port
 from dictate.config import ServerSettings
-from dictate.server import loading, whisper
-from dictate.server.app import Status, create_app
+from dictate.server.edge.app import Status, create_app
+from dictate.server.model import loading, whisper
 from tests.conftest import Clip
 from tests.streaming import stream_session
 

@@ -114,8 +114,8 @@ def test_readyz_is_503_unless_ready_and_healthz_always_200() -> None:
     from fastapi.testclient import TestClient
 
     from dictate.config import ServerSettings
-    from dictate.server.app import Status, create_app
-    from dictate.server.models import ModelChoice
+    from dictate.server.edge.app import Status, create_app
+    from dictate.server.model.source import ModelChoice
 
     choice = ModelChoice("/nonexistent", "packaged:base", "cpu", "int8", True, "test")
     app = create_app(ServerSettings(), choice)

@@ -17,7 +17,7 @@ from dictate.audio import silence, split_frames
 from dictate.audiofile import read_wav_as_pcm16
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.voice_activity import _ExternalExecutor
-from dictate.server.passes import PassResult
+from dictate.server.model.pass_types import PassResult
 from tests.conftest import Clip
 
 pytestmark = pytest.mark.model  # a real recorder and real-time audio: run under the heavy lock

@@ -23,8 +23,8 @@ from dictate.audio import silence
 from dictate.audiofile import read_wav_as_pcm16
 from dictate.client.embedded import EmbeddedServer, free_loopback_port
 from dictate.config import ServerSettings
-from dictate.server.app import create_app
-from dictate.server.models import ModelChoice
+from dictate.server.edge.app import create_app
+from dictate.server.model.source import ModelChoice
 from tests.conftest import Clip
 from tests.streaming import SessionLog, collect, stream_session, word_error_rate
 

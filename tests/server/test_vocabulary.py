@@ -21,9 +21,9 @@ import pytest
 from dictate.audio import silence
 from dictate.audiofile import read_wav_as_pcm16
 from dictate.client.embedded import EmbeddedServer
-from dictate.commands import PHRASES, parse_command
 from dictate.protocol import MAX_VOCABULARY_ENTRIES
 from dictate.vocabulary import load_vocabulary
+from dictate.voice_commands import PHRASES, parse_command
 from tests.conftest import REPO_ROOT, Clip
 from tests.streaming import SessionLog, speak, stream_session, words
 

@@ -15,8 +15,8 @@ from faster_whisper import WhisperModel
 
 from dictate.bench.wer import clip_wer
 from dictate.config import ServerSettings
-from dictate.server.models import resolve_model_source
-from dictate.server.whisper import FULL_WINDOW_FRAMES, WindowedWhisperModel, transcribe_pass
+from dictate.server.model.source import resolve_model_source
+from dictate.server.model.whisper import FULL_WINDOW_FRAMES, WindowedWhisperModel, transcribe_pass
 from tests.conftest import Clip
 
 CLIP = "ps_librivox_sns01_0880.wav"  # 3 s: "he was not an ill disposed young man"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from dictate.commands import PHRASES
 from dictate.tui.history import History
+from dictate.voice_commands import PHRASES
 
 from .conftest import RecordingSink, make_app, wait_until
 from .fakeserver import FakeServer, Script

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from tests.unit.test_scheduler import ONE_SECOND, WAIT, GatedModel, busy_with_final, until
 
-from dictate.server.scheduler import ModelScheduler
-from dictate.server.transcripts import FileOptions, Segment, WindowTranscript
+from dictate.server.model.scheduler import ModelScheduler
+from dictate.server.uploads.formats import FileOptions, Segment, WindowTranscript
 
 OPTIONS = FileOptions(language="en")
 

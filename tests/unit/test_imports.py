@@ -23,10 +23,10 @@ def loaded_after(imports: list[str], forbidden: list[str]) -> list[str]:
 
 def test_server_does_not_import_tui_libraries() -> None:
     modules = [
-        "dictate.server.app",
-        "dictate.server.run",
+        "dictate.server.edge.app",
+        "dictate.server.edge.run",
         "dictate.server.live.voice_activity",
-        "dictate.server.session",
+        "dictate.server.edge.session",
     ]
     assert loaded_after(modules, SERVER_FORBIDDEN) == []
 

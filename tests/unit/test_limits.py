@@ -10,7 +10,7 @@ from dictate.audio import padding_to_whole_chunk
 from dictate.client.connection import error_for_close
 from dictate.errors import SessionExpiredError
 from dictate.protocol import CloseCode, ErrorCode, ProtocolError, decode_client_control
-from dictate.server.limits import ErrorBudget, should_expire
+from dictate.server.edge.limits import ErrorBudget, should_expire
 
 
 def test_deeply_nested_json_is_a_bad_control_not_a_recursion_error() -> None:

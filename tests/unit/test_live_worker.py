@@ -12,7 +12,7 @@ from dictate.server.live.core import LiveCore
 from dictate.server.live.inputs import AudioRead, EndOfStream, Input, VoicePaused, VoiceResumed, VoiceStarted
 from dictate.server.live.outputs import EngineEvent, EngineFailed, Final, PassRequest, Purpose
 from dictate.server.live.worker import LiveWorker
-from dictate.server.passes import PassResult
+from dictate.server.model.pass_types import PassResult
 
 DEADLINE = 30.0
 

@@ -8,16 +8,18 @@ import sys
 
 import pytest
 
-from dictate.server.logs import JsonFormatter, redact
+from dictate.server.edge.logs import JsonFormatter, redact
 
 
 def test_json_log_line_has_session_and_message() -> None:
-    record = logging.LogRecord("dictate.server.session", logging.INFO, __file__, 1, "final utterance %d", (3,), None)
+    record = logging.LogRecord(
+        "dictate.server.edge.session", logging.INFO, __file__, 1, "final utterance %d", (3,), None
+    )
     record.session = "abc123"
     entry = json.loads(JsonFormatter().format(record))
     assert entry["session"] == "abc123"
     assert entry["message"] == "final utterance 3"
-    assert entry["level"] == "info" and entry["logger"] == "dictate.server.session"
+    assert entry["level"] == "info" and entry["logger"] == "dictate.server.edge.session"
     assert entry["ts"].endswith("Z")
 
 
@@ -35,7 +37,7 @@ def _through_handler(record: logging.LogRecord, json_format: bool = False) -> st
     import io
 
     from dictate.config import LogFormat
-    from dictate.server.logs import configure_logging
+    from dictate.server.edge.logs import configure_logging
 
     stream = io.StringIO()
     root = logging.getLogger()

@@ -10,8 +10,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from dictate.server.passes import PassOptions, PassResult, Transcription
-from dictate.server.scheduler import ModelScheduler
+from dictate.server.model.pass_types import PassOptions, PassResult, Transcription
+from dictate.server.model.scheduler import ModelScheduler
 
 ONE_SECOND = np.zeros(16000, dtype=np.float32)
 WAIT = 10.0  # generous: these tests never measure time, they only avoid hanging forever

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from dictate.commands import PHRASES, normalise_phrase, parse_command
 from dictate.protocol import (
     MAX_COMMAND_ENTRIES,
     MAX_COMMAND_WORDS,
@@ -22,6 +21,7 @@ from dictate.protocol import (
     encode,
 )
 from dictate.server.live.revisions import command_set
+from dictate.voice_commands import PHRASES, normalise_phrase, parse_command
 
 
 def test_start_carries_the_commands_and_an_old_clients_start_has_none() -> None:

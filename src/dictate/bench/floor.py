@@ -4,7 +4,7 @@ The time of one final pass over the whole clip is the compute no streaming serve
 of speech (it needs the last word before it can finish the text): its end-of-speech-to-final latency minus
 its silence timeout can approach this floor but not beat it. The model, device, compute type, beam size,
 language and thread count are resolved from the same ServerSettings (flags and DICTATE_* variables) and
-by the same ``dictate.server.models.choose_model`` as `dictate serve`; the decoding options mirror the
+by the same ``dictate.server.model.source.choose_model`` as `dictate serve`; the decoding options mirror the
 server's final pass (no VAD filter, no conditioning on previous text, no timestamps). With `--vocabulary FILE`
 each pass gets the prompt a streaming session with that vocabulary gets (``PassOptions.prompt``), so that a
 floor and a stream run with the same words file compare like with like.
@@ -88,9 +88,9 @@ class OfflineModel:
     def __init__(self, model: str | None = None, vocabulary: tuple[str, ...] = ()) -> None:
         try:
             from dictate.config import ServerSettings
-            from dictate.server.models import choose_model
-            from dictate.server.passes import PassOptions
-            from dictate.server.whisper import load_model
+            from dictate.server.model.pass_types import PassOptions
+            from dictate.server.model.source import choose_model
+            from dictate.server.model.whisper import load_model
         except ImportError as exc:
             raise ServerDependencyError(
                 f"`dictate bench --floor` needs the server extra ({exc.name} is missing): "
@@ -124,7 +124,7 @@ class OfflineModel:
 
     def transcribe(self, pcm: bytes) -> str:
         """The text of 16 kHz mono int16 PCM, in one final pass (with the vocabulary's prompt, if any)."""
-        from dictate.server.whisper import transcribe_pass
+        from dictate.server.model.whisper import transcribe_pass
 
         audio = pcm16_to_float(pcm)
         return transcribe_pass(self._loaded(), audio, self.settings, final=True, options=self.pass_options).text

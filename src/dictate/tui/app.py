@@ -18,7 +18,6 @@ from dictate.client.sources import AudioSource, FileSource
 from dictate.client.stream import (
     ReconnectingStream,
 )
-from dictate.commands import PHRASES
 from dictate.config import HotkeyMode, TypingMode
 from dictate.errors import DictateError
 from dictate.profiles import AppTyping, session_vocabulary
@@ -41,6 +40,7 @@ from dictate.tui.server_link import ServerLink
 from dictate.tui.sink import KeyboardSink, TextSink, typing_unavailable_reason
 from dictate.tui.sources import MicrophoneSource
 from dictate.tui.view import Connection, StatusInfo
+from dictate.voice_commands import PHRASES
 
 logger = logging.getLogger(__name__)
 

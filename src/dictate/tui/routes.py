@@ -11,7 +11,6 @@ import logging
 from typing import TYPE_CHECKING
 
 from dictate.client.stream import Connected, Connecting, Disconnected, Failed, Level, ServerWarning, StreamEvent
-from dictate.commands import VoiceCommand
 from dictate.protocol import FinalMessage, InterimMessage
 from dictate.transcript import Transcript, TypingPlan, final_latency_ms
 from dictate.tui.history_pane import HistoryPane
@@ -20,6 +19,7 @@ from dictate.tui.onoff import OnOff, Step
 from dictate.tui.pushtotalk import PushToTalk
 from dictate.tui.sink import TextSink
 from dictate.tui.view import Connection, StatusInfo
+from dictate.voice_commands import VoiceCommand
 
 logger = logging.getLogger(__name__)
 

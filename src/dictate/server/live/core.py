@@ -51,7 +51,7 @@ from dictate.server.live.outputs import (
 )
 from dictate.server.live.session_audio import SessionAudio, trailing_quiet
 from dictate.server.live.timeline import Span, Timeline
-from dictate.server.passes import NO_OPTIONS, PassOptions, PassResult
+from dictate.server.model.pass_types import NO_OPTIONS, PassOptions, PassResult
 
 logger = logging.getLogger(__name__)
 

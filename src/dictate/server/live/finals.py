@@ -36,14 +36,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dictate.commands import normalise_phrase
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.joins import KEEP_PAUSE, joined_ranges, pauses_between
 from dictate.server.live.outputs import EngineEvent, Final, Purpose, SpeechDropped
 from dictate.server.live.revisions import check_revision, command_set, mend_seam
 from dictate.server.live.session_audio import Range
 from dictate.server.live.timeline import Piece, Span, context_for, piece_parts, speech_end
-from dictate.server.passes import PassResult
+from dictate.server.model.pass_types import PassResult
+from dictate.voice_commands import normalise_phrase
 
 logger = logging.getLogger(__name__)
 

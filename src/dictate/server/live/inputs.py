@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from dictate.server.passes import PassResult
+from dictate.server.model.pass_types import PassResult
 
 
 @dataclass(frozen=True)

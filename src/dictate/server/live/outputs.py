@@ -17,7 +17,7 @@ from enum import Enum
 import numpy as np
 
 from dictate.server.live.session_audio import Range
-from dictate.server.passes import NO_OPTIONS, PassOptions
+from dictate.server.model.pass_types import NO_OPTIONS, PassOptions
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from dictate.server.live.inputs import AudioReceived, ClientStart, EndOfStream
 from dictate.server.live.outputs import EventSink
 from dictate.server.live.voice_activity import VoiceActivity
 from dictate.server.live.worker import LiveWorker, ScheduledTranscriber
-from dictate.server.models import ModelChoice
-from dictate.server.scheduler import ModelScheduler
+from dictate.server.model.scheduler import ModelScheduler
+from dictate.server.model.source import ModelChoice
 
 logger = logging.getLogger(__name__)
 

@@ -58,7 +58,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from dictate.commands import normalise_phrase, parse_command
+from dictate.voice_commands import normalise_phrase, parse_command
 
 SENTENCE_ENDS = (".", "!", "?")
 # Words that are capitalised at a piece's start only because Whisper took it for a sentence's start.
@@ -83,7 +83,7 @@ def mend_seam(previous: str, text: str) -> tuple[str, str]:
 
 
 def command_set(phrases: Iterable[str]) -> frozenset[str]:
-    """Command phrases as ``dictate.commands.normalise_phrase`` writes them: how finals are matched (the client's
+    """Command phrases as ``dictate.voice_commands.normalise_phrase`` writes them: how finals are matched (the client's
     own matcher ignores case and punctuation the same way)."""
     return frozenset(filter(None, (normalise_phrase(phrase) for phrase in phrases)))
 

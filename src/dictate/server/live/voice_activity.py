@@ -32,8 +32,8 @@ from dictate.server.live.inputs import (
     VoiceStarted,
     VoiceStopped,
 )
-from dictate.server.models import ModelChoice
-from dictate.server.passes import PassResult
+from dictate.server.model.pass_types import PassResult
+from dictate.server.model.source import ModelChoice
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from dictate.server.live.core import LiveCore
 from dictate.server.live.finals import Coverage
 from dictate.server.live.inputs import GiveUp, Input, PassDone, PassFailed
 from dictate.server.live.outputs import CancelPass, EngineFailed, EventSink, PassRequest, Priority
-from dictate.server.passes import PassResult
-from dictate.server.scheduler import ModelScheduler
+from dictate.server.model.pass_types import PassResult
+from dictate.server.model.scheduler import ModelScheduler
 
 logger = logging.getLogger(__name__)
 

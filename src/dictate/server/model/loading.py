@@ -10,8 +10,8 @@ import numpy as np
 from dictate.config import ServerSettings
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.voice_activity import warm_up_recorder
-from dictate.server.models import ModelChoice
-from dictate.server.scheduler import ModelScheduler
+from dictate.server.model.scheduler import ModelScheduler
+from dictate.server.model.source import ModelChoice
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ def load_scheduler(choice: ModelChoice, settings: ServerSettings) -> ModelSchedu
 
     Raises ModelNotFoundError / ModelLoadError.
     """
-    from dictate.server import whisper
+    from dictate.server.model import whisper
 
     started = time.monotonic()
     model = whisper.load_model(choice, settings)

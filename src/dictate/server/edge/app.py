@@ -21,12 +21,12 @@ from dictate import __version__
 from dictate.config import ServerSettings
 from dictate.errors import DictateError
 from dictate.protocol import STREAM_PATH, CloseCode, ErrorCode, ErrorMessage, encode
-from dictate.server.loading import load_scheduler
-from dictate.server.metrics import Metrics
-from dictate.server.models import ModelChoice, choose_model
-from dictate.server.openai_api import openai_router
-from dictate.server.scheduler import ModelScheduler
-from dictate.server.session import Session
+from dictate.server.edge.metrics import Metrics
+from dictate.server.edge.session import Session
+from dictate.server.model.loading import load_scheduler
+from dictate.server.model.scheduler import ModelScheduler
+from dictate.server.model.source import ModelChoice, choose_model
+from dictate.server.uploads.openai_api import openai_router
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """What a model pass asks and gives back: the session's options, the text, and what it cost (the live core asks
-for passes with ``live.outputs.PassRequest``; file windows are ``filejobs.py``'s)."""
+for passes with ``live.outputs.PassRequest``; file windows are ``uploads/jobs.py``'s)."""
 
 from __future__ import annotations
 

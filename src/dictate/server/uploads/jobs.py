@@ -18,8 +18,8 @@ import numpy as np
 
 from dictate.audio import FloatArray
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.scheduler import ModelScheduler
-from dictate.server.transcripts import FileOptions, FileTranscript
+from dictate.server.model.scheduler import ModelScheduler
+from dictate.server.uploads.formats import FileOptions, FileTranscript
 
 logger = logging.getLogger(__name__)
 

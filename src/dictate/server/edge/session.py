@@ -30,12 +30,12 @@ from dictate.protocol import (
     encode,
     frame_seconds,
 )
-from dictate.server.limits import EXPIRY_END_WAIT_S, ErrorBudget, should_expire
+from dictate.server.edge.limits import EXPIRY_END_WAIT_S, ErrorBudget, should_expire
+from dictate.server.edge.metrics import Metrics
 from dictate.server.live.outputs import EngineEvent, EngineFailed, Final, Interim, SpeechDropped
 from dictate.server.live.pipeline import LivePipeline
-from dictate.server.metrics import Metrics
-from dictate.server.models import ModelChoice
-from dictate.server.scheduler import ModelScheduler
+from dictate.server.model.scheduler import ModelScheduler
+from dictate.server.model.source import ModelChoice
 
 logger = logging.getLogger(__name__)
 

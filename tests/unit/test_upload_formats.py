@@ -8,8 +8,7 @@ import json
 import numpy as np
 
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.filejobs import plan_windows
-from dictate.server.transcripts import (
+from dictate.server.uploads.formats import (
     FileTranscript,
     ResponseFormat,
     Segment,
@@ -18,6 +17,7 @@ from dictate.server.transcripts import (
     render,
     timestamp,
 )
+from dictate.server.uploads.jobs import plan_windows
 
 
 def two_windows() -> FileTranscript:

@@ -13,10 +13,10 @@ import uvicorn
 
 from dictate.config import LogFormat, ServerSettings
 from dictate.errors import ConfigError, DictateError
-from dictate.server.app import ServiceState, Status, create_app
-from dictate.server.connections import header_timeout_protocol
-from dictate.server.logs import configure_logging
-from dictate.server.output import CapturedOutput
+from dictate.server.edge.app import ServiceState, Status, create_app
+from dictate.server.edge.header_timeout import header_timeout_protocol
+from dictate.server.edge.logs import configure_logging
+from dictate.server.edge.stray_output import CapturedOutput
 
 logger = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from collections.abc import Callable
 import numpy as np
 
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.passes import NO_OPTIONS, PassOptions, PassResult, Transcription
-from dictate.server.transcripts import FileOptions, WindowTranscript
+from dictate.server.model.pass_types import NO_OPTIONS, PassOptions, PassResult, Transcription
+from dictate.server.uploads.formats import FileOptions, WindowTranscript
 
 # (float32 16 kHz mono audio, final, language or None, the session's options) -> the pass's text. Blocking;
 # called on the caller's thread.

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dictate.commands import VoiceCommand, normalise_phrase, parse_command
 from dictate.config import TypingMode
 from dictate.protocol import FinalMessage, InterimMessage
 from dictate.transcript import Transcript, TypingPlan, apply_plan
+from dictate.voice_commands import VoiceCommand, normalise_phrase, parse_command
 
 
 def interim(utterance_id: int, text: str) -> InterimMessage:
