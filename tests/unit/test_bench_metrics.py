@@ -7,18 +7,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dictate.bench.levels import concurrency_levels, max_realtime_concurrency
 from dictate.bench.metrics import (
     Event,
     Scorers,
     StreamRecord,
-    concurrency_levels,
     final_latency,
     final_timings,
     first_interim_latency,
     hypothesis_text,
     interim_gaps,
     keeps_up,
-    max_realtime_concurrency,
     real_time_factor,
     score_stream,
     server_breakdown,

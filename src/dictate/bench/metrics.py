@@ -377,26 +377,3 @@ def churn_per_100(results: Sequence[StreamResult]) -> float | None:
     """Characters backspaced per 100 typed over ``results`` (None: nothing typed)."""
     typed = sum(r.typed_chars for r in results)
     return 100 * sum(r.backspaced_chars for r in results) / typed if typed else None
-
-
-def max_realtime_concurrency(summaries: Iterable[Summary]) -> int | None:
-    """The largest N such that every level up to and including N kept up (None if even the first did not)."""
-    best: int | None = None
-    for summary in sorted(summaries, key=lambda s: s.concurrency):
-        if not summary.keeps_up:
-            break
-        best = summary.concurrency
-    return best
-
-
-def concurrency_levels(maximum: int) -> list[int]:
-    """The levels a sweep up to ``maximum`` visits: 1, 2, 4, 8... and ``maximum`` itself."""
-    if maximum < 1:
-        raise ValueError("concurrency must be at least 1")
-    levels = []
-    level = 1
-    while level < maximum:
-        levels.append(level)
-        level *= 2
-    levels.append(maximum)
-    return levels

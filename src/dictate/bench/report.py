@@ -13,7 +13,8 @@ from typing import Any
 from rich.table import Table
 
 from dictate import __version__
-from dictate.bench.metrics import StreamResult, Summary, max_realtime_concurrency
+from dictate.bench.levels import max_realtime_concurrency
+from dictate.bench.metrics import StreamResult, Summary
 from dictate.errors import ConfigError
 
 SCHEMA = "dictate-bench/1"

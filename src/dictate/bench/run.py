@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 
 from dictate.bench.channel import channel_label, clip_seed, through_channel
 from dictate.bench.inputs import BenchClip, StreamAudio, collect_clips, padded
+from dictate.bench.levels import concurrency_levels
 from dictate.bench.machine import machine_info
 from dictate.bench.memory import MemorySampler, find_child, per_session_bytes, tree_memory
-from dictate.bench.metrics import Scorers, StreamRecord, concurrency_levels, score_stream, summarise
+from dictate.bench.metrics import Scorers, StreamRecord, score_stream, summarise
 from dictate.bench.report import build_report, level_entry
 from dictate.bench.runner import RunObservations, StreamJob, StreamOptions, run_level, run_stream
 from dictate.bench.vad import SileroVad, find_speech
