@@ -1,4 +1,4 @@
-from dictate.cli import main
+from dictate.entry import main
 
 if __name__ == "__main__":
     main()

@@ -197,13 +197,11 @@ def ctl(
     ],
 ) -> None:
     """Drive the running dashboard from a compositor key binding (a per-user Unix socket; no network)."""
-    import json
+    from dictate.tui.control import run_ctl
 
-    from dictate.tui.control import send_command
-
-    status = send_command(command)
-    if command is ControlCommand.STATUS:
-        typer.echo(json.dumps(status))
+    code = run_ctl(command)  # `dictate ctl COMMAND` itself comes here through entry.py, without this module
+    if code:
+        raise typer.Exit(code)
 
 
 def main() -> None:

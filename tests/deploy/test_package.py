@@ -58,7 +58,7 @@ def test_wheel_and_sdist_carry_the_distribution_name(dist: Path) -> None:
         entry_points = wheel.read(f"{FILE_STEM}.dist-info/entry_points.txt").decode()
         names = wheel.namelist()
     assert f"Name: {DIST_NAME}\n" in metadata
-    assert "dictate = dictate.cli:main" in entry_points
+    assert "dictate = dictate.entry:main" in entry_points
     assert "dictate/cli.py" in names and "dictate/tui/app.tcss" in names
     # the packaged model is in the server extra, never in the base install
     requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]

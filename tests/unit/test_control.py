@@ -206,3 +206,24 @@ def test_without_unix_sockets_ctl_says_so(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delattr(socket, "AF_UNIX")
     with pytest.raises(DashboardNotRunningError, match="needs Unix sockets"):
         send_command(ControlCommand.STATUS)
+
+
+def test_dictate_ctl_answers_without_loading_the_cli(tmp_path: Path) -> None:
+    # A compositor runs `dictate ctl` on every key press: typer and the settings models (0.5-1 s here) stay out.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.argv = ['dictate', 'ctl', 'status']\n"
+        "from dictate.entry import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exit:\n"
+        "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'pydantic', 'textual'))\n"
+        "    print(exit.code, 'dictate.cli' in sys.modules, heavy)\n"
+    )
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.stdout.split("\n")[0] == "4 False []", done.stdout + done.stderr
+    assert done.stderr.startswith("dictate: no dashboard is running") and done.stderr.count("\n") == 1

@@ -16,6 +16,7 @@ import json
 import os
 import socket
 import stat
+import sys
 import tempfile
 from collections.abc import Mapping
 from enum import Enum
@@ -210,6 +211,18 @@ def send_command(command: ControlCommand, path: Path | None = None, timeout: flo
         raise DictateError(f"the dashboard refused '{command.value}': {exc}") from exc
 
 
+def run_ctl(command: ControlCommand) -> int:
+    """`dictate ctl COMMAND`: send it, print the status for ``status``; the exit status (errors: one line)."""
+    try:
+        status = send_command(command)
+    except DictateError as exc:
+        print(f"dictate: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    if command is ControlCommand.STATUS:
+        print(json.dumps(status))
+    return 0
+
+
 def _read_line(client: socket.socket) -> bytes:
     data = b""
     while not data.endswith(b"\n") and len(data) <= MAX_LINE:
@@ -232,6 +245,7 @@ __all__ = [
     "encode_reply",
     "encode_request",
     "private_directory",
+    "run_ctl",
     "send_command",
     "socket_path",
 ]
