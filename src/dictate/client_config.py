@@ -12,15 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from dictate.configfile import ConfigFileSource, DictateSettings
-
-
-class TypingMode(str, Enum):
-    """What the dashboard types into the focused application."""
-
-    FINAL = "final"  # each final utterance
-    LIVE = "live"  # stabilized interim text, corrected with backspaces
-    PASTE = "paste"  # each final utterance, pasted through the clipboard (which is restored after)
-    OFF = "off"  # show only
+from dictate.transcript import TypingMode
 
 
 class HotkeyMode(str, Enum):

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
-from dictate.client_config import ClientSettings, HotkeyMode, Profile, TypingMode
+from dictate.client_config import ClientSettings, HotkeyMode, Profile
 from dictate.configfile import DictateSettings
 from dictate.protocol import MAX_FRAME_BYTES
+from dictate.transcript import TypingMode
 
 DEFAULT_GPU_MODEL = "turbo"
 PACKAGED_MODEL = "packaged:base"

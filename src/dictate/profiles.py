@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dictate.client_config import ClientSettings, Profile, TypingMode
+from dictate.client_config import ClientSettings, Profile
 from dictate.protocol import ProtocolError, check_vocabulary
 from dictate.replacements import Replacements
 from dictate.shaping import Shaping
+from dictate.transcript import TypingMode
 
 
 @dataclass(frozen=True)

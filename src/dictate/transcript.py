@@ -20,10 +20,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
+from enum import Enum
 
-from dictate.config import TypingMode
 from dictate.protocol import FinalMessage, InterimMessage
 from dictate.voice_commands import COMMAND_TEXT, VoiceCommand, parse_command
+
+
+class TypingMode(str, Enum):
+    """What the dashboard types into the focused application."""
+
+    FINAL = "final"  # each final utterance
+    LIVE = "live"  # stabilized interim text, corrected with backspaces
+    PASTE = "paste"  # each final utterance, pasted through the clipboard (which is restored after)
+    OFF = "off"  # show only
+
 
 # Characters that attach to the previous word: no space is put before them when an utterance starts with one.
 _NO_SPACE_BEFORE = frozenset(",.;:!?)]}%…'’\"”")

@@ -143,6 +143,30 @@ def test_the_live_core_and_what_it_imports_use_no_thread_clock_or_model() -> Non
     assert found == set()
 
 
+PURE_CLIENT_CORES = ("dictate.transcript", "dictate.protocol", "dictate.voice_commands")
+SETTINGS_MODULES = ("dictate.config", "dictate.client_config", "dictate.configfile", "pydantic", "pydantic_settings")
+
+
+@pytest.mark.parametrize("core", PURE_CLIENT_CORES)
+def test_the_pure_client_cores_do_not_read_settings(core: str) -> None:
+    """The transcript diff, the protocol and the voice commands take plain values: the settings module (and
+    pydantic behind it) is the shells' business, so the cores reach none of it."""
+    modules = graph()
+    reached, todo = set(), [core]
+    while todo:
+        name = todo.pop()
+        if name not in reached:
+            reached.add(name)
+            todo += project_imports(modules[name], set(modules))
+    found = {
+        (name, target)
+        for name in reached
+        for target in modules[name]
+        if any(within(target, (settings,)) for settings in SETTINGS_MODULES)
+    }
+    assert found == set()
+
+
 MAX_LINES = 400
 
 
