@@ -180,3 +180,57 @@ def test_the_history_pane_replaces_the_entries_a_revising_final_revises(tmp_path
         return texts
 
     assert asyncio.run(scenario()) == ["next session", "Ask not what your country can do."]
+
+
+def test_the_stream_routes_are_an_object_that_runs_without_the_app() -> None:
+    """A connection, a final, a drop, a reconnection and 'stop listening', through StreamRoutes alone: what it
+    types, what it asks of the screen, and its ON/OFF step."""
+    from dictate.client.stream import Connected, Connecting, Disconnected
+    from dictate.protocol import FinalMessage, ReadyMessage
+    from dictate.transcript import Transcript
+    from dictate.tui.history_pane import HistoryPane
+    from dictate.tui.onoff import OnOff, Step
+    from dictate.tui.pushtotalk import PushToTalk
+    from dictate.tui.routes import DashboardHooks, StreamRoutes
+    from dictate.tui.view import Connection, StatusInfo
+
+    seen: list[tuple[object, ...]] = []
+    status = [StatusInfo()]
+
+    def set_status(**changes: object) -> None:
+        status[0] = status[0].with_(**changes)
+
+    hooks = DashboardHooks(
+        alert=lambda text, severity: seen.append(("alert", text, severity)),
+        set_status=set_status,
+        status=lambda: status[0],
+        render_interim=lambda: None,
+        do=lambda step: seen.append(("do", step)),
+        submit=lambda plan: seen.append(("type", plan.backspaces, plan.text)),
+        cancel_typing=lambda: seen.append(("cancel",)),
+    )
+    onoff = OnOff()
+    onoff.toggle()
+    assert onoff.stream_started(onoff.run)
+    transcript = Transcript(mode=TypingMode.FINAL, commands=True)
+    routes = StreamRoutes(transcript, onoff, PushToTalk(), HistoryPane(), hooks, asks_vocabulary=False)
+    ready = ReadyMessage("s1", "packaged:base", "cpu", "int8")
+
+    routes.handle(Connecting("ws://127.0.0.1:9/stream", 0))
+    assert status[0].connection == Connection.CONNECTING
+    routes.handle(Connected(ready))
+    routes.handle(FinalMessage(0, "Hello there.", 0.0, 1.0, 1.2, 1.0, 0.2))
+    assert routes.last_final == "Hello there." and status[0].connection == Connection.CONNECTED
+    routes.handle(Disconnected("the server went away", 0.5))
+    routes.handle(Connecting("ws://127.0.0.1:9/stream", 1))
+    routes.handle(Connected(ready))
+    routes.handle(FinalMessage(0, "Stop listening.", 2.0, 3.0, 3.2, 1.0, 0.2))
+    assert seen == [
+        ("alert", "", "warning"),
+        ("type", 0, "Hello there."),
+        ("cancel",),
+        ("alert", "connection lost: the server went away; retrying in 0.5 s. Typing is paused.", "warning"),
+        ("alert", "reconnected: dictation goes on (text typed before the drop is kept)", "warning"),
+        ("do", Step.FINISH),
+    ]
+    assert routes.last_final == "[command: stop listening]"

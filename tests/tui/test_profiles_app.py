@@ -38,7 +38,7 @@ def test_the_focused_apps_profile_shapes_the_final_and_shows_in_the_status_bar(t
     sink = RecordingSink()
     app = make_app(tmp_path, server.url, source=clips["ps_cards_001.wav"].path, sink=sink, profiles=profiles)
     app.profiles = ProfileGate(
-        app.options.settings, FixedProbe(FocusedApp(("slack", "Slack"))), app.handle_session_event, app._use_typing
+        app.options.settings, FixedProbe(FocusedApp(("slack", "Slack"))), app.routes.handle, app._use_typing
     )
     status_text: list[str] = []
 

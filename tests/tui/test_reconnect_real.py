@@ -47,8 +47,8 @@ def test_server_killed_and_restarted(tmp_path: Path, clips: dict) -> None:
     async def scenario() -> None:
         async with app.run_test(size=(100, 34)) as pilot:
             await pilot.press("space")
-            await wait_until(lambda: bool(app.last_final), timeout=40, what="the first final")
-            finals.append(app.last_final)
+            await wait_until(lambda: bool(app.routes.last_final), timeout=40, what="the first final")
+            finals.append(app.routes.last_final)
             typed_before = sink.text
             assert first_server._process is not None
             first_server._process.kill()  # a crash, not a drain
@@ -56,8 +56,8 @@ def test_server_killed_and_restarted(tmp_path: Path, clips: dict) -> None:
             assert sink.text == typed_before
             servers.append(await asyncio.to_thread(restart_on_same_port, first_server.port))
             await wait_until(lambda: app.status.connection == "connected", timeout=30, what="the reconnect")
-            await wait_until(lambda: app.last_final != finals[0], timeout=40, what="the second final")
-            finals.append(app.last_final)
+            await wait_until(lambda: app.routes.last_final != finals[0], timeout=40, what="the second final")
+            finals.append(app.routes.last_final)
             await pilot.press("space")
             await wait_until(lambda: app.session is None, timeout=15, what="the session to end")
 

@@ -31,9 +31,9 @@ def test_listening_with_interim_text(snap_compare: Any, tmp_path: Path) -> None:
         assert isinstance(app, DictateApp)
         app.onoff.turn_on()  # as after ON, without a socket
         app._render()
-        app.handle_session_event(Connected(ReadyMessage("s1", "packaged:base", "cpu", "int8")))
-        app.handle_session_event(Level(-18.0))
-        app.handle_session_event(InterimMessage(0, "he was not an ill disposed", None, 0.0))
+        app.routes.handle(Connected(ReadyMessage("s1", "packaged:base", "cpu", "int8")))
+        app.routes.handle(Level(-18.0))
+        app.routes.handle(InterimMessage(0, "he was not an ill disposed", None, 0.0))
         await pilot.pause()
 
     assert snap_compare(app_for(tmp_path), terminal_size=SIZE, run_before=listen)
@@ -43,7 +43,7 @@ def test_error_state(snap_compare: Any, tmp_path: Path) -> None:
     async def fail(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, DictateApp)
-        app.handle_session_event(Failed("ws://127.0.0.1:9/stream refused the connection (HTTP 401): check the token"))
+        app.routes.handle(Failed("ws://127.0.0.1:9/stream refused the connection (HTTP 401): check the token"))
         await pilot.pause()
 
     assert snap_compare(app_for(tmp_path), terminal_size=SIZE, run_before=fail)

@@ -22,7 +22,7 @@ from dictate.config import HotkeyMode, TypingMode
 from dictate.errors import DictateError
 from dictate.profiles import AppTyping, session_vocabulary
 from dictate.replacements import Replacements
-from dictate.transcript import Transcript
+from dictate.transcript import Transcript, TypingPlan
 from dictate.tui import view
 from dictate.tui.clipboard import find_clipboard_tool
 from dictate.tui.control import ControlSocketBusyError
@@ -35,7 +35,7 @@ from dictate.tui.messages import HotkeyPressed, HotkeyReleased, TuiOptions, Typi
 from dictate.tui.onoff import OnOff, Step
 from dictate.tui.profile_gate import ProfileGate
 from dictate.tui.pushtotalk import PushToTalk
-from dictate.tui.routes import StreamRoutes
+from dictate.tui.routes import DashboardHooks, StreamRoutes
 from dictate.tui.server_link import ServerLink
 from dictate.tui.sink import KeyboardSink, TextSink, typing_unavailable_reason
 from dictate.tui.sources import MicrophoneSource
@@ -45,7 +45,7 @@ from dictate.voice_commands import PHRASES
 logger = logging.getLogger(__name__)
 
 
-class DictateApp(StreamRoutes, App[None]):
+class DictateApp(App[None]):
     """ON/OFF dictation into the focused application, with live text, history and status."""
 
     CSS_PATH = "app.tcss"
@@ -72,18 +72,34 @@ class DictateApp(StreamRoutes, App[None]):
         self.onoff = OnOff()  # ON / OFF / stopping, and which run is current
         self._push_to_talk = PushToTalk()
         self.hotkey = Hotkey(settings, self.onoff, self._push_to_talk, self._do, self._submit, self.set_timer)
+        self.history_pane = HistoryPane()
+        hooks = DashboardHooks(
+            alert=self.alert,
+            set_status=self._set_status,
+            status=lambda: self.status,
+            render_interim=self._render_interim,
+            do=self._do,
+            submit=self._submit,
+            cancel_typing=self._cancel_typing,
+        )
+        self.routes = StreamRoutes(
+            self.transcript,
+            self.onoff,
+            self._push_to_talk,
+            self.history_pane,
+            hooks,
+            asks_vocabulary=bool(options.vocabulary),
+        )
         self.chosen_mode = settings.type_mode  # the user's (`m`, --type); a profile may type otherwise
         probe = choose_probe() if settings.profiles else None
         self._profiles_blind = probe if isinstance(probe, str) else None  # why profiles cannot match here
         self.profiles = ProfileGate(
-            settings, None if isinstance(probe, str) else probe, self.handle_session_event, self._use_typing
+            settings, None if isinstance(probe, str) else probe, self.routes.handle, self._use_typing
         )
         self._control: ControlServer | None = None
         self.status = StatusInfo(
             server=self.server.url or "embedded", mode=settings.type_mode, profile="-" if settings.profiles else ""
         )
-        self.last_final = ""
-        self.history_pane = HistoryPane()
 
     # ------------------------------------------------------------------ layout
 
@@ -283,6 +299,14 @@ class DictateApp(StreamRoutes, App[None]):
             self._owns_sink = True
         return True
 
+    def _submit(self, plan: TypingPlan) -> None:
+        if self.sink is not None:
+            self.sink.submit(plan)
+
+    def _cancel_typing(self) -> None:
+        if self.sink is not None:
+            self.sink.cancel_pending()
+
     def _vocabulary(self, typing: AppTyping) -> tuple[str, ...]:
         """The words sent at the start of a dictation: the user's, and those of the profile of the app focused then."""
         words, problem = session_vocabulary(self.options.vocabulary, self.options.profile_vocabulary, typing.profile)
@@ -335,8 +359,8 @@ class DictateApp(StreamRoutes, App[None]):
         pane = self.query_one("#interim", Static)
         if self.transcript.interim_text:
             pane.update(Text(self.transcript.interim_text))
-        elif self.last_final:
-            pane.update(Text(self.last_final, style="dim"))
+        elif self.routes.last_final:
+            pane.update(Text(self.routes.last_final, style="dim"))
         else:
             pane.update(Text("…" if self.onoff.is_on else "", style="dim"))
 
