@@ -9,7 +9,12 @@ import numpy as np
 import soundfile
 
 from dictate.audio import FloatArray, resample, to_mono, to_pcm16_mono_16k
-from dictate.errors import AudioError
+from dictate.errors import AudioError, AudioTooLongError
+
+# sample rates an uploaded file may declare: a lying header (a 20 KB WAV "at 1 Hz") would otherwise become hours
+# of audio once resampled to 16 kHz
+MIN_UPLOAD_RATE = 8_000
+MAX_UPLOAD_RATE = 192_000
 
 
 def _read(source: str | io.BytesIO, what: str) -> tuple[np.ndarray, int]:
@@ -30,8 +35,23 @@ def read_wav_as_pcm16(path: str | Path) -> bytes:
     return to_pcm16_mono_16k(data, rate)
 
 
-def decode_audio_bytes(content: bytes, what: str = "the uploaded file") -> FloatArray:
+def decode_audio_bytes(content: bytes, what: str = "the uploaded file", max_seconds: float | None = None) -> FloatArray:
     """An uploaded file's bytes (WAV, FLAC, OGG/Vorbis/Opus, MP3...: what libsndfile reads; no ffmpeg) as 16 kHz
-    mono float32. Raises AudioError (one line) for anything that is not audio."""
+    mono float32. Raises AudioError (one line) for anything that is not audio, or that declares a sample rate
+    outside 8-192 kHz; AudioTooLongError when it is longer than ``max_seconds``. Both are checked from the
+    header, before anything is decoded. Blocking and CPU-bound: call it off the event loop."""
+    try:
+        with soundfile.SoundFile(io.BytesIO(content)) as header:
+            rate, frames = int(header.samplerate), int(header.frames)
+    except (OSError, RuntimeError, TypeError, ValueError, soundfile.LibsndfileError) as exc:
+        reason = str(exc).split(">: ", 1)[-1]  # "Error opening <_io.BytesIO object at 0x...>: Format not recognised."
+        raise AudioError(f"cannot read {what}: {reason}") from exc
+    if not MIN_UPLOAD_RATE <= rate <= MAX_UPLOAD_RATE:
+        raise AudioError(
+            f"{what} declares a sample rate of {rate} Hz: "
+            f"only {MIN_UPLOAD_RATE // 1000}-{MAX_UPLOAD_RATE // 1000} kHz is accepted"
+        )
+    if max_seconds is not None and frames / rate > max_seconds:
+        raise AudioTooLongError(f"{what} is {frames / rate:.0f} s long: the limit is {max_seconds:g} s")
     data, rate = _read(io.BytesIO(content), what)
     return resample(to_mono(data), rate)

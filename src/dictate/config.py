@@ -169,7 +169,52 @@ class ServerSettings(DictateSettings):
         description="Largest file accepted by POST /v1/audio/transcriptions, in MB (10^6 bytes; OpenAI's is 25); "
         "a bigger upload is refused with 413 before it is read.",
     )
+    max_file_jobs: int = Field(
+        4,
+        ge=1,
+        description="File transcriptions in progress at once (POST /v1/audio/transcriptions); more are refused "
+        "with 429 and Retry-After.",
+    )
+    max_queued_file_seconds: float = Field(
+        1800.0,
+        gt=0,
+        description="Seconds of uploaded audio accepted but not yet transcribed, over all file jobs; an upload "
+        "that would pass it is refused with 429 and Retry-After (one file alone is always taken when the queue "
+        "is empty).",
+    )
+    max_file_seconds: float = Field(
+        3600.0,
+        gt=0,
+        description="Longest uploaded file, in seconds of decoded audio; longer is refused with 400 before it "
+        "is decoded (so is a sample rate outside 8-192 kHz).",
+    )
+    stall_timeout: float = Field(
+        60.0,
+        gt=0,
+        description="/readyz says 503 (stalled) while a model pass, or a session's start/finish/close, has "
+        "taken longer than this many seconds: the service is not making progress.",
+    )
+    trim_after_idle: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds without any session or file job after which the server returns freed heap memory "
+        "to the system once (glibc malloc_trim); 0 disables.",
+    )
     idle_timeout: float = Field(60.0, gt=0, description="Close a session that sends nothing for this many seconds.")
+    no_speech_timeout: float = Field(
+        300.0,
+        gt=0,
+        description="Close a session that has heard no speech for this many seconds (close 4001, no_speech), "
+        "however much silence or noise it sends: an open microphone does not hold a slot. The dashboard "
+        "reconnects when its user speaks again.",
+    )
+    max_sessions_per_client: int = Field(
+        2,
+        ge=0,
+        description="Concurrent sessions from one client address (refused with 1013 beyond); 0 = no limit. "
+        "Loopback clients are not limited. Behind a reverse proxy every client has the proxy's address unless "
+        "uvicorn trusts its X-Forwarded-For (FORWARDED_ALLOW_IPS, default 127.0.0.1).",
+    )
     token: SecretStr | None = Field(
         None,
         description="Shared secret; when set, clients must send 'Authorization: Bearer TOKEN' or '?token='. "

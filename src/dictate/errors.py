@@ -62,6 +62,10 @@ class SessionExpiredError(ConnectionFailedError):
     """The session reached the server's maximum length (close code 4000): reconnect at once."""
 
 
+class NoSpeechError(ConnectionFailedError):
+    """The server closed a session that heard no speech for its limit (close code 4001): reconnect on speech."""
+
+
 class ServerBusyError(ConnectionFailedError):
     """The service refused the session for now (close code 1013: session limit, model loading, or draining)."""
 
@@ -70,6 +74,10 @@ class AudioError(DictateError):
     """An audio file or device cannot be used."""
 
     exit_code = ExitCode.AUDIO
+
+
+class AudioTooLongError(AudioError):
+    """An audio file longer than the caller accepts (its header says so; nothing was decoded)."""
 
 
 class NoMicrophoneError(AudioError):

@@ -48,6 +48,7 @@ class CloseCode(IntEnum):
     INTERNAL_ERROR = 1011  # the recognizer failed
     TRY_AGAIN_LATER = 1013  # refused for now: the session limit, the model still loading, or the server draining
     SESSION_EXPIRED = 4000  # DICTATE_MAX_SESSION_SECONDS reached: pending speech was sent; reconnect at once
+    NO_SPEECH = 4001  # no speech for DICTATE_NO_SPEECH_TIMEOUT: reconnect when the user speaks again
 
 
 class ErrorCode:
@@ -67,6 +68,7 @@ class ErrorCode:
     SHUTTING_DOWN = "shutting_down"  # fatal, close 1013 (a new session while the server drains)
     SESSION_EXPIRED = "session_expired"  # fatal, close 4000 after the pending final: reconnect at once
     TOO_MANY_ERRORS = "too_many_errors"  # fatal, close 1008: too many bad frames/controls in a short time
+    NO_SPEECH = "no_speech"  # fatal, close 4001: no speech for DICTATE_NO_SPEECH_TIMEOUT (the slot is freed)
 
 
 class ProtocolError(ValueError):

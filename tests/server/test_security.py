@@ -131,6 +131,56 @@ def test_end_of_stream_at_an_odd_length_gives_a_final_and_no_traceback(
     assert "Traceback" not in text and "expects 512 samples" not in text
 
 
+def test_huge_request_headers_are_refused(server: EmbeddedServer) -> None:
+    """Without a token, 20 KiB of headers that never end: 431 and a closed connection. httptools (uvicorn's
+    default parser when installed, as in the container image) had no limit and appended every chunk on the
+    event loop (a 256 MB header stalled every session for 5 s); h11 answered a bare 400."""
+    port = int(server.http_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: " + b"a" * 20_480)  # no blank line
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+    assert http(server.http_url + "/healthz")[0] == 200  # and it goes on serving
+
+
+async def _fatal_then_normal_close(url: str, fatal: str | bytes) -> SessionLog:
+    log = SessionLog()
+    async with connect(f"{url}?token={TOKEN}", max_size=2**20) as ws:
+        collector = asyncio.create_task(collect(ws, log))
+        while not log.messages:
+            await asyncio.sleep(0.02)
+        await ws.send(fatal)
+        while not log.of_type("error"):
+            await asyncio.sleep(0.02)
+        await ws.close()  # a normal close (1000) right after the fatal error
+        await asyncio.wait_for(collector, 30)
+    return log
+
+
+@pytest.mark.parametrize(
+    "fatal", [json.dumps({"type": "start", "sample_rate": -1}), bytes(32_002)], ids=["bad-rate", "big-frame"]
+)
+def test_a_fatal_message_then_a_normal_close_is_one_warning_and_no_traceback(
+    server: EmbeddedServer, fatal: str | bytes
+) -> None:
+    log = asyncio.run(_fatal_then_normal_close(server.url, fatal))
+    session = log.messages[0]["session_id"]
+    assert log.of_type("error")[0]["fatal"], log.messages
+    deadline = time.monotonic() + 30
+    while True:
+        records = [json.loads(line) for line in server.log_path.read_text().splitlines() if line.strip()]
+        mine = [r for r in records if r.get("session") == session]
+        if any(r["message"] == "session closed" for r in mine) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert not [r for r in records if r.get("exc_info") or "ASGI" in r["message"] or r["level"] == "error"], records
+    assert any(r["message"] == "session closed" for r in mine), mine
+    warnings = [r for r in mine if r["level"] == "warning"]
+    assert len(warnings) == 1, warnings  # the error sent to the client
+
+
 def test_every_line_of_the_log_is_json_through_shutdown(server: EmbeddedServer) -> None:
     process = server._process
     assert process is not None

@@ -19,8 +19,8 @@ from dictate.audio import (
     to_mono,
     to_pcm16_mono_16k,
 )
-from dictate.audiofile import read_wav_as_pcm16
-from dictate.errors import AudioError
+from dictate.audiofile import decode_audio_bytes, read_wav_as_pcm16
+from dictate.errors import AudioError, AudioTooLongError
 
 
 def tone(freq: float, rate: int, seconds: float = 1.0) -> np.ndarray:
@@ -100,3 +100,25 @@ def test_read_wav_converts_rate_and_channels(tmp_path: object) -> None:
     assert dominant_frequency(pcm16_to_float(pcm), 16000) == pytest.approx(500, abs=2)
     with pytest.raises(AudioError):
         read_wav_as_pcm16(f"{tmp_path}/missing.wav")
+
+
+def lying_wav(rate: int, data_bytes: int) -> bytes:
+    """A PCM16 mono WAV whose header claims ``rate`` Hz, with ``data_bytes`` of (silent) samples."""
+    header = b"RIFF" + (36 + data_bytes).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
+    header += (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + rate.to_bytes(4, "little")
+    header += (rate * 2).to_bytes(4, "little") + (2).to_bytes(2, "little") + (16).to_bytes(2, "little")
+    return header + b"data" + data_bytes.to_bytes(4, "little") + bytes(data_bytes)
+
+
+@pytest.mark.parametrize("rate", [1, 100, 4000, 384_000])
+def test_an_upload_declaring_an_unusable_sample_rate_is_refused_before_decoding(rate: int) -> None:
+    """Issue 20 item 9: a 20 KB WAV claiming 1 Hz became 10,000 s of audio (RSS +650 MiB)."""
+    with pytest.raises(AudioError, match=f"declares a sample rate of {rate} Hz: only 8-192 kHz"):
+        decode_audio_bytes(lying_wav(rate, 20_000), "the uploaded file 'x.wav'")
+
+
+def test_an_upload_longer_than_the_limit_is_refused_from_its_header() -> None:
+    two_minutes = lying_wav(16_000, 16_000 * 2 * 120)
+    with pytest.raises(AudioTooLongError, match="is 120 s long: the limit is 60 s"):
+        decode_audio_bytes(two_minutes, "the upload", max_seconds=60)
+    assert decode_audio_bytes(two_minutes, "the upload", max_seconds=121).size == 16_000 * 120

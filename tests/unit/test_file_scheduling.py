@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,8 +11,9 @@ import numpy as np
 import pytest
 from tests.unit.test_scheduler import ONE_SECOND, WAIT, GatedModel, busy_with_final, until
 
-from dictate.server.model.scheduler import ModelScheduler
+from dictate.server.model.scheduler import Busy, ModelScheduler
 from dictate.server.uploads.formats import FileOptions, Segment, WindowTranscript
+from dictate.server.uploads.jobs import FileJobLimits
 
 OPTIONS = FileOptions(language="en")
 
@@ -101,3 +103,50 @@ def test_an_ended_session_holds_back_no_file_window(model: FileModel) -> None:
     unwatch()
     assert not scheduler.live_busy
     assert scheduler.run_file_window(ONE_SECOND, OPTIONS) is not None
+
+
+def test_try_file_window_never_waits_while_live_speech_holds_the_model(model: FileModel) -> None:
+    """The service waits for a window's turn on its event loop, not in a thread (issue 20 item 8: six waiting
+    windows held every thread of asyncio's pool and wedged the live session that would have freed them)."""
+    scheduler = scheduler_of(model)
+    speaking = threading.Event()
+    speaking.set()
+    scheduler.watch_live(speaking.is_set)
+    assert isinstance(scheduler.try_file_window(ONE_SECOND, OPTIONS), Busy)  # at once, not after the utterance
+    speaking.clear()
+    result = scheduler.try_file_window(ONE_SECOND, OPTIONS)
+    assert isinstance(result, WindowTranscript) and model.calls == ["file"]
+
+
+def test_try_file_window_is_busy_while_another_pass_runs(model: FileModel, pool: ThreadPoolExecutor) -> None:
+    scheduler = scheduler_of(model)
+    running = busy_with_final(scheduler, model, pool)
+    assert isinstance(scheduler.try_file_window(ONE_SECOND, OPTIONS), Busy)
+    model.gate.set()
+    assert running.result(WAIT) is not None
+
+
+def test_the_oldest_pass_is_known_while_it_runs_and_forgotten_after(model: FileModel, pool: ThreadPoolExecutor) -> None:
+    """What the readiness watchdog reads: a pass that does not finish shows as old."""
+    scheduler = scheduler_of(model)
+    assert scheduler.oldest_pass() is None
+    before = time.monotonic()
+    running = busy_with_final(scheduler, model, pool)
+    started = scheduler.oldest_pass()
+    assert started is not None and before <= started <= time.monotonic()
+    model.gate.set()
+    assert running.result(WAIT) is not None
+    assert scheduler.oldest_pass() is None
+
+
+def test_file_job_limits_count_jobs_and_queued_audio() -> None:
+    limits = FileJobLimits(max_jobs=2, max_queued_seconds=100.0)
+    assert limits.admit_job() and limits.admit_job() and not limits.admit_job()
+    limits.end_job()
+    assert limits.admit_job()
+    assert limits.queue(500.0), "one file alone is taken into an empty queue"
+    assert not limits.queue(1.0)
+    limits.done(450.0)
+    assert limits.queue(40.0) and not limits.queue(20.0)
+    limits.done(90.0)
+    assert limits.queued_seconds == 0.0 and limits.queue(100.0)

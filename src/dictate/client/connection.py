@@ -10,7 +10,13 @@ from urllib.parse import urlsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
-from dictate.errors import AuthenticationError, ConnectionFailedError, ServerBusyError, SessionExpiredError
+from dictate.errors import (
+    AuthenticationError,
+    ConnectionFailedError,
+    NoSpeechError,
+    ServerBusyError,
+    SessionExpiredError,
+)
 from dictate.protocol import (
     STREAM_PATH,
     CloseCode,
@@ -73,6 +79,8 @@ def error_for_close(code: int | None, reason: str) -> ConnectionFailedError | No
         return AuthenticationError(f"the server refused the token: {text}")
     if code == CloseCode.SESSION_EXPIRED:
         return SessionExpiredError(f"the session reached the server's time limit: {text}")
+    if code == CloseCode.NO_SPEECH:
+        return NoSpeechError(f"the server closed a session without speech: {text}")
     if code == CloseCode.TRY_AGAIN_LATER:
         return ServerBusyError(f"the server is busy: {text}")
     if code == CloseCode.GOING_AWAY:

@@ -2,7 +2,9 @@
 
 The dashboard runs ``ReconnectingStream.run()`` as a worker on its event loop and receives ``StreamEvent``s
 through a plain callback on that loop. Speech before the first connection is ready is kept (a pre-roll of
-``PREROLL_S``) and sent once the server listens; audio while disconnected later is dropped.
+``PREROLL_S``) and sent once the server listens; audio while disconnected later is dropped. When the server closes
+a session that heard no speech for its limit (close 4001), the stream reconnects only once the source's level
+rises above ``WAKE_LEVEL_DBFS`` (the user speaks again), and sends that speech with its pre-roll.
 ``stop()`` is the OFF sequence: stop the audio at once, send the end
 message, wait up to ``final_grace`` for the last final, then close.
 """
@@ -26,7 +28,7 @@ from dictate.audio import DEFAULT_FRAME_MS, level_dbfs, pcm16_to_float
 from dictate.client.connection import describe_error, error_for_close, messages, open_stream
 from dictate.client.dispatch import Dispatcher
 from dictate.client.sources import AudioSource
-from dictate.errors import AudioError, AuthenticationError, ConnectionFailedError, SessionExpiredError
+from dictate.errors import AudioError, AuthenticationError, ConnectionFailedError, NoSpeechError, SessionExpiredError
 from dictate.protocol import (
     EndMessage,
     ErrorCode,
@@ -43,6 +45,7 @@ logger = logging.getLogger(__name__)
 LEVEL_INTERVAL_S = 0.1
 PREROLL_S = 1.0  # microphone audio kept while the first connection opens, sent once the server is ready
 ROLLOVER_HOLD_S = 15.0  # audio kept while an expired session (server time limit) is replaced by a new one
+WAKE_LEVEL_DBFS = -40.0  # after a no-speech close, a 20 ms frame this loud means the user speaks: reconnect
 
 
 def reconnect_delay(attempt: int, base: float = 0.5, cap: float = 10.0) -> float:
@@ -133,6 +136,8 @@ class ReconnectingStream:
         self._audio_task: asyncio.Task[None] | None = None
         self._ever_connected = False
         self._rolling_over = False  # the server expired the session: hold audio for the next one
+        self._dozing = False  # the server closed a session without speech: reconnect when the user speaks
+        self._speech_heard = asyncio.Event()
         self._first_ready = asyncio.Event()
         self.frames_sent = 0
 
@@ -171,7 +176,8 @@ class ReconnectingStream:
         if self._source.wait_for_server:
             await self._first_ready.wait()  # a file starts playing when the server listens
         async for frame in self._source.frames():
-            peak = max(peak, level_dbfs(pcm16_to_float(frame)))
+            frame_level = level_dbfs(pcm16_to_float(frame))
+            peak = max(peak, frame_level)
             now = time.monotonic()
             if now - last_level >= LEVEL_INTERVAL_S:
                 self._emit(Level(peak))
@@ -180,10 +186,12 @@ class ReconnectingStream:
             if ws is None:
                 if self._rolling_over:
                     preroll.append(frame)  # between an expired session and the next: sent to the next one
-                elif not self._ever_connected:
-                    preroll.append(frame)  # speech before the first ready is sent once the server is ready
+                elif not self._ever_connected or self._dozing:
+                    preroll.append(frame)  # speech before the (next) ready is sent once the server is ready
                     while len(preroll) > preroll_frames:
                         preroll.popleft()
+                    if self._dozing and frame_level >= WAKE_LEVEL_DBFS:
+                        self._speech_heard.set()
                 continue
             preroll.append(frame)
             while preroll:
@@ -241,6 +249,13 @@ class ReconnectingStream:
                 logger.info("%s: reconnecting", exc)
                 attempt = 0
                 continue
+            except NoSpeechError as exc:  # expected: the server freed our slot; come back when the user speaks
+                self._ws = None
+                logger.info("%s: reconnecting on speech", exc)
+                self._emit(Disconnected("no speech for a while: reconnecting when you speak", None))
+                await self._wait_for_speech()
+                attempt = 0
+                continue
             except (ConnectionFailedError, _Dropped, ConnectionClosed) as exc:
                 if isinstance(exc, AuthenticationError):
                     raise
@@ -258,6 +273,18 @@ class ReconnectingStream:
                 await ws.close()
             if ended:
                 return
+
+    async def _wait_for_speech(self) -> None:
+        """Hold audio (a pre-roll) until a frame is loud enough to be speech, or ``stop()``."""
+        self._speech_heard.clear()
+        self._dozing = True
+        speech = asyncio.create_task(self._speech_heard.wait())
+        stop = asyncio.create_task(self._stop_requested.wait())
+        try:
+            await asyncio.wait({speech, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            speech.cancel()
+            stop.cancel()
 
     async def _open(self) -> ClientConnection:
         open_task = asyncio.create_task(open_stream(self.url, self._token, self._connect_timeout))
@@ -330,7 +357,7 @@ class ReconnectingStream:
         def ready(message: ReadyMessage) -> None:
             self._ever_connected = True
             self._first_ready.set()
-            self._rolling_over = False
+            self._rolling_over = self._dozing = False
             self._ws = ws  # audio flows from now on (held audio first)
             self._emit(Connected(message))
 

@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
+import ipaddress
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,11 +24,15 @@ from dictate import __version__
 from dictate.config import ServerSettings
 from dictate.errors import DictateError
 from dictate.protocol import STREAM_PATH, CloseCode, ErrorCode, ErrorMessage, encode
+from dictate.server.edge.loopwatch import watch_loop
+from dictate.server.edge.memory import current_rss, trim_when_idle
 from dictate.server.edge.metrics import Metrics
 from dictate.server.edge.session import Session
+from dictate.server.edge.threads import ServiceThreads
 from dictate.server.model.loading import load_scheduler
 from dictate.server.model.scheduler import ModelScheduler
 from dictate.server.model.source import ModelChoice, choose_model
+from dictate.server.uploads.jobs import FileJobLimits
 from dictate.server.uploads.openai_api import openai_router
 
 logger = logging.getLogger(__name__)
@@ -49,7 +56,37 @@ class ServiceState:
     status: Status = Status.LOADING
     load_error: DictateError | None = None
     sessions: dict[str, Session] = field(default_factory=dict)
+    session_clients: dict[str, str] = field(default_factory=dict)  # session id -> client address
     session_tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    threads: ServiceThreads = field(init=False)
+    file_limits: FileJobLimits = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.threads = ServiceThreads(self.settings.max_sessions, self.settings.max_file_jobs)
+        self.file_limits = FileJobLimits(self.settings.max_file_jobs, self.settings.max_queued_file_seconds)
+
+    def busy(self) -> bool:
+        """A live session or a file job is in progress."""
+        return bool(self.sessions) or self.file_limits.jobs > 0
+
+    def loop_stalled(self, seconds: float) -> None:
+        """The event loop woke ``seconds`` late (loopwatch.py): say so, and tell every live session."""
+        logger.warning("the event loop stalled for %.1f s (%d live session(s) told)", seconds, len(self.sessions))
+        self.metrics.loop_stalls.inc()
+        for session in self.sessions.values():
+            session.report_stall(seconds)
+
+    def stall(self, now: float) -> str | None:
+        """Why the service is not making progress (a model pass, or a session's start/finish/close, has taken
+        longer than ``stall_timeout``), or None."""
+        limit = self.settings.stall_timeout
+        oldest_pass = self.scheduler.oldest_pass() if self.scheduler is not None else None
+        if oldest_pass is not None and now - oldest_pass > limit:
+            return f"a model pass has taken {now - oldest_pass:.0f} s (stall_timeout {limit:g} s)"
+        oldest_call = self.threads.oldest_live_call()
+        if oldest_call is not None and now - oldest_call > limit:
+            return f"a session's start/finish/close has taken {now - oldest_call:.0f} s (stall_timeout {limit:g} s)"
+        return None
 
     async def load_model(self) -> None:
         """Load and warm the shared model off the event loop; on failure, record it (run.py exits)."""
@@ -89,10 +126,17 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None, metr
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loader = asyncio.create_task(state.load_model(), name="load-model")
+        watch = asyncio.create_task(watch_loop(state.loop_stalled), name="watch-loop")
+        trim = asyncio.create_task(trim_when_idle(state.busy, settings.trim_after_idle, current_rss), name="trim")
         yield
         if state.status is Status.READY:
             await state.drain(settings.drain_timeout)
         loader.cancel()
+        for task in (watch, trim):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        state.threads.close()
 
     app = FastAPI(
         title="dictate", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
@@ -108,18 +152,22 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None, metr
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
-        """200 once the model is loaded and warmed up; 503 while loading, after a failure, or while draining."""
+        """200 once the model is loaded and warmed up; 503 while loading, after a failure, while draining, or
+        while stalled (no progress within ``stall_timeout``)."""
+        stall = state.stall(time.monotonic()) if state.status is Status.READY else None
         body = {
-            "status": state.status.value,
+            "status": "stalled" if stall else state.status.value,
             "model": state.choice.label,
             "device": state.choice.device,
             "compute_type": state.choice.compute_type,
             "sessions": len(state.sessions),
             "max_sessions": settings.max_sessions,
         }
-        if state.load_error:
-            body["error"] = str(state.load_error)
-        return JSONResponse(body, status_code=200 if state.status is Status.READY else 503)
+        if state.load_error or stall:
+            body["error"] = str(state.load_error or stall)
+        if stall:
+            logger.warning("not ready: %s", stall)
+        return JSONResponse(body, status_code=200 if state.status is Status.READY and not stall else 503)
 
     @app.get(METRICS_PATH)
     async def metrics(request: Request) -> Response:
@@ -137,6 +185,8 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None, metr
             state.choice.label,
             ready_scheduler=lambda: state.scheduler if state.status is Status.READY else None,
             authorized=lambda request: _authorized(request.headers, request.query_params, settings),
+            threads=state.threads,
+            limits=state.file_limits,
         )
     )
 
@@ -156,11 +206,21 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None, metr
         assert task is not None
 
         def release() -> None:  # the session calls it once, before its close frame
+            state.session_clients.pop(session.id, None)
             if state.sessions.pop(session.id, None) is not None:
                 state.metrics.active_sessions.dec()
 
-        session = Session(ws, state.scheduler, state.choice, settings, state.metrics, on_released=release)
+        session = Session(
+            ws,
+            state.scheduler,
+            state.choice,
+            settings,
+            state.metrics,
+            on_released=release,
+            run_blocking=state.threads.live,
+        )
         state.sessions[session.id] = session
+        state.session_clients[session.id] = _client_address(ws)
         state.session_tasks.add(task)
         state.metrics.sessions.inc()
         state.metrics.active_sessions.inc()
@@ -221,4 +281,23 @@ def _refusal(ws: WebSocket, state: ServiceState) -> tuple[CloseCode, str, str, s
     if len(state.sessions) >= state.settings.max_sessions:
         message = f"the server is at its limit of {state.settings.max_sessions} concurrent sessions"
         return CloseCode.TRY_AGAIN_LATER, ErrorCode.SERVER_BUSY, message, "server busy"
+    per_client = state.settings.max_sessions_per_client
+    address = _client_address(ws)
+    open_here = sum(client == address for client in state.session_clients.values())
+    if per_client and not is_loopback_address(address) and open_here >= per_client:
+        message = f"{address} has {per_client} sessions open, the limit per client address"
+        return CloseCode.TRY_AGAIN_LATER, ErrorCode.SERVER_BUSY, message, "too many sessions from this address"
     return None
+
+
+def _client_address(ws: WebSocket) -> str:
+    """The client's address as uvicorn sees it (X-Forwarded-For's, when it comes from a trusted proxy)."""
+    return ws.client.host if ws.client is not None else ""
+
+
+def is_loopback_address(host: str) -> bool:
+    """An address of this machine (an empty or unknown one counts as not loopback)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -45,6 +45,9 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.loop_stalls = Counter(
+            "dictate_loop_stalls", "Times the event loop woke 2 s or more late.", registry=self.registry
+        )
         self.errors = Counter("dictate_errors", "Errors sent to clients, by code.", ["code"], registry=self.registry)
         # POST /v1/audio/transcriptions (OpenAI-compatible file jobs)
         self.file_jobs = Counter(

@@ -7,6 +7,8 @@ import ipaddress
 import logging
 import os
 import socket
+import threading
+import time
 from typing import Any
 
 import uvicorn
@@ -14,27 +16,65 @@ import uvicorn
 from dictate.config import LogFormat, ServerSettings
 from dictate.errors import ConfigError, DictateError
 from dictate.server.edge.app import ServiceState, Status, create_app
-from dictate.server.edge.header_timeout import header_timeout_protocol
+from dictate.server.edge.header_timeout import H11_MAX_INCOMPLETE_BYTES, header_timeout_protocol
 from dictate.server.edge.logs import configure_logging
 from dictate.server.edge.stray_output import CapturedOutput
 
 logger = logging.getLogger(__name__)
 
+EXIT_GRACE_S = 15.0  # after the drain's own timeout: uvicorn's graceful shutdown (5 s) and closing the sessions
+SECOND_SIGNAL_EXIT_S = 3.0  # after a second signal, uvicorn's forced shutdown gets this long
+FORCED_EXIT_STATUS = 70  # EX_SOFTWARE: the process had to be ended by its exit deadline
+
+
+class ExitDeadline:
+    """Ends the process (``os._exit``) if it is still running at a deadline: SIGTERM must always end it, even
+    when a thread is stuck (in a model call, in RealtimeSTT) and the interpreter would wait for it at exit.
+    Its timer thread is a daemon, armed by the signal handler; it ends with the process."""
+
+    def __init__(self) -> None:
+        self._timer: threading.Timer | None = None
+        self._due: float | None = None
+
+    def arm(self, seconds: float, why: str) -> None:
+        """Exit within ``seconds`` from now (an earlier deadline already armed stays)."""
+        due = time.monotonic() + seconds
+        if self._due is not None and self._due <= due:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._due = due
+        self._timer = threading.Timer(seconds, self._exit, args=(seconds, why))
+        self._timer.daemon = True
+        self._timer.name = "dictate-exit-deadline"
+        self._timer.start()
+
+    @staticmethod
+    def _exit(seconds: float, why: str) -> None:
+        logger.error("still running %.0f s after %s: forcing exit", seconds, why)
+        logging.shutdown()
+        os._exit(FORCED_EXIT_STATUS)
+
 
 class DrainingServer(uvicorn.Server):
-    """On the first SIGTERM/SIGINT: drain sessions (finalize, send, close 1001), then stop. A second one forces."""
+    """On the first SIGTERM/SIGINT: drain sessions (finalize, send, close 1001), then stop. A second one forces.
+    Either way the process ends by a deadline (``ExitDeadline``)."""
 
     def __init__(self, config: uvicorn.Config, state: ServiceState) -> None:
         super().__init__(config)
         self._state = state
         self._drain_requested = False
         self._drain_task: asyncio.Task[None] | None = None  # started by on_tick, awaited by shutdown
+        self._deadline = ExitDeadline()
 
     def handle_exit(self, sig: int, frame: Any) -> None:
-        """The signal handler: it only records the request; the next tick starts the drain on the loop."""
+        """The signal handler: it records the request (the next tick starts the drain on the loop) and arms the
+        exit deadline."""
         if not self._drain_requested and not self.should_exit:
             self._drain_requested = True
+            self._deadline.arm(self._state.settings.drain_timeout + EXIT_GRACE_S, "the stop signal")
         else:
+            self._deadline.arm(SECOND_SIGNAL_EXIT_S, "a second stop signal")
             super().handle_exit(sig, frame)
 
     async def on_tick(self, counter: int) -> bool:
@@ -106,7 +146,9 @@ def uvicorn_config(app: Any, settings: ServerSettings) -> uvicorn.Config:
         server_header=False,
         limit_concurrency=settings.max_connections,
         timeout_keep_alive=settings.keep_alive_timeout,
-        h11_max_incomplete_event_size=16 * 1024,  # request line + headers, when h11 parses HTTP
+        # request line + headers: capped at MAX_HEADER_BYTES for any parser by header_timeout.py (httptools, the
+        # default when installed, has no limit of its own); h11's own bound is above it, so the 431 answers first
+        h11_max_incomplete_event_size=H11_MAX_INCOMPLETE_BYTES,
     )
     config.load()
     config.http_protocol_class = header_timeout_protocol(config.http_protocol_class, settings.header_timeout)

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from enum import Enum
 from typing import Any
 
@@ -71,6 +71,7 @@ class Session:
         settings: ServerSettings,
         metrics: Metrics,
         on_released: Callable[[], None] = lambda: None,
+        run_blocking: Callable[[Callable[[], None]], Awaitable[None]] = asyncio.to_thread,
     ) -> None:
         self.id = uuid.uuid4().hex[:12]
         self._ws = ws
@@ -82,9 +83,16 @@ class Session:
         self._live: LivePipeline | None = None
         self._drain_requested = asyncio.Event()
         self._on_released = on_released  # frees this session's slot: called before the close frame
+        self._run_blocking = run_blocking  # the engine's start/finish/close: the service's live threads
         self._failed = False
         self._error_budget = ErrorBudget(settings.max_client_errors, settings.error_window)
         self.log = logging.LoggerAdapter(logger, {"session": self.id})
+
+    def report_stall(self, seconds: float) -> None:
+        """The server's event loop stalled for ``seconds``: this session's audio of that time reached the voice
+        detector in a burst, so speech in it may get no final. Tell the client (``speech_dropped``)."""
+        reason = f"the server stalled for {seconds:.1f} s: speech in that time may have been missed"
+        self._events.put_nowait(SpeechDropped((), seconds, reason))
 
     def request_drain(self) -> None:
         """Server shutdown: finalize what is pending, send it, close with 1001 (going away)."""
@@ -111,7 +119,7 @@ class Session:
         finally:
             # free the recorder before the close frame: once a client sees the close, its slot is free
             try:
-                await asyncio.to_thread(live.close)
+                await self._run_blocking(live.close)
             finally:
                 self._on_released()
         if close is not None:
@@ -120,7 +128,7 @@ class Session:
 
     async def _converse(self, live: LivePipeline) -> tuple[CloseCode, str]:
         """Start the live pipeline, relay frames and events until the stream ends; returns the close code and reason."""
-        await asyncio.to_thread(live.start)
+        await self._run_blocking(live.start)
         choice = self._choice
         await self._send(ReadyMessage(self.id, choice.label, choice.device, choice.compute_type))
         self.log.info("session started")
@@ -128,7 +136,7 @@ class Session:
         try:
             code, reason = await self._receive()
             if not self._failed:
-                await asyncio.to_thread(live.finish)  # finalize pending speech, then close
+                await self._run_blocking(live.finish)  # finalize pending speech, then close
         finally:
             self._events.put_nowait(None)
             await sender
@@ -147,7 +155,7 @@ class Session:
         assert live is not None
         drain = asyncio.create_task(self._drain_requested.wait())
         receive: asyncio.Task[MutableMapping[str, Any]] | None = None
-        started = last_activity = time.monotonic()
+        started = last_activity = last_speech = time.monotonic()
         expires_at = started + settings.max_session_seconds
         expiring_since: float | None = None
         try:
@@ -163,7 +171,13 @@ class Session:
                     idle = f"no audio for {settings.idle_timeout:g} s"
                     await self._send_error(ErrorCode.IDLE_TIMEOUT, idle, fatal=True)
                     return CloseCode.POLICY_VIOLATION, "idle timeout"
-                wake = last_activity + settings.idle_timeout
+                if live.in_utterance:
+                    last_speech = now
+                elif now >= last_speech + settings.no_speech_timeout:  # an open mic, silence or noise: free the slot
+                    quiet = f"no speech for {settings.no_speech_timeout:g} s: reconnect when there is speech"
+                    await self._send_error(ErrorCode.NO_SPEECH, quiet, fatal=True)
+                    return CloseCode.NO_SPEECH, "no speech"
+                wake = min(last_activity + settings.idle_timeout, last_speech + settings.no_speech_timeout)
                 wake = min(wake, expiring_since + EXPIRY_END_WAIT_S if expiring_since is not None else expires_at)
                 if now >= expires_at:
                     wake = min(wake, now + 0.1)  # waiting for a pause: look again soon
@@ -278,6 +292,8 @@ class Session:
             elif isinstance(event, SpeechDropped):
                 ids = ", ".join(str(utterance) for utterance in event.utterance_ids)
                 message = f"{event.seconds:.1f} s of speech (utterances {ids}) got no final: {event.reason}"
+                if not ids:  # not known to be in any utterance (a stall of the server)
+                    message = event.reason
                 await self._send_error(ErrorCode.SPEECH_DROPPED, message, fatal=False)
             elif isinstance(event, EngineFailed):
                 self._failed = True
@@ -303,5 +319,5 @@ class Session:
 
     async def _close(self, code: int, reason: str) -> None:
         if self._connected():
-            with contextlib.suppress(RuntimeError, OSError):
+            with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):  # the client closed first
                 await self._ws.close(code=int(code), reason=reason[:120])

@@ -13,6 +13,11 @@ long):
   ``in_utterance`` value its core publishes with ``watch_live``) and a slot is free. A file is cut into short
   windows, each a separate call, so a live utterance that begins while a window runs waits at most for that
   one window.
+  ``try_file_window`` never waits: it returns ``BUSY`` at once when the window cannot run now, so that a
+  file job waits on the event loop, not in a thread (edge/threads.py says why).
+
+For the readiness watchdog, ``oldest_pass`` is when the oldest pass still running started, or the oldest
+final still waiting for a slot began to wait.
 """
 
 from __future__ import annotations
@@ -40,6 +45,13 @@ def _never() -> bool:
     return False
 
 
+class Busy:
+    """``try_file_window``'s answer when the window cannot run now: live speech or another pass holds the model."""
+
+
+BUSY = Busy()
+
+
 class ModelScheduler:
     """Runs passes of one shared model: at most ``workers`` at once, finals first, interims skipped. Thread-safe."""
 
@@ -55,6 +67,8 @@ class ModelScheduler:
         self._finals_waiting = 0
         self._live: dict[int, Callable[[], bool]] = {}
         self._watch_number = 0
+        self._pass_number = 0
+        self._passes: dict[int, float] = {}  # passes running and finals waiting: when each started (monotonic)
 
     def watch_live(self, busy: Callable[[], bool]) -> Callable[[], None]:
         """Register a live session's ``busy()`` (someone speaks, or an utterance's final is still to come): file
@@ -80,25 +94,50 @@ class ModelScheduler:
             watched = list(self._live.values())
         return any(busy() for busy in watched)
 
+    def oldest_pass(self) -> float | None:
+        """When the oldest pass still running started, or the oldest final still waiting began to wait."""
+        with self._lock:
+            return min(self._passes.values(), default=None)
+
+    def _begin(self) -> int:
+        with self._lock:
+            self._pass_number += 1
+            self._passes[self._pass_number] = time.monotonic()
+            return self._pass_number
+
+    def _end(self, number: int) -> None:
+        with self._lock:
+            self._passes.pop(number, None)
+
+    def try_file_window(self, audio: np.ndarray, options: FileOptions) -> WindowTranscript | Busy:
+        """One window of an uploaded file if it can run now (no live speech, no final waiting, a free slot);
+        ``BUSY`` at once otherwise. Blocking only while the window is transcribed."""
+        if self._transcribe_window is None:
+            raise RuntimeError("this scheduler has no file transcription")
+        if self.live_busy or not self._slots.acquire(blocking=False):
+            return BUSY
+        try:
+            if self.live_busy:  # something live arrived while we took the slot
+                return BUSY
+            number = self._begin()
+            try:
+                return self._transcribe_window(audio, options)
+            finally:
+                self._end(number)
+        finally:
+            self._slots.release()
+
     def run_file_window(
         self, audio: np.ndarray, options: FileOptions, cancelled: Callable[[], bool] = _never
     ) -> WindowTranscript | None:
-        """One window of an uploaded file, below every live session (see the module's rules). None when
-        ``cancelled()`` turns true before it runs (the client went away)."""
-        if self._transcribe_window is None:
-            raise RuntimeError("this scheduler has no file transcription")
-        while True:
-            if cancelled():
-                return None
-            if not self.live_busy and self._slots.acquire(timeout=SLOT_POLL_SECONDS):
-                if not self.live_busy:  # nothing live arrived while we took the slot
-                    break
-                self._slots.release()
+        """``try_file_window`` until the window runs, waiting in this thread (tests and offline callers; the
+        service waits on its event loop instead). None when ``cancelled()`` turns true before it runs."""
+        while not cancelled():
+            result = self.try_file_window(audio, options)
+            if not isinstance(result, Busy):
+                return result
             time.sleep(SLOT_POLL_SECONDS)
-        try:
-            return self._transcribe_window(audio, options)
-        finally:
-            self._slots.release()
+        return None
 
     @property
     def finals_waiting(self) -> int:
@@ -116,19 +155,23 @@ class ModelScheduler:
         """A final pass: waits for a slot, ahead of any interim pass. None when ``cancelled()`` turns true first."""
         with self._lock:
             self._finals_waiting += 1
+        number = self._begin()
         try:
-            while not self._slots.acquire(timeout=SLOT_POLL_SECONDS):
+            try:
+                while not self._slots.acquire(timeout=SLOT_POLL_SECONDS):
+                    if cancelled():
+                        return None
+            finally:
+                with self._lock:
+                    self._finals_waiting -= 1
+            try:
                 if cancelled():
                     return None
+                return self._run(audio, final=True, language=language, options=options)
+            finally:
+                self._slots.release()
         finally:
-            with self._lock:
-                self._finals_waiting -= 1
-        try:
-            if cancelled():
-                return None
-            return self._run(audio, final=True, language=language, options=options)
-        finally:
-            self._slots.release()
+            self._end(number)
 
     def run_interim(
         self, audio: np.ndarray, language: str | None = None, options: PassOptions = NO_OPTIONS
@@ -139,9 +182,11 @@ class ModelScheduler:
                 return None
         if not self._slots.acquire(blocking=False):
             return None
+        number = self._begin()
         try:
             return self._run(audio, final=False, language=language, options=options)
         finally:
+            self._end(number)
             self._slots.release()
 
     def _run(self, audio: np.ndarray, final: bool, language: str | None, options: PassOptions) -> PassResult:

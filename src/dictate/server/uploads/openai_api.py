@@ -5,7 +5,10 @@ The request is OpenAI's multipart form: ``file`` (required), ``model`` (accepted
 ``language``, ``prompt``, ``temperature``, ``response_format`` (json, text, srt, vtt, verbose_json) and
 ``timestamp_granularities[]`` (segment, word; verbose_json only). The upload is read into memory up to
 ``max_upload_mb`` (a bigger one is refused with 413 before it is stored), decoded by libsndfile and resampled
-with soxr (audiofile.py), and transcribed in short windows below every live session (uploads/jobs.py). Nothing is
+with soxr (audiofile.py) on a file thread, and transcribed in short windows below every live session (jobs.py).
+At most ``max_file_jobs`` requests are served at once and ``max_queued_file_seconds`` of audio waits; beyond
+them a request is refused at once with 429 and ``Retry-After``. A file that declares a sample rate outside
+8-192 kHz or is longer than ``max_file_seconds`` is refused with 400 before it is decoded. Nothing is
 written to disk by this module; the multipart parser's spooled file is closed before the response. Errors
 use OpenAI's shape: ``{"error": {"message", "type", "param", "code"}}``.
 """
@@ -24,16 +27,19 @@ from starlette.types import Message
 
 from dictate.audiofile import decode_audio_bytes
 from dictate.config import ServerSettings
-from dictate.errors import AudioError
+from dictate.errors import AudioError, AudioTooLongError
+from dictate.protocol import SAMPLE_RATE
 from dictate.server.edge.metrics import Metrics
+from dictate.server.edge.threads import ServiceThreads
 from dictate.server.model.scheduler import ModelScheduler
 from dictate.server.uploads.formats import FileOptions, ResponseFormat, render
-from dictate.server.uploads.jobs import transcribe_file
+from dictate.server.uploads.jobs import FileJobLimits, transcribe_file
 
 logger = logging.getLogger(__name__)
 
 FORM_OVERHEAD_BYTES = 64 * 1024  # the form's other fields and multipart boundaries, on top of the file
 GRANULARITIES = frozenset({"segment", "word"})
+BUSY_RETRY_AFTER_S = 10  # Retry-After of a 429 (the file-job limits): about one window of a busy model, and then some
 
 
 class ApiError(Exception):
@@ -47,6 +53,7 @@ class ApiError(Exception):
         code: str | None = None,
         kind: str = "invalid_request_error",
         result: str = "bad_request",  # the dictate_file_jobs label
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.message, self.param, self.code, self.kind, self.result = (
@@ -57,13 +64,26 @@ class ApiError(Exception):
             kind,
             result,
         )
+        self.retry_after = retry_after
 
     def response(self) -> JSONResponse:
         body = {"error": {"message": self.message, "type": self.kind, "param": self.param, "code": self.code}}
         headers = {"WWW-Authenticate": 'Bearer realm="dictate"'} if self.status == 401 else None
-        if self.status == 503:
-            headers = {"Retry-After": "5"}
+        if self.retry_after is not None:
+            headers = {"Retry-After": str(self.retry_after)}
         return JSONResponse(body, status_code=self.status, headers=headers)
+
+
+def server_busy(what: str) -> ApiError:
+    """429: beyond the file-job limits; the client should come back after ``Retry-After`` seconds."""
+    return ApiError(
+        429,
+        f"the server is busy ({what}); retry in {BUSY_RETRY_AFTER_S} s",
+        code="server_busy",
+        kind="rate_limit_error",
+        result="busy",
+        retry_after=BUSY_RETRY_AFTER_S,
+    )
 
 
 @dataclass(frozen=True)
@@ -109,6 +129,16 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
     if size > cap:
         raise too_large(limit)
     return b"".join(chunks)
+
+
+async def discard_body(request: Request, most: int) -> None:
+    """Read and drop the request body (up to ``most`` bytes): a client still sending its upload would see a reset
+    connection instead of the answer. Nothing is kept."""
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > most:
+            break
 
 
 async def parse_form(request: Request, body: bytes) -> FormData:
@@ -176,8 +206,11 @@ def openai_router(
     model_label: str,
     ready_scheduler: Callable[[], ModelScheduler | None],
     authorized: Callable[[Request], bool],
+    threads: ServiceThreads,
+    limits: FileJobLimits,
 ) -> APIRouter:
-    """The /v1 routes. ``ready_scheduler()`` is the shared model's scheduler, or None while it loads or drains."""
+    """The /v1 routes. ``ready_scheduler()`` is the shared model's scheduler, or None while it loads or drains;
+    decoding and windows run on ``threads.files``."""
     router = APIRouter(prefix="/v1")
     limit = int(settings.max_upload_mb * 1_000_000)
 
@@ -197,6 +230,7 @@ def openai_router(
                 "model_not_ready",
                 kind="server_error",
                 result="not_ready",
+                retry_after=5,
             )
         return scheduler
 
@@ -214,8 +248,13 @@ def openai_router(
         """OpenAI's transcription endpoint (see the module docstring)."""
         started = time.monotonic()
         metrics.active_file_jobs.inc()
+        admitted = False
         try:
-            return await transcribe_upload(request, started)
+            scheduler = check_access(request)
+            if not (admitted := limits.admit_job()):
+                await discard_body(request, 2 * (limit + FORM_OVERHEAD_BYTES))  # so that the client reads the 429
+                raise server_busy(f"{settings.max_file_jobs} file transcriptions in progress, DICTATE_MAX_FILE_JOBS")
+            return await transcribe_upload(request, scheduler, started)
         except ApiError as exc:
             metrics.file_jobs.labels(result=exc.result).inc()
             logger.info("file transcription refused (%d): %s", exc.status, exc.message)
@@ -226,33 +265,46 @@ def openai_router(
             metrics.file_jobs.labels(result=error.result).inc()
             return error.response()
         finally:
+            if admitted:
+                limits.end_job()
             metrics.active_file_jobs.dec()
 
     def count_window(seconds: float) -> None:
         metrics.file_windows.inc()
         metrics.file_audio_seconds.inc(seconds)
 
-    async def transcribe_upload(request: Request, started: float) -> Response:
-        scheduler = check_access(request)
+    async def transcribe_upload(request: Request, scheduler: ModelScheduler, started: float) -> Response:
         form = await parse_form(request, await read_limited_body(request, limit))
         try:
             job = await read_request(form, limit)
         finally:
             await form.close()  # the parser's spooled copy of the upload
+        what = f"the uploaded file {job.filename!r}"
         try:
-            audio = decode_audio_bytes(job.content, f"the uploaded file {job.filename!r}")
+            audio = await threads.files(decode_audio_bytes, job.content, what, settings.max_file_seconds)
+        except AudioTooLongError as exc:
+            raise ApiError(400, f"{exc} (DICTATE_MAX_FILE_SECONDS)", "file", "audio_too_long") from exc
         except AudioError as exc:
             raise ApiError(400, f"{exc} (send WAV, FLAC, OGG/Opus or MP3)", "file", "invalid_file_format") from exc
+        seconds = audio.size / SAMPLE_RATE
+        if not limits.queue(seconds):
+            raise server_busy(f"{limits.queued_seconds:.0f} s of audio queued, DICTATE_MAX_QUEUED_FILE_SECONDS")
+        remaining = seconds  # of this job, still in the queue's books
+
+        def on_window(window_seconds: float) -> None:
+            nonlocal remaining
+            count_window(window_seconds)
+            limits.done(window_seconds)
+            remaining -= window_seconds
+
         try:
             transcript = await transcribe_file(
-                scheduler,
-                audio,
-                job.options,
-                client_gone=request.is_disconnected,
-                on_window=count_window,
+                scheduler, threads, audio, job.options, client_gone=request.is_disconnected, on_window=on_window
             )
         except ValueError as exc:  # faster-whisper: an unknown language code
             raise ApiError(400, f"cannot transcribe: {exc}", param="language") from exc
+        finally:
+            limits.done(max(0.0, remaining))  # abandoned or failed: what was left leaves the queue
         if transcript is None:
             metrics.file_jobs.labels(result="abandoned").inc()
             return Response(status_code=499)  # the client is gone: nobody reads this
