@@ -19,11 +19,11 @@ pytestmark = [
 ]
 
 
-def test_a_short_soak_reports_intervals_process_metrics_and_a_verdict(clips: dict[str, Any], tmp_path: Path) -> None:
+def test_a_short_soak_with_uploads_reports_intervals_and_a_verdict(clips: dict[str, Any], tmp_path: Path) -> None:
     out = tmp_path / "soak.json"
     files = [str(clips[name].path) for name in ("ps_cards_001.wav", "ps_cards_003.wav")]
     command = [sys.executable, "-m", "dictate", "bench", *files, "--soak", "0.4", "--concurrency", "2",
-               "--interval", "8", "--trailing-silence", "1.5", "--out", str(out)]  # fmt: skip
+               "--interval", "8", "--trailing-silence", "1.5", "--upload-loops", "2", "--out", str(out)]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
@@ -38,4 +38,7 @@ def test_a_short_soak_reports_intervals_process_metrics_and_a_verdict(clips: dic
     assert len(soak["samples"]) >= 3
     verdict = soak["verdict"]
     assert verdict["summary"] and verdict["final_p50_ratio_last_first"] is not None
+    uploads = soak["uploads"]  # two upload loops beside the streams: none failed, and the streams did not either
+    assert report["settings"]["upload_loops"] == 2 and uploads["done"] >= 1 and uploads["failed"] == 0, uploads
+    assert sum(row["uploads"]["done"] for row in soak["intervals"]) == uploads["done"]
     assert "soak: 0.4 min at N=2" in result.stdout and verdict["summary"][:20] in result.stdout.replace("\n", " ")

@@ -49,6 +49,8 @@ CLI_ONLY: dict[str, dict[str, str]] = {
         "pauses": MEASUREMENT,
         "soak": MEASUREMENT,
         "interval": MEASUREMENT,
+        "upload_loops": MEASUREMENT,
+        "settle": MEASUREMENT,
         "formatted_offline": MEASUREMENT,
         "server_arg": MEASUREMENT + " (flags of that run's embedded server)",
         "out": "names one run's report (default: a new file per run in bench-out/)",

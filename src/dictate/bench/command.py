@@ -120,6 +120,22 @@ def run_command(
             "interval latency, errors and the server's RSS/threads/fds, and a drift verdict.",
         ),
     ] = None,
+    upload_loops: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Soak: this many clients posting the clips to /v1/audio/transcriptions in a loop beside the "
+            "streams (uploads done/refused/failed per interval).",
+        ),
+    ] = 0,
+    settle: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Soak: after the last stream, wait this many seconds and read the server's RSS again (what it "
+            "gives back once idle).",
+        ),
+    ] = 0.0,
     interval: Annotated[
         float | None, typer.Option(min=1, help="Soak report interval in s (default: 60, or a fifth of a short soak).")
     ] = None,
@@ -187,13 +203,21 @@ def run_command(
         metrics_url=settings.bench_metrics_url,
     )
     if soak is not None:
-        _soak(options, soak, interval, settings.bench_metrics_url, out or _default_out("soak"))
+        _soak(options, soak, interval, settings.bench_metrics_url, out or _default_out("soak"), upload_loops, settle)
         return
     report = _run_with_progress(options, floor)
     _finish(report, out or _default_out("floor" if floor else "stream"), plot)
 
 
-def _soak(options: Any, minutes: float, interval: float | None, metrics_url: str | None, out: Path) -> None:
+def _soak(
+    options: Any,
+    minutes: float,
+    interval: float | None,
+    metrics_url: str | None,
+    out: Path,
+    upload_loops: int = 0,
+    settle: float = 0.0,
+) -> None:
     from rich.console import Console
 
     from dictate.bench.report import write_report
@@ -209,10 +233,16 @@ def _soak(options: Any, minutes: float, interval: float | None, metrics_url: str
 
     console = Console(stderr=True)
     with console.status(f"soaking for {minutes:g} min at N={options.concurrency}..."):
-        report = run_soak_bench(options, minutes, interval, metrics_url, on_done)
+        report = run_soak_bench(options, minutes, interval, metrics_url, on_done, upload_loops, settle)
     write_report(report, out)
     Console().print(soak_table(report))
     Console().print(report["soak"]["verdict"]["summary"], markup=False, highlight=False)
+    soaked = report["soak"]
+    if upload_loops:
+        Console().print(f"uploads: {soaked['uploads']}", markup=False, highlight=False)
+    if settle:
+        start, last, settled = (soaked["rss_mb_start"], soaked["rss_mb_after_last"], soaked["rss_mb_settled"])
+        Console().print(f"RSS MB: start {start:.0f}, after the last stream {last:.0f}, {settle:g} s on {settled:.0f}")
     Console().print(f"wrote {out}")
 
 

@@ -267,9 +267,12 @@ def run_soak_bench(
     interval_s: float | None = None,
     metrics_url: str | None = None,
     on_done: Callable[[StreamRecord], None] | None = None,
+    upload_loops: int = 0,
+    settle_s: float = 0.0,
 ) -> dict[str, Any]:
-    """`--soak MINUTES`: ``options.concurrency`` streams in a loop for ``minutes``; see soak.py."""
-    from dictate.bench.soak import default_interval, run_soak, soak_report
+    """`--soak MINUTES`: ``options.concurrency`` streams in a loop for ``minutes``, beside ``upload_loops`` loops
+    posting the clips to /v1/audio/transcriptions; see soak.py."""
+    from dictate.bench.soak import UploadPlan, default_interval, run_soak, soak_report
     from dictate.client.connection import http_base_url
 
     duration_s = minutes * 60
@@ -281,26 +284,39 @@ def run_soak_bench(
         metrics = metrics_url or f"{http_base_url(url)}/metrics"
         stream_options = StreamOptions(url=url, token=options.token, final_timeout=options.final_timeout)
 
-        async def soak() -> tuple[list[tuple[float, StreamRecord]], list[Any]]:
+        files = [clip.path for clip in clips if clip.pcm is None]
+        uploads = UploadPlan(f"{http_base_url(url)}/v1/audio/transcriptions", files, upload_loops)
+
+        async def soak() -> tuple[list[tuple[float, StreamRecord]], list[Any], list[Any]]:
             if options.warmup and jobs:
                 await run_stream(min(jobs, key=lambda job: job.audio.seconds), stream_options)
             return await run_soak(
-                jobs, stream_options, options.concurrency, duration_s, metrics, min(15.0, interval / 2), on_done
+                jobs,
+                stream_options,
+                options.concurrency,
+                duration_s,
+                metrics,
+                min(15.0, interval / 2),
+                on_done,
+                uploads if upload_loops else None,
+                settle_s,
             )
 
-        records, samples = asyncio.run(soak())
+        records, samples, uploaded = asyncio.run(soak())
     if not shares_our_clock(server):
         records = [(at, replace(r, end_sent_wall=None, wall_minus_monotonic=None)) for at, r in records]
     settings = {
         "soak_minutes": minutes,
         "concurrency": options.concurrency,
+        "upload_loops": upload_loops,
+        "settle_s": settle_s,
         "metrics_url": metrics,
         "clips": [clip.name for clip in clips],
         "leading_silence": options.leading_silence,
         "trailing_silence": options.trailing_silence,
     }
     report = build_report("soak", [], machine_info(), server, settings)
-    report["soak"] = soak_report(records, samples, interval, duration_s, lambda r: score_stream(r, SCORERS))
+    report["soak"] = soak_report(records, samples, interval, duration_s, lambda r: score_stream(r, SCORERS), uploaded)
     return report
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from dictate.bench.metrics import StreamRecord, StreamResult, score_stream
 from dictate.bench.runner import StreamJob, StreamOptions, rotated, run_stream
+from dictate.bench.uploads import UploadRecord, upload_loops, upload_summary
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +80,10 @@ def interval_rows(
     samples: Sequence[ProcessSample],
     interval_s: float,
     duration_s: float,
+    uploads: Sequence[UploadRecord] = (),
 ) -> list[dict[str, Any]]:
-    """One row per interval (streams counted in the interval they finished in; late ones in the last)."""
+    """One row per interval (streams and uploads counted in the interval they finished in; late ones in the
+    last)."""
     count = max(1, int(np.ceil(duration_s / interval_s - 1e-9)))
     rows = []
     for index in range(count):
@@ -89,6 +92,7 @@ def interval_rows(
         mine = [r for at, r in results if start <= at < end or (last and at >= end)]
         finals = [r.final_latency for r in mine if r.final_latency is not None and not r.failure]
         interims = [r.first_interim_latency for r in mine if r.first_interim_latency is not None and not r.failure]
+        files = [u for u in uploads if start <= u.at < end or (last and u.at >= end)]
         at_end = [s for s in samples if s.at <= end + (interval_s if last else 0)]
         sample = at_end[-1] if at_end else None
         rows.append(
@@ -106,6 +110,7 @@ def interval_rows(
                 "rss_mb": sample.rss_bytes / MB if sample and sample.rss_bytes is not None else None,
                 "threads": sample.threads if sample else None,
                 "open_fds": sample.open_fds if sample else None,
+                "uploads": upload_summary(files),
             }
         )
     return rows
@@ -146,6 +151,9 @@ def drift_verdict(rows: Sequence[dict[str, Any]], samples: Sequence[ProcessSampl
     failures = sum(row["failures"] for row in rows)
     if failures:
         findings.append(f"{failures} failed stream(s)")
+    failed_uploads = sum(row.get("uploads", {}).get("failed", 0) for row in rows)
+    if failed_uploads:
+        findings.append(f"{failed_uploads} failed upload(s)")
     if second_half is None:
         memory = "too few samples to judge memory"
     elif second_half < RSS_LEVEL_MB_PER_MIN:
@@ -164,6 +172,7 @@ def drift_verdict(rows: Sequence[dict[str, Any]], samples: Sequence[ProcessSampl
         "threads_delta": delta("threads"),
         "open_fds_delta": delta("open_fds"),
         "failures": failures,
+        "failed_uploads": failed_uploads,
     }
 
 
@@ -192,11 +201,16 @@ async def run_soak(
     metrics_url: str,
     sample_every_s: float,
     on_done: Callable[[StreamRecord], None] | None = None,
-) -> tuple[list[tuple[float, StreamRecord]], list[ProcessSample]]:
+    uploads: UploadPlan | None = None,
+    settle_s: float = 0.0,
+) -> tuple[list[tuple[float, StreamRecord]], list[ProcessSample], list[UploadRecord]]:
     """``concurrency`` workers stream ``jobs`` in a loop until ``duration_s`` has passed (a stream under way
-    finishes); a sampler reads /metrics every ``sample_every_s``. Returns (finish time, record) and samples."""
+    finishes), beside ``uploads.loops`` upload loops when given; a sampler reads /metrics every
+    ``sample_every_s``; once all is done, a last sample at once and, with ``settle_s``, another that many seconds
+    later (what the idle server gives back). Returns (finish time, record), samples and the uploads."""
     started = time.monotonic()
     records: list[tuple[float, StreamRecord]] = []
+    uploaded: list[UploadRecord] = []
     samples: list[ProcessSample] = []
     finished = asyncio.Event()
 
@@ -220,15 +234,35 @@ async def run_soak(
                 on_done(record)
             turn += 1
 
+    async def uploader() -> None:
+        if uploads is not None:
+            until = started + duration_s
+            uploaded.extend(
+                await upload_loops(uploads.url, options.token, uploads.files, uploads.loops, started, until)
+            )
+
     async with asyncio.TaskGroup() as group:
         sampling = group.create_task(sampler())
         async with asyncio.TaskGroup() as workers:
             for index in range(concurrency):
                 workers.create_task(worker(index))
+            workers.create_task(uploader())
         finished.set()
         await sampling
     await sample()  # after the last stream: what the server keeps once idle
-    return records, samples
+    if settle_s > 0:
+        await asyncio.sleep(settle_s)
+        await sample()
+    return records, samples, uploaded
+
+
+@dataclass(frozen=True)
+class UploadPlan:
+    """Upload loops beside the soak's streams: ``loops`` clients posting ``files`` to ``url``."""
+
+    url: str
+    files: Sequence[Any]
+    loops: int
 
 
 def soak_report(
@@ -237,17 +271,29 @@ def soak_report(
     interval_s: float,
     duration_s: float,
     score: Callable[[StreamRecord], StreamResult] = score_stream,
+    uploads: Sequence[UploadRecord] = (),
 ) -> dict[str, Any]:
-    """Intervals, samples and the verdict (the JSON's ``soak`` section)."""
+    """Intervals, samples, uploads and the verdict (the JSON's ``soak`` section)."""
     results = [(at, score(record)) for at, record in records]
-    rows = interval_rows(results, samples, interval_s, duration_s)
+    rows = interval_rows(results, samples, interval_s, duration_s, uploads)
+    finals = [r.final_latency for _at, r in results if r.final_latency is not None and not r.failure]
     return {
         "duration_s": duration_s,
         "interval_s": interval_s,
         "intervals": rows,
         "samples": [asdict(sample) for sample in samples],
+        "final_p50_s": _percentile(finals, 50),
+        "final_p95_s": _percentile(finals, 95),
+        "uploads": upload_summary(uploads),
+        "rss_mb_start": _rss_mb(samples[0]) if samples else None,
+        "rss_mb_after_last": _rss_mb(samples[-2]) if len(samples) >= 2 else None,
+        "rss_mb_settled": _rss_mb(samples[-1]) if samples else None,
         "verdict": drift_verdict(rows, samples),
     }
+
+
+def _rss_mb(sample: ProcessSample) -> float | None:
+    return sample.rss_bytes / MB if sample.rss_bytes is not None else None
 
 
 def soak_table(report: dict[str, Any]) -> Any:
@@ -259,7 +305,7 @@ def soak_table(report: dict[str, Any]) -> Any:
 
     soak = report["soak"]
     table = Table(title=f"soak: {soak['duration_s'] / 60:g} min at N={report['settings']['concurrency']}")
-    for name in ("min", "n", "fail", "p50", "p95", "max", "int", "WER", "RSS", "thr", "fds"):
+    for name in ("min", "n", "fail", "p50", "p95", "max", "int", "WER", "RSS", "thr", "fds", "up"):
         table.add_column(name, justify="right", no_wrap=True)
     for row in soak["intervals"]:
         table.add_row(
@@ -274,9 +320,10 @@ def soak_table(report: dict[str, Any]) -> Any:
             show(row["rss_mb"], "", 0),
             show(row["threads"], "", 0),
             show(row["open_fds"], "", 0),
+            "{done}/{refused}/{failed}".format(**row.get("uploads", {"done": 0, "refused": 0, "failed": 0})),
         )
     table.caption = (
         "n streams; p50/p95/max: final latency (s); int: first interim p50 (s); server RSS (MB), threads, "
-        "fds at the interval's end"
+        "fds at the interval's end; up: uploads done/refused (429/503)/failed"
     )
     return table
