@@ -14,6 +14,9 @@ apt_packages=(libportaudio2 libsndfile1)
 if [[ $DEV == 1 ]]; then
   # pulseaudio + libasound2-plugins: a real sound server for the microphone tests (PortAudio's ALSA -> pulse)
   apt_packages+=(xvfb xdotool x11-utils tmux espeak-ng sox xclip pulseaudio pulseaudio-utils libasound2-plugins)
+  # xterm: typing into an app that ignores synthetic X events; sway (headless) + foot + wtype + wl-clipboard:
+  # typing on Wayland (tests/tui/test_wayland_typing.py)
+  apt_packages+=(xterm sway foot wtype wl-clipboard)
 fi
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -15,6 +15,16 @@ from dictate.configfile import ConfigFileSource, DictateSettings
 from dictate.transcript import TypingMode
 
 
+class TypingBackend(str, Enum):
+    """What sends the keystrokes (see dictate.tui.backends for how ``auto`` chooses)."""
+
+    AUTO = "auto"  # from the session (WAYLAND_DISPLAY, XDG_SESSION_TYPE, DISPLAY) and the tools on the PATH
+    PYNPUT = "pynput"  # X11 (through XTEST), macOS, Windows
+    WTYPE = "wtype"  # Wayland: the virtual-keyboard protocol of wlroots compositors (sway, Hyprland, river, labwc)
+    YDOTOOL = "ydotool"  # any desktop: kernel uinput through ydotoold
+    DOTOOL = "dotool"  # any desktop: kernel uinput (the user may write /dev/uinput)
+
+
 class HotkeyMode(str, Enum):
     """What the global hotkey does."""
 
@@ -70,6 +80,11 @@ class ClientSettings(DictateSettings):
         le=10,
         description="Paste typing: seconds between the paste shortcut and putting the old clipboard back "
         "(the focused app must have read the text by then).",
+    )
+    typing_backend: TypingBackend = Field(
+        TypingBackend.AUTO,
+        description="What sends the keys: auto (chosen from the session and the tools installed), pynput "
+        "(X11, macOS, Windows), wtype (sway, Hyprland, river, labwc), ydotool or dotool (any desktop, /dev/uinput).",
     )
     hotkey: str = Field("<ctrl>+<alt>+<space>", description="Global ON/OFF hotkey (pynput GlobalHotKeys syntax).")
     hotkey_mode: HotkeyMode = Field(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
-from dictate.client_config import ClientSettings, HotkeyMode, Profile
+from dictate.client_config import ClientSettings, HotkeyMode, Profile, TypingBackend
 from dictate.configfile import DictateSettings
 from dictate.protocol import MAX_FRAME_BYTES
 from dictate.transcript import TypingMode
@@ -343,5 +343,6 @@ __all__ = [
     "LogFormat",
     "Profile",
     "ServerSettings",
+    "TypingBackend",
     "TypingMode",
 ]

@@ -126,9 +126,9 @@ def words(text: str) -> str:
 
 
 @contextlib.contextmanager
-def running_xvfb(number: int) -> Iterator[str]:
-    """Xvfb on display ``:number`` while the block runs; yields its DISPLAY value. Fails (never skips) when Xvfb
-    or xdotool is missing."""
+def running_xvfb(number: int, *options: str) -> Iterator[str]:
+    """Xvfb on display ``:number`` (with Xvfb's ``options``) while the block runs; yields its DISPLAY value. Fails
+    (never skips) when Xvfb or xdotool is missing."""
     import shutil
     import subprocess
 
@@ -137,7 +137,7 @@ def running_xvfb(number: int) -> Iterator[str]:
             pytest.fail(f"{tool} is not installed: the typing tests need it (Debian: apt-get install xvfb xdotool)")
     display = f":{number}"
     process = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", *options],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -232,7 +232,9 @@ class Tmux:
         if self._runtime is not None:
             env = {**env, "XDG_RUNTIME_DIR": self._runtime.name}  # made with mode 0700
         exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-        line = f"cd {shlex.quote(str(REPO_ROOT))} && env {exports} {shlex.join(command)}; sleep 600"
+        # -u COLUMNS -u LINES: a tmux server started by a process that had them set passes them on, and Textual
+        # would then draw 80x24 whatever the window's size
+        line = f"cd {shlex.quote(str(REPO_ROOT))} && env -u COLUMNS -u LINES {exports} {shlex.join(command)}; sleep 600"
         subprocess.run(
             ["tmux", "new-session", "-d", "-s", self.name, "-x", str(size[0]), "-y", str(size[1]), line],
             check=True,
@@ -243,6 +245,12 @@ class Tmux:
 
         done = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
         return done.stdout
+
+    def resize(self, columns: int, rows: int) -> None:
+        """Make the window this size (a shared tmux server may have given it another)."""
+        import subprocess
+
+        subprocess.run(["tmux", "resize-window", "-t", self.name, "-x", str(columns), "-y", str(rows)], check=True)
 
     def press(self, *keys: str) -> None:
         import subprocess

@@ -37,8 +37,8 @@ from dictate.tui.profile_gate import ProfileGate
 from dictate.tui.pushtotalk import PushToTalk
 from dictate.tui.routes import DashboardHooks, StreamRoutes
 from dictate.tui.server_link import ServerLink
-from dictate.tui.sink import KeyboardSink, TextSink, typing_unavailable_reason
 from dictate.tui.sources import MicrophoneSource
+from dictate.tui.typist import TextSink, open_sink
 from dictate.tui.view import Connection, StatusInfo
 from dictate.voice_commands import PHRASES
 
@@ -273,30 +273,35 @@ class DictateApp(App[None]):
     # ------------------------------------------------------------------ rendering
 
     def alert(self, text: str, severity: str = "warning") -> None:
-        """Show a plain-words message above the status bar ('' hides it)."""
+        """Show a plain-words message above the status bar ('' hides it, or shows the typing warning again)."""
         if not self.is_running:  # being torn down: no widgets to write on (see _render)
             return
+        if not text and not self.status.typing_confirmed:  # keys may not arrive: said until the dashboard closes
+            text, severity = view.unconfirmed_typing(self.status.typing_via), "warning"
         widget = self.query_one("#alert", Static)
         widget.update(Text(text))
         widget.set_class(bool(text) and severity == "warning", "warning")
         widget.set_class(bool(text) and severity == "error", "error")
 
     def _ensure_sink(self, mode: TypingMode) -> bool:
-        reason = typing_unavailable_reason() if self.sink is None else None
-        if reason is None and mode is TypingMode.PASTE and self._owns_sink:
+        """Make the typing thread with this session's keyboard (once); False, with the reason shown, when
+        nothing can type here or paste typing has no clipboard tool."""
+        if self.sink is None:
+            try:
+                sink = open_sink(self.options.settings, lambda reason: self.post_message(TypingFailed(reason)))
+            except DictateError as exc:
+                self.alert(str(exc), "warning")
+                return False
+            self.sink, self._owns_sink = sink, True
+            self._set_status(typing_via=sink.keyboard.name, typing_confirmed=sink.keyboard.confirmed)
+            if not sink.keyboard.confirmed:
+                self.alert(view.unconfirmed_typing(sink.keyboard.name), "warning")
+        if mode is TypingMode.PASTE and self._owns_sink:
             try:
                 find_clipboard_tool()
             except DictateError as exc:
-                reason = str(exc)
-        if reason is not None:
-            self.alert(reason, "warning")
-            return False
-        if self.sink is None:
-            self.sink = KeyboardSink(
-                on_error=lambda reason: self.post_message(TypingFailed(reason)),
-                paste_restore_delay=self.options.settings.paste_restore_delay,
-            )
-            self._owns_sink = True
+                self.alert(str(exc), "warning")
+                return False
         return True
 
     def _submit(self, plan: TypingPlan) -> None:

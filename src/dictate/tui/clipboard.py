@@ -1,4 +1,5 @@
-"""The system clipboard, through the platform's own tool: xclip or xsel under X11, pbcopy/pbpaste on macOS.
+"""The system clipboard, through the platform's own tool: wl-copy/wl-paste under Wayland, xclip or xsel under X11,
+pbcopy/pbpaste on macOS.
 
 Used by paste typing (``--type paste``): the text sink saves the clipboard, puts the final text on it, sends
 the paste shortcut, then puts the saved text back. Only text is saved and restored. Calls block (a few ms
@@ -21,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 TOOL_TIMEOUT_S = 2.0
 INSTALL_HINT = "install xclip or xsel (Debian/Ubuntu: sudo apt-get install xclip)"
+WAYLAND_INSTALL_HINT = "install wl-clipboard (Debian/Ubuntu: sudo apt-get install wl-clipboard)"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ TOOLS: dict[str, ClipboardTool] = {
     ),
     "xsel": ClipboardTool("xsel", ("xsel", "--clipboard", "--input"), ("xsel", "--clipboard", "--output")),
     "pbcopy": ClipboardTool("pbcopy", ("pbcopy",), ("pbpaste",)),
+    "wl-copy": ClipboardTool("wl-copy", ("wl-copy",), ("wl-paste", "--no-newline", "--type", "text")),
 }
 
 
@@ -51,6 +54,10 @@ def find_clipboard_tool(
     env = os.environ if environ is None else environ
     if system == "darwin":
         candidates = ["pbcopy"]
+    elif (system.startswith("linux") or "bsd" in system) and env.get("WAYLAND_DISPLAY"):
+        if which("wl-copy") is not None and which("wl-paste") is not None:
+            return TOOLS["wl-copy"]
+        raise ClipboardUnavailableError(f"paste typing on Wayland needs wl-copy and wl-paste: {WAYLAND_INSTALL_HINT}")
     elif system.startswith("linux") or "bsd" in system:
         if not env.get("DISPLAY"):
             raise ClipboardUnavailableError("paste typing needs an X display (DISPLAY is not set)")
@@ -85,7 +92,7 @@ class Clipboard:
         return done.stdout.decode("utf-8", errors="replace")
 
     def write(self, text: str) -> None:
-        """Own the clipboard with ``text`` (xclip/xsel fork a process that serves it until replaced)."""
+        """Own the clipboard with ``text`` (xclip/xsel/wl-copy fork a process that serves it until replaced)."""
         try:
             subprocess.run(
                 self.tool.write_command,
@@ -100,4 +107,12 @@ class Clipboard:
             raise ClipboardUnavailableError(f"cannot write the clipboard with {self.tool.name}: {exc}") from exc
 
 
-__all__ = ["INSTALL_HINT", "TOOLS", "Clipboard", "ClipboardTool", "ClipboardUnavailableError", "find_clipboard_tool"]
+__all__ = [
+    "INSTALL_HINT",
+    "TOOLS",
+    "WAYLAND_INSTALL_HINT",
+    "Clipboard",
+    "ClipboardTool",
+    "ClipboardUnavailableError",
+    "find_clipboard_tool",
+]

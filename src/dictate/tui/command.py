@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from dictate.config import HotkeyMode, TypingMode
+from dictate.config import HotkeyMode, TypingBackend, TypingMode
 from dictate.options import EmbeddedModelOption, HistoryPathOption, ServerOption, TokenOption, VocabularyOption
 
 logger = logging.getLogger(__name__)
@@ -71,6 +71,13 @@ def tui_command(
             "through the clipboard (restored after); off.",
         ),
     ] = None,
+    typing_backend: Annotated[
+        TypingBackend | None,
+        typer.Option(
+            help="What sends the keys: auto, pynput (X11, macOS), wtype (sway, Hyprland...), ydotool, dotool "
+            "[DICTATE_TYPING_BACKEND; auto].",
+        ),
+    ] = None,
     input_device: Annotated[
         str | None,
         typer.Option(help="Input device index or name [DICTATE_INPUT_DEVICE]; see --list-devices."),
@@ -122,6 +129,7 @@ def tui_command(
         model=model,
         start_on=start_on,
         type_mode=type_mode,
+        typing_backend=typing_backend,
         input_device=input_device,
         hotkey=hotkey,
         global_hotkey=global_hotkey,

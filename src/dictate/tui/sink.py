@@ -1,9 +1,8 @@
-"""Typing into the focused application, and the global hotkey. The ONLY module that imports pynput.
+"""pynput's typing backend and the global hotkey. The ONLY module that imports pynput.
 
 pynput needs an X display to import on Linux, so it is imported lazily, after ``typing_unavailable_reason``
-said yes. Keystrokes are sent on one owned worker thread (never on the event loop, never in the audio
-callback). Logs record counts and timings, never the typed text. A plan marked ``paste`` is pasted:
-clipboard saved, text put on it, the paste shortcut sent, the saved text put back.
+said yes. ``open_keyboard`` picks this session's backend (pynput, or a command-line one of backends.py); the
+typing thread that drives it is typist.py's ``KeyboardSink``.
 """
 
 from __future__ import annotations
@@ -11,15 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Any
 
-from dictate.errors import DictateError
-from dictate.transcript import TypingPlan
-from dictate.tui.clipboard import Clipboard, find_clipboard_tool
+from dictate.client_config import TypingBackend
+from dictate.errors import TypingUnavailableError
+from dictate.tui.backends import CommandKeyboard, Keyboard, choose_backend
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +28,6 @@ MACOS_ACCESSIBILITY_STEPS = (
 
 
 UNICODE_DELAY_S = 0.03
-PASTE_RESTORE_DELAY_S = 0.5  # the focused app reads the clipboard after the shortcut: restore only later
 
 
 def typing_runs(text: str) -> list[str]:
@@ -51,22 +47,6 @@ def typing_runs(text: str) -> list[str]:
     return runs
 
 
-class TextSink(Protocol):
-    """Where typing plans go."""
-
-    def submit(self, plan: TypingPlan) -> None:
-        """Queue a plan; returns at once."""
-        ...
-
-    def cancel_pending(self) -> None:
-        """Drop plans not yet started (the connection dropped, or OFF)."""
-        ...
-
-    def close(self) -> None:
-        """Finish the plan being typed, drop the rest, stop the thread."""
-        ...
-
-
 def typing_unavailable_reason(environ: dict[str, str] | None = None, platform: str | None = None) -> str | None:
     """None when keystrokes can be sent here; else a plain-words reason (and what to do)."""
     env = os.environ if environ is None else environ
@@ -75,8 +55,8 @@ def typing_unavailable_reason(environ: dict[str, str] | None = None, platform: s
         if not env.get("DISPLAY"):
             if env.get("WAYLAND_DISPLAY"):
                 return (
-                    "this is a Wayland session without an X display: dictate cannot type here, "
-                    "so typing is off (run the app under XWayland, or copy text from the history)"
+                    "this is a Wayland session without an X display: pynput cannot type here, so typing is off "
+                    "(set typing_backend to auto, wtype, ydotool or dotool)"
                 )
             return "no X display (DISPLAY is not set): dictate cannot type here, so typing is off"
         return None
@@ -98,90 +78,23 @@ def _macos_trusted() -> bool:  # pragma: no cover - macOS only
     return bool(AXIsProcessTrusted())
 
 
-class KeyboardSink:
-    """Types plans with pynput's Controller on one owned thread, in order."""
+class PynputKeyboard:
+    """A ``Keyboard`` through pynput's Controller: on X11 through XTEST (as a real keyboard; apps such as xterm
+    ignore the synthetic events pynput sends otherwise), on macOS through Quartz, on Windows through SendInput.
+    Made on the UI thread; the X connection is opened on the typing thread, at the first key."""
 
-    def __init__(
-        self,
-        on_error: Callable[[str], object],
-        key_delay: float = 0.0,
-        unicode_delay: float = UNICODE_DELAY_S,
-        paste_restore_delay: float = PASTE_RESTORE_DELAY_S,
-    ) -> None:
-        self._on_error = on_error
+    def __init__(self, key_delay: float = 0.0, unicode_delay: float = UNICODE_DELAY_S) -> None:
         self._key_delay = key_delay
         self._unicode_delay = unicode_delay
-        self._paste_restore_delay = paste_restore_delay
-        self._clipboard: Clipboard | None = None
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dictate-typing")
-        self._generation = 0
-        self._lock = threading.Lock()
         self._controller: Any = None
-        self._closed = False
-        self.plans_typed = 0
+        self.name, self.confirmed = _pynput_route()
 
-    def submit(self, plan: TypingPlan) -> None:
-        if plan.is_empty or self._closed:
-            return
-        with self._lock:
-            generation = self._generation
-        self._executor.submit(self._type, plan, generation)
+    def erase_and_type(self, backspaces: int, text: str) -> None:
+        self.backspace(backspaces)
+        self.type_text(text)
 
-    def cancel_pending(self) -> None:
-        with self._lock:
-            self._generation += 1
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self.cancel_pending()
-        self._executor.shutdown(wait=True, cancel_futures=True)
-
-    def wait_idle(self, timeout: float = 5.0) -> bool:
-        """Block until every plan submitted so far was typed or dropped (for tests)."""
-        marker: Future[None] = self._executor.submit(lambda: None)
-        try:
-            marker.result(timeout)
-        except TimeoutError:
-            return False
-        return True
-
-    def _type(self, plan: TypingPlan, generation: int) -> None:
-        with self._lock:
-            if generation != self._generation:
-                logger.debug("dropped a pending plan: %d backspaces, %d chars", plan.backspaces, len(plan.text))
-                return
-        started = time.monotonic()
-        try:
-            controller = self._keyboard_controller()
-            from pynput.keyboard import Key
-
-            for _ in range(plan.backspaces):
-                controller.tap(Key.backspace)
-                if self._key_delay:
-                    time.sleep(self._key_delay)
-            if plan.paste and plan.text.strip():
-                self._paste(controller, plan.text)
-            else:
-                self._type_keys(controller, plan.text)
-        except DictateError as exc:  # no clipboard tool
-            logger.warning("pasting failed: %s", type(exc).__name__)
-            self._on_error(str(exc))
-            return
-        except Exception as exc:  # pynput raises various X/Quartz errors
-            logger.warning("typing failed: %s", type(exc).__name__)
-            self._on_error(f"could not type into the focused app ({type(exc).__name__}: {exc})")
-            return
-        self.plans_typed += 1
-        logger.debug(
-            "typed %d backspaces and %d chars in %.1f ms",
-            plan.backspaces,
-            len(plan.text),
-            (time.monotonic() - started) * 1000,
-        )
-
-    def _type_keys(self, controller: Any, text: str) -> None:
+    def type_text(self, text: str) -> None:
+        controller = self._keyboard_controller()
         for run in typing_runs(text):
             controller.type(run)
             if not run.isascii():
@@ -189,20 +102,21 @@ class KeyboardSink:
                 # remap it before the focused app read the event, so give the app a moment.
                 time.sleep(self._unicode_delay)
 
-    def _paste(self, controller: Any, text: str) -> None:
-        """Put ``text`` on the clipboard, send the paste shortcut, then put back what was there (text only)."""
+    def backspace(self, count: int) -> None:
         from pynput.keyboard import Key
 
-        if self._clipboard is None:
-            self._clipboard = Clipboard(find_clipboard_tool())
-        clipboard = self._clipboard
-        saved = clipboard.read()
-        clipboard.write(text)
+        controller = self._keyboard_controller()
+        for _ in range(count):
+            controller.tap(Key.backspace)
+            if self._key_delay:
+                time.sleep(self._key_delay)
+
+    def paste_shortcut(self) -> None:
+        from pynput.keyboard import Key
+
+        controller = self._keyboard_controller()
         with controller.pressed(Key.cmd if sys.platform == "darwin" else Key.ctrl):
             controller.tap("v")
-        time.sleep(self._paste_restore_delay)
-        if clipboard.read() == text:  # unless something else was copied meanwhile
-            clipboard.write(saved or "")
 
     def _keyboard_controller(self) -> Any:
         if self._controller is None:
@@ -210,8 +124,53 @@ class KeyboardSink:
         return self._controller
 
 
+def _pynput_route() -> tuple[str, bool]:
+    """(what pynput types through, whether apps are known to take those keys)."""
+    if sys.platform == "darwin":
+        return "macOS", True
+    if not sys.platform.startswith("linux"):
+        return "pynput", True
+    if _has_xtest():
+        if os.environ.get("WAYLAND_DISPLAY"):
+            return "XTEST (XWayland: X11 apps only)", False
+        return "XTEST", True
+    return "XSendEvent", False
+
+
+def _has_xtest() -> bool:
+    """Whether the X server offers XTEST (python-xlib comes with pynput on Linux)."""
+    try:
+        from Xlib.display import Display
+
+        display = Display()
+    except Exception:  # no display, or no python-xlib: pynput will say so when typing
+        return False
+    try:
+        return bool(display.has_extension("XTEST"))
+    finally:
+        display.close()
+
+
+def open_keyboard(setting: TypingBackend = TypingBackend.AUTO) -> Keyboard:
+    """The keyboard to type with in this session; raises TypingUnavailableError with one line saying what to
+    install or allow."""
+    choice = choose_backend(setting)
+    if choice.backend is None or choice.problem:
+        raise TypingUnavailableError(choice.problem)
+    if choice.backend is TypingBackend.PYNPUT:
+        reason = typing_unavailable_reason()
+        if reason is not None:
+            raise TypingUnavailableError(reason)
+        return PynputKeyboard()
+    keyboard = CommandKeyboard(choice.backend)
+    keyboard.check()
+    return keyboard
+
+
 def _make_controller() -> Any:
-    """pynput's keyboard Controller; on X11 one that borrows only group-1 key slots for non-keymap text.
+    """pynput's keyboard Controller; on X11 one that sends every key through XTEST where the server has it (pynput
+    sends characters as synthetic XSendEvent events, which a default xterm drops: tests/tui/test_xterm_typing.py)
+    and borrows only group-1 key slots for non-keymap text.
 
     pynput 1.8 borrows keycode slots 2-3 (group 2) for characters missing from the keymap; under XKB those
     read back as copies of group 1, so a later character (é after ü, ß, ö) is typed as another one (ö).
@@ -223,6 +182,7 @@ def _make_controller() -> Any:
         return Controller()
     try:
         from pynput._util.xorg import display_manager
+        from Xlib.display import event as x_events
     except ImportError:  # pragma: no cover - another backend
         return Controller()
 
@@ -250,10 +210,38 @@ def _make_controller() -> Any:
                 dm.change_keyboard_mapping(keycode, [row])
             return keysym
 
+        def _send_key(self, event: Any, keycode: int, shift_state: int) -> None:
+            """Through XTEST, as a real keyboard, where the server has it: the modifiers the keysym needs pressed
+            around its press. pynput's XSendEvent, which xterm and others ignore, only where it has not."""
+            if not self._xtest:
+                super()._send_key(event, keycode, shift_state)
+                return
+            import Xlib.X
+            from Xlib.ext.xtest import fake_input
+
+            press = event is x_events.KeyPress
+            with display_manager(self._display) as dm:
+                modifiers = _modifier_keycodes(dm, shift_state) if press else []
+                for modifier in modifiers:
+                    fake_input(dm, Xlib.X.KeyPress, modifier)
+                fake_input(dm, Xlib.X.KeyPress if press else Xlib.X.KeyRelease, keycode)
+                for modifier in reversed(modifiers):
+                    fake_input(dm, Xlib.X.KeyRelease, modifier)
+
     controller = GroupOneController()
     if not all(hasattr(controller, name) for name in ("_display", "_borrows", "_borrow_lock", "_key_to_keysym")):
         return Controller()  # pragma: no cover - pynput changed its internals: use it as it is
+    controller._xtest = bool(controller._display.has_extension("XTEST"))
     return controller
+
+
+def _modifier_keycodes(display: Any, state: int) -> list[int]:
+    """A keycode of each modifier in the X modifier mask ``state`` (Shift, Mod5...), from the server's mapping."""
+    keycodes = []
+    for bit, codes in enumerate(display.get_modifier_mapping()):
+        if state & (1 << bit):
+            keycodes += [code for code in codes if code][:1]
+    return keycodes
 
 
 def _case_pair(controller: Any, key: Any) -> tuple[int | None, int | None]:
@@ -366,8 +354,8 @@ __all__ = [
     "MACOS_ACCESSIBILITY_STEPS",
     "GlobalHotkey",
     "KeyCombo",
-    "KeyboardSink",
-    "TextSink",
+    "PynputKeyboard",
+    "open_keyboard",
     "typing_runs",
     "typing_unavailable_reason",
 ]

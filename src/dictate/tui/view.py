@@ -45,6 +45,8 @@ class StatusInfo:
     latency_ms: float | None = None
     mode: TypingMode = TypingMode.FINAL
     profile: str = ""  # the focused app's profile ("-": none matched; "": no profiles, not shown)
+    typing_via: str = ""  # the typing backend ("XTEST", "wtype"...); "" when the dashboard was given a sink
+    typing_confirmed: bool = True  # False: keys may be ignored by the focused app (shown in the status bar)
 
     def with_(self, **changes: object) -> StatusInfo:
         """A copy with ``changes`` applied."""
@@ -85,8 +87,30 @@ def status_markup(info: StatusInfo) -> str:
         f"[b]server[/] {escape(info.server)}  [b]model[/] {escape(info.model)} on {escape(info.device)}  "
         f"[b]state[/] {connection}\n"
         f"[b]input[/] {escape(info.input_name)} [green]{level_meter(info.level_dbfs)}[/]{level} dBFS  "
-        f"[b]end-of-speech→final[/] {latency}  [b]typing[/] {info.mode.value}"
+        f"[b]end-of-speech→final[/] {latency}  [b]typing[/] {info.mode.value}{typing_route(info)}"
         + (f"  [b]profile[/] {escape(info.profile)}" if info.profile else "")
+    )
+
+
+def typing_route(info: StatusInfo) -> str:
+    """What the keys go through, as status-bar markup: " via wtype", or a warning when typing is unconfirmed."""
+    if not info.typing_via or info.mode is TypingMode.OFF:
+        return ""
+    if not info.typing_confirmed:
+        return f" via {escape(info.typing_via)} [bold yellow](unconfirmed)[/]"
+    return f" via {escape(info.typing_via)}"
+
+
+def unconfirmed_typing(route: str) -> str:
+    """The alert for keys that the focused app may ignore."""
+    if "XWayland" in route:
+        return (
+            "typing through XWayland reaches X11 apps only: for Wayland apps install wtype (sway, Hyprland, river, "
+            "labwc) or ydotool/dotool, or copy text from the history"
+        )
+    return (
+        "this X server has no XTEST: keys are sent as synthetic events, which apps such as xterm ignore; if "
+        "nothing arrives, use --type paste or copy text from the history"
     )
 
 
@@ -131,4 +155,6 @@ __all__ = [
     "level_meter",
     "next_mode",
     "status_markup",
+    "typing_route",
+    "unconfirmed_typing",
 ]
