@@ -5,6 +5,7 @@ under headless sway in tests/tui/test_wayland_typing.py."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from dictate.tui.backends import (
     ydotool_paste_command,
     ydotool_type_command,
 )
+from dictate.tui.sink import open_keyboard
 
 LEAD = ["-P", "Shift_L", "-p", "Shift_L", "-s", "80"]
 
@@ -123,3 +125,38 @@ def test_wtype_that_cannot_type_here_says_what_to_install_instead(tmp_path: Path
         CommandKeyboard(TypingBackend.WTYPE, environ=env).check()
     said = str(raised.value)
     assert said.startswith("wtype could not type") and "ydotool" in said and "\n" not in said, said
+
+
+def test_ydotool_gets_the_socket_its_daemon_listens_on() -> None:
+    runtime = {**GNOME, "XDG_RUNTIME_DIR": "/run/user/1000"}
+    at_tmp = choose(runtime, "ydotool", socket=False)
+    assert at_tmp.problem == (
+        "ydotool needs its daemon: start ydotoold (no socket at /run/user/1000/.ydotool_socket or /tmp/.ydotool_socket)"
+    )
+    found = choose_backend(
+        TypingBackend.AUTO, runtime, "linux", tools("ydotool"), lambda: False, lambda path: path.startswith("/tmp/")
+    )
+    assert found.backend is TypingBackend.YDOTOOL and dict(found.env) == {"YDOTOOL_SOCKET": "/tmp/.ydotool_socket"}
+
+
+def test_a_refused_wtype_gives_way_to_ydotool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the real wtype, refused (no compositor answers); ydotool cannot run here (no /dev/uinput): a stand-in
+    # records the command line and the socket it was given
+    bin_dir, log = tmp_path / "bin", tmp_path / "ydotool.log"
+    bin_dir.mkdir()
+    (bin_dir / "wtype").symlink_to(shutil.which("wtype") or "/usr/bin/wtype")
+    stand_in = bin_dir / "ydotool"
+    stand_in.write_text(f'#!/bin/sh\necho "$YDOTOOL_SOCKET $*" >> {log}\n')
+    stand_in.chmod(0o755)
+    (tmp_path / ".ydotool_socket").touch()
+    for name in ("DISPLAY", "YDOTOOL_SOCKET", "SWAYSOCK", "HYPRLAND_INSTANCE_SIGNATURE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-none")
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "weston")
+    keyboard = open_keyboard(TypingBackend.AUTO)
+    assert keyboard.name == "ydotool"
+    keyboard.erase_and_type(1, "hi")
+    socket = tmp_path / ".ydotool_socket"
+    assert log.read_text().splitlines() == [f"{socket} key 14:1 14:0", f"{socket} type -- hi"]

@@ -185,6 +185,7 @@ class BackendChoice:
 
     backend: TypingBackend | None
     problem: str = ""
+    env: tuple[tuple[str, str], ...] = ()  # set for the tool's runs (ydotool: YDOTOOL_SOCKET, where ydotoold is)
 
 
 def desktop_name(env: Mapping[str, str]) -> str:
@@ -204,12 +205,13 @@ def is_wayland(env: Mapping[str, str]) -> bool:
     return bool(env.get("WAYLAND_DISPLAY")) or env.get("XDG_SESSION_TYPE", "").lower() == "wayland"
 
 
-def ydotool_socket(env: Mapping[str, str]) -> str:
-    """Where ydotool 1.x looks for ydotoold's socket."""
+def ydotool_sockets(env: Mapping[str, str]) -> list[str]:
+    """Where ydotoold's socket may be: YDOTOOL_SOCKET, else $XDG_RUNTIME_DIR/.ydotool_socket (ydotool 1.0.4 and
+    later) or /tmp/.ydotool_socket (1.0.0-1.0.3, and ydotoold run as a system service)."""
     if env.get("YDOTOOL_SOCKET"):
-        return env["YDOTOOL_SOCKET"]
+        return [env["YDOTOOL_SOCKET"]]
     runtime = env.get("XDG_RUNTIME_DIR")
-    return f"{runtime}/.ydotool_socket" if runtime else "/tmp/.ydotool_socket"
+    return [*([f"{runtime}/.ydotool_socket"] if runtime else []), "/tmp/.ydotool_socket"]
 
 
 def uinput_writable() -> bool:
@@ -239,7 +241,7 @@ def choose_backend(
     if setting is not TypingBackend.AUTO:
         if which(setting.value) is None:
             return BackendChoice(None, f"typing backend {setting.value} is not installed (on the PATH)")
-        return BackendChoice(setting, _uinput_problem(setting, env, can_write_uinput, exists))
+        return _uinput_choice(setting, env, can_write_uinput, exists)
     if not system.startswith("linux") or not is_wayland(env):
         return BackendChoice(TypingBackend.PYNPUT)
     desktop = desktop_name(env)
@@ -248,10 +250,10 @@ def choose_backend(
         return BackendChoice(TypingBackend.WTYPE)
     for tool in (TypingBackend.YDOTOOL, TypingBackend.DOTOOL):
         if which(tool.value) is not None:
-            problem = _uinput_problem(tool, env, can_write_uinput, exists)
-            if not problem:
-                return BackendChoice(tool)
-            tried.append(problem)
+            choice = _uinput_choice(tool, env, can_write_uinput, exists)
+            if not choice.problem:
+                return choice
+            tried.append(choice.problem)
     if env.get("DISPLAY"):
         return BackendChoice(TypingBackend.PYNPUT)  # XWayland: reaches X11 apps only (said in the status bar)
     if tried:
@@ -259,14 +261,23 @@ def choose_backend(
     return BackendChoice(None, install_hint(desktop))
 
 
-def _uinput_problem(
+def _uinput_choice(
     tool: TypingBackend, env: Mapping[str, str], can_write_uinput: Callable[[], bool], exists: Callable[[str], bool]
-) -> str:
-    if tool is TypingBackend.YDOTOOL and not exists(ydotool_socket(env)):
-        return f"ydotool needs its daemon: start ydotoold (no socket at {ydotool_socket(env)})"
+) -> BackendChoice:
+    """``tool`` (ydotool with the socket its daemon listens on), or its problem (wtype: none known beforehand)."""
+    if tool is TypingBackend.YDOTOOL:
+        sockets = ydotool_sockets(env)
+        found = [path for path in sockets if exists(path)]
+        if not found:
+            return BackendChoice(
+                tool, f"ydotool needs its daemon: start ydotoold (no socket at {' or '.join(sockets)})"
+            )
+        return BackendChoice(tool, env=(("YDOTOOL_SOCKET", found[0]),))
     if tool is TypingBackend.DOTOOL and not can_write_uinput():
-        return "dotool cannot write /dev/uinput: add a udev rule giving your user (the input group) access"
-    return ""
+        return BackendChoice(
+            tool, "dotool cannot write /dev/uinput: add a udev rule giving your user (the input group) access"
+        )
+    return BackendChoice(tool)
 
 
 def install_hint(desktop: str) -> str:

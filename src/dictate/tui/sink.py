@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Hashable, Iterable
@@ -16,7 +17,7 @@ from typing import Any
 
 from dictate.client_config import TypingBackend
 from dictate.errors import TypingUnavailableError
-from dictate.tui.backends import CommandKeyboard, Keyboard, choose_backend
+from dictate.tui.backends import BackendChoice, CommandKeyboard, Keyboard, choose_backend
 
 logger = logging.getLogger(__name__)
 
@@ -153,8 +154,19 @@ def _has_xtest() -> bool:
 
 def open_keyboard(setting: TypingBackend = TypingBackend.AUTO) -> Keyboard:
     """The keyboard to type with in this session; raises TypingUnavailableError with one line saying what to
-    install or allow."""
-    choice = choose_backend(setting)
+    install or allow. With ``auto``, a wtype that the compositor refuses gives way to what else works here."""
+    try:
+        return _open_keyboard(choose_backend(setting))
+    except TypingUnavailableError:
+        if setting is not TypingBackend.AUTO or choose_backend(setting).backend is not TypingBackend.WTYPE:
+            raise
+        fallback = choose_backend(setting, which=lambda name: None if name == "wtype" else shutil.which(name))
+        if fallback.backend is None or fallback.problem:
+            raise
+        return _open_keyboard(fallback)
+
+
+def _open_keyboard(choice: BackendChoice) -> Keyboard:
     if choice.backend is None or choice.problem:
         raise TypingUnavailableError(choice.problem)
     if choice.backend is TypingBackend.PYNPUT:
@@ -162,7 +174,7 @@ def open_keyboard(setting: TypingBackend = TypingBackend.AUTO) -> Keyboard:
         if reason is not None:
             raise TypingUnavailableError(reason)
         return PynputKeyboard()
-    keyboard = CommandKeyboard(choice.backend)
+    keyboard = CommandKeyboard(choice.backend, {**os.environ, **dict(choice.env)} if choice.env else None)
     keyboard.check()
     return keyboard
 
