@@ -47,6 +47,8 @@ CLI_ONLY: dict[str, dict[str, str]] = {
         "include_derived": MEASUREMENT,
         "warmup": MEASUREMENT,
         "pauses": MEASUREMENT,
+        "noise": MEASUREMENT,
+        "telephone": MEASUREMENT,
         "soak": MEASUREMENT,
         "interval": MEASUREMENT,
         "upload_loops": MEASUREMENT,
