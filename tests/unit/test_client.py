@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dictate.client.connection import error_for_close, http_base_url, normalise_stream_url
-from dictate.errors import AuthenticationError, ConnectionFailedError, ServerBusyError
+from dictate.errors import AuthenticationError, ConnectionFailedError, NoSpeechError, ServerBusyError
 
 
 @pytest.mark.parametrize(
@@ -32,5 +32,6 @@ def test_close_codes_map_to_errors() -> None:
     assert error_for_close(1000, "") is None
     assert isinstance(error_for_close(1008, "invalid token"), AuthenticationError)
     assert isinstance(error_for_close(1013, "server busy"), ServerBusyError)
+    assert isinstance(error_for_close(4001, "no speech"), NoSpeechError)
     assert "shutting down" in str(error_for_close(1001, "bye"))
     assert isinstance(error_for_close(1011, "boom"), ConnectionFailedError)

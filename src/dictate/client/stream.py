@@ -184,14 +184,14 @@ class ReconnectingStream:
                 last_level, peak = now, -120.0
             ws = self._ws
             if ws is None:
-                if self._rolling_over:
-                    preroll.append(frame)  # between an expired session and the next: sent to the next one
+                if self._dozing and frame_level >= WAKE_LEVEL_DBFS:
+                    self._speech_heard.set()  # the user speaks again: reconnect, and hold everything until then
+                if self._rolling_over or self._speech_heard.is_set():
+                    preroll.append(frame)  # between one session and the next: sent to the next one
                 elif not self._ever_connected or self._dozing:
                     preroll.append(frame)  # speech before the (next) ready is sent once the server is ready
                     while len(preroll) > preroll_frames:
                         preroll.popleft()
-                    if self._dozing and frame_level >= WAKE_LEVEL_DBFS:
-                        self._speech_heard.set()
                 continue
             preroll.append(frame)
             while preroll:
@@ -249,11 +249,8 @@ class ReconnectingStream:
                 logger.info("%s: reconnecting", exc)
                 attempt = 0
                 continue
-            except NoSpeechError as exc:  # expected: the server freed our slot; come back when the user speaks
-                self._ws = None
-                logger.info("%s: reconnecting on speech", exc)
-                self._emit(Disconnected("no speech for a while: reconnecting when you speak", None))
-                await self._wait_for_speech()
+            except NoSpeechError:  # expected: the server freed our slot; come back when the user speaks
+                await self._doze()
                 attempt = 0
                 continue
             except (ConnectionFailedError, _Dropped, ConnectionClosed) as exc:
@@ -265,6 +262,10 @@ class ReconnectingStream:
                         raise mapped from exc
                     exc = mapped or _Dropped("the server closed the connection")
                 self._ws = None
+                if self._dozing or isinstance(exc, NoSpeechError):  # told no_speech, however the close came
+                    await self._doze()
+                    attempt = 0
+                    continue
                 await self._wait_before_retry(str(exc) or "the server closed the connection", 0)
                 attempt = 1
                 continue
@@ -274,17 +275,16 @@ class ReconnectingStream:
             if ended:
                 return
 
-    async def _wait_for_speech(self) -> None:
-        """Hold audio (a pre-roll) until a frame is loud enough to be speech, or ``stop()``."""
-        self._speech_heard.clear()
-        self._dozing = True
+    async def _doze(self) -> None:
+        """The server closed the session for want of speech: hold a pre-roll until a frame is loud enough to be
+        speech (heard since its ``no_speech`` error counts: all from then on is held for the next session)."""
+        self._ws, self._dozing = None, True
+        self._emit(Disconnected("no speech for a while: reconnecting when you speak", None))
         speech = asyncio.create_task(self._speech_heard.wait())
         stop = asyncio.create_task(self._stop_requested.wait())
-        try:
-            await asyncio.wait({speech, stop}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            speech.cancel()
-            stop.cancel()
+        await asyncio.wait({speech, stop}, return_when=asyncio.FIRST_COMPLETED)
+        speech.cancel()
+        stop.cancel()
 
     async def _open(self) -> ClientConnection:
         open_task = asyncio.create_task(open_stream(self.url, self._token, self._connect_timeout))
@@ -358,6 +358,7 @@ class ReconnectingStream:
             self._ever_connected = True
             self._first_ready.set()
             self._rolling_over = self._dozing = False
+            self._speech_heard.clear()
             self._ws = ws  # audio flows from now on (held audio first)
             self._emit(Connected(message))
 
@@ -367,6 +368,11 @@ class ReconnectingStream:
                 # the server's time limit: hold new audio from now on, and end this session so that everything
                 # sent so far is transcribed (the server reads until our end); then reconnect (SessionExpiredError)
                 self._rolling_over, self._ws, end_now = True, None, True
+                return
+            if message.code == ErrorCode.NO_SPEECH:
+                # the server frees our slot: from now on hold a pre-roll, and reconnect when the user speaks
+                self._speech_heard.clear()
+                self._dozing, self._ws = True, None
                 return
             if message.fatal:
                 logger.info("fatal server error: %s", message.code)
