@@ -36,6 +36,16 @@ def test_status_shows_every_field_and_escapes_markup() -> None:
         assert part in text
 
 
+def test_status_says_what_typing_goes_through_and_when_it_is_unconfirmed() -> None:
+    confirmed = view.status_markup(view.StatusInfo(typing_via="wtype"))
+    assert "[b]typing[/] final via wtype" in confirmed and "unconfirmed" not in confirmed
+    unconfirmed = view.status_markup(view.StatusInfo(typing_via="XSendEvent", typing_confirmed=False))
+    assert "via XSendEvent [bold yellow](unconfirmed)[/]" in unconfirmed
+    assert "via" not in view.status_markup(view.StatusInfo(typing_via="wtype", mode=TypingMode.OFF))
+    assert "no XTEST" in view.unconfirmed_typing("XSendEvent")
+    assert "X11 apps only" in view.unconfirmed_typing("XTEST (XWayland: X11 apps only)")
+
+
 def test_banner_and_mode_cycle() -> None:
     assert "LISTENING" in view.banner_markup(True, False, None)
     assert "ctrl" in view.banner_markup(False, False, "<ctrl>+<alt>+<space>")
