@@ -40,12 +40,15 @@ def _ordinary_user() -> tuple[int, int] | None:
     try:
         entry = pwd.getpwnam(USER)
     except KeyError:
-        subprocess.run(
+        made = subprocess.run(
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER],
-            check=True,
             capture_output=True,
+            text=True,
         )
-        entry = pwd.getpwnam(USER)
+        try:
+            entry = pwd.getpwnam(USER)  # a test run beside this one may have made it first
+        except KeyError:
+            raise AssertionError(f"cannot create the user {USER} for sway: {made.stderr.strip()}") from None
     return entry.pw_uid, entry.pw_gid
 
 
