@@ -11,15 +11,18 @@ import typer
 
 from dictate import __version__
 from dictate.bench.command import bench_app
-from dictate.config import Device, LogFormat
 from dictate.config_command import config_app
 from dictate.errors import AudioError, DictateError, ExitCode
+from dictate.help_style import PlainHelpGroup
 from dictate.history_command import history_command
-from dictate.options import EmbeddedModelOption, ServerOption, TokenOption, VocabularyOption, given
+from dictate.options import EmbeddedModelOption, ServerOption, TokenOption, VocabularyOption
+from dictate.serve_command import EPILOG as SERVE_EPILOG
+from dictate.serve_command import serve
 from dictate.tui.command import tui_command
 from dictate.tui.control import ControlCommand
 
 app = typer.Typer(
+    cls=PlainHelpGroup,
     name="dictate",
     help="Streaming speech-to-text: a WebSocket service, a dictation dashboard, and a benchmark.",
     no_args_is_help=True,
@@ -30,6 +33,7 @@ app.command("tui")(tui_command)
 app.add_typer(bench_app, name="bench")
 app.add_typer(config_app, name="config")
 app.command("history")(history_command)
+app.command("serve", epilog=SERVE_EPILOG)(serve)
 
 
 def _version(value: bool) -> None:
@@ -45,93 +49,6 @@ def _root(
     ] = False,
 ) -> None:
     """dictate: speak, and the words are typed where your cursor is."""
-
-
-@app.command()
-def serve(
-    host: Annotated[
-        str | None, typer.Option(help="Interface to listen on (env DICTATE_HOST, default 127.0.0.1).")
-    ] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port (env DICTATE_PORT, default 8000).")] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(help="Hub name (turbo, small...), local CTranslate2 dir, or packaged:base (env DICTATE_MODEL)."),
-    ] = None,
-    device: Annotated[Device | None, typer.Option(help="auto, cuda or cpu (env DICTATE_DEVICE, default auto).")] = None,
-    compute_type: Annotated[
-        str | None, typer.Option(help="float16, int8, int8_float16... or auto (env DICTATE_COMPUTE_TYPE).")
-    ] = None,
-    language: Annotated[
-        str | None, typer.Option(help="Language code, or auto (env DICTATE_LANGUAGE, default en).")
-    ] = None,
-    silence_duration: Annotated[
-        float | None,
-        typer.Option(help="Seconds of silence that end an utterance (env DICTATE_SILENCE_DURATION, default 0.45)."),
-    ] = None,
-    max_sessions: Annotated[
-        int | None, typer.Option(help="Concurrent sessions (env DICTATE_MAX_SESSIONS, default 4).")
-    ] = None,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            help="Shared secret clients must send. Visible in the process list: prefer env DICTATE_TOKEN or "
-            "--token-file.",
-            show_default=False,
-        ),
-    ] = None,
-    token_file: Annotated[
-        Path | None, typer.Option(help="Read the shared secret from this file (env DICTATE_TOKEN_FILE).")
-    ] = None,
-    allow_anonymous: Annotated[
-        bool | None,
-        typer.Option(
-            "--allow-anonymous",
-            help="Serve without a token on a non-loopback host (refused otherwise; env DICTATE_ALLOW_ANONYMOUS).",
-            show_default=False,
-        ),
-    ] = None,
-    metrics_port: Annotated[
-        int | None,
-        typer.Option(help="Serve /metrics on this port only, without the token (env DICTATE_METRICS_PORT)."),
-    ] = None,
-    log_level: Annotated[
-        str | None, typer.Option(help="debug, info, warning, error (env DICTATE_LOG_LEVEL, default info).")
-    ] = None,
-    log_format: Annotated[
-        LogFormat | None, typer.Option(help="text or json (env DICTATE_LOG_FORMAT, default text).")
-    ] = None,
-) -> None:
-    """Run the speech-to-text WebSocket service (needs the server extra)."""
-    from dictate.config import ServerSettings
-
-    settings = ServerSettings(
-        **given(  # type: ignore[arg-type]
-            host=host,
-            port=port,
-            model=model,
-            device=device,
-            compute_type=compute_type,
-            language=language,
-            silence_duration=silence_duration,
-            max_sessions=max_sessions,
-            token=token,
-            token_file=token_file,
-            allow_anonymous=allow_anonymous,
-            metrics_port=metrics_port,
-            log_level=log_level,
-            log_format=log_format,
-        )
-    )
-    try:
-        from dictate.server.edge.run import run_server
-    except ImportError as exc:
-        from dictate.errors import ServerDependencyError
-
-        raise ServerDependencyError(
-            f"`dictate serve` needs the server extra ({exc.name} is missing): "
-            "pip install 'dictate-stt[server]' && pip install --no-deps RealtimeSTT==1.1.2"
-        ) from exc
-    run_server(settings)
 
 
 @app.command()

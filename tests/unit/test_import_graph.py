@@ -22,7 +22,12 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src"
 CLIENT_PACKAGES = ("dictate.client", "dictate.tui", "dictate.transcribe", "dictate.bench", "dictate.history_command")
 SERVER_PACKAGES = ("dictate.server",)
-ENTRY_POINTS = {"dictate.cli", "dictate.entry", "dictate.__main__"}  # start either side, lazily
+ENTRY_POINTS = {
+    "dictate.cli",
+    "dictate.entry",
+    "dictate.__main__",
+    "dictate.serve_command",
+}  # start either side, lazily
 SERVER_CODE_FOR_THE_FLOOR = {
     "dictate.bench.floor": {
         "dictate.server.model.source",

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
+from dictate.help_style import PlainHelpGroup, plain_words
 from dictate.options import ServerOption, TokenOption, VocabularyOption
 
 DEFAULT_OUT_DIR = Path("bench-out")
 
 
-class BenchGroup(TyperGroup):
+class BenchGroup(PlainHelpGroup):
     """Sends anything that is not a subcommand (files, options, nothing) to the default `run` command."""
 
     default_command = "run"
@@ -31,7 +31,9 @@ class BenchGroup(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         """`dictate bench --help` is the main form's help (`dictate bench [OPTIONS] [FILES]...`, every run
         option); its text names the `compare` subcommand."""
-        self.commands[self.default_command].format_help(ctx, formatter)
+        run = self.commands[self.default_command]
+        plain_words(run, ctx)
+        run.format_help(ctx, formatter)
 
 
 bench_app = typer.Typer(

@@ -38,7 +38,6 @@ def live_rules(settings: ServerSettings) -> LiveRules:
         join_gap=samples(settings.join_pause),
         context_samples=samples(settings.context_seconds),
         joins_allowed=settings.join_pause > 0,
-        speculate=settings.early_transcription_ms > 0,
         first_interim_after=settings.first_interim_after,
         interim_interval=settings.realtime_interval,
         interim_quiet_ratio=settings.interim_quiet_ratio,
