@@ -33,8 +33,9 @@ def _generated(page: str, group: str) -> str:
 def test_the_docs_tables_are_the_ones_the_declarations_make() -> None:
     """Run scripts/settings-tables.py after changing a setting."""
     tables = generated_tables()
-    assert _generated("service.md", "operator") == tables["operator"]
-    assert _generated("tuning.md", "tuning") == tables["tuning"]
+    stale = "a setting changed: run `python scripts/settings-tables.py`"
+    assert _generated("service.md", "operator") == tables["operator"], stale
+    assert _generated("tuning.md", "tuning") == tables["tuning"], stale
 
 
 def test_every_setting_appears_exactly_once_in_the_docs_and_the_help() -> None:
