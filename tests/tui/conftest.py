@@ -231,10 +231,14 @@ class Tmux:
         self._runtime = None if "XDG_RUNTIME_DIR" in env else tempfile.TemporaryDirectory(prefix="dictate-run-")
         if self._runtime is not None:
             env = {**env, "XDG_RUNTIME_DIR": self._runtime.name}  # made with mode 0700
+        self._scratch = tempfile.TemporaryDirectory(prefix="dictate-tmux-")
+        self._exit_file = Path(self._scratch.name) / "exit-status"  # written when the command ends
         exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
         # -u COLUMNS -u LINES: a tmux server started by a process that had them set passes them on, and Textual
         # would then draw 80x24 whatever the window's size
-        line = f"cd {shlex.quote(str(REPO_ROOT))} && env -u COLUMNS -u LINES {exports} {shlex.join(command)}; sleep 600"
+        exit_status = shlex.quote(str(self._exit_file))
+        line = f"cd {shlex.quote(str(REPO_ROOT))} && env -u COLUMNS -u LINES {exports} {shlex.join(command)}"
+        line += f"; echo $? > {exit_status}; sleep 600"
         subprocess.run(
             ["tmux", "new-session", "-d", "-s", self.name, "-x", str(size[0]), "-y", str(size[1]), line],
             check=True,
@@ -267,14 +271,37 @@ class Tmux:
                 raise AssertionError(f"timed out waiting for {what}; screen:\n{screen}")
             time.sleep(0.2)
 
-    def close(self) -> None:
+    def exit_status(self) -> int | None:
+        """The command's exit status once it has ended, else None."""
+        text = self._exit_file.read_text() if self._exit_file.exists() else ""
+        return int(text) if text.endswith("\n") else None
+
+    def wait_exit(self, timeout: float, what: str = "the command to exit") -> int:
+        """Wait until the command has ended; its exit status."""
+        deadline = time.monotonic() + timeout
+        while (status := self.exit_status()) is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; screen:\n{self.screen()}")
+            time.sleep(0.1)
+        return status
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Quit the dashboard with `q` and wait until it has exited (its clean-up done: the embedded server
+        stopped, the control socket removed), then end the session; a command that does not exit by then is
+        ended with the session (SIGHUP)."""
         import subprocess
 
-        self.press("q")
-        time.sleep(1.0)
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
-        if self._runtime is not None:
-            self._runtime.cleanup()
+        try:
+            if self.exit_status() is None:
+                self.press("q")
+                self.wait_exit(timeout)
+        except AssertionError:
+            pass  # closing is clean-up (often in a finally): the test says what went wrong, not this
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+            self._scratch.cleanup()
+            if self._runtime is not None:
+                self._runtime.cleanup()
 
 
 def dictate_command(*args: str) -> list[str]:

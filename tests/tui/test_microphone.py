@@ -148,7 +148,9 @@ def test_sound_server_killed_mid_utterance(
         say(sound_server, target, clips[FIRST].path, "young man", "the first utterance typed")
         before = settled(target)
         sound_server.play(clips[LONG].path)  # killed with the server
-        time.sleep(3.0)  # mid-utterance
+        # mid-utterance: once the dashboard shows that the server heard "john" (word 3 of the 7 s clip), not after
+        # a fixed 3 s, which under load could come before the server heard anything of it
+        tmux.wait_for(lambda s: "john" in words(s), timeout=30, what="the long utterance heard (an interim)")
         sound_server.stop()
         screen = tmux.wait_for(lambda s: "stopped sending audio" in s, timeout=20, what="a plain-words error")
         assert "Traceback" not in screen and "Expression" not in screen, screen

@@ -23,7 +23,8 @@ def interim(utterance: int, text: str) -> InterimMessage:
 
 
 class SlowProbe:
-    """Answers with ``app`` once ``release`` is set (a look that takes a while), counting its looks."""
+    """Answers with ``app`` once ``release`` is set (a look that takes a while), counting its looks; ``looking``
+    is set once a look has begun."""
 
     name = "fake"
 
@@ -31,10 +32,12 @@ class SlowProbe:
         self.app = app
         self.release = threading.Event()
         self.release.set()
+        self.looking = threading.Event()
         self.looks = 0
 
     def focused(self) -> FocusedApp | None:
         self.looks += 1
+        self.looking.set()
         assert self.release.wait(10)
         return self.app
 
@@ -64,7 +67,7 @@ def test_events_after_a_final_wait_behind_its_look_and_keep_their_order() -> Non
         gate.feed(final(1, "Hello there."))
         gate.feed(Level(-20.0))
         gate.feed(interim(2, "Next one"))
-        await asyncio.sleep(0.05)
+        assert await asyncio.to_thread(probe.looking.wait, 10)  # the look runs (and waits for release)
         assert len(delivered) == 1, "nothing overtakes the final while its look runs"
         probe.release.set()
         await gate.idle()
@@ -115,10 +118,11 @@ def test_close_drops_what_waits() -> None:
 
     async def scenario() -> None:
         gate.feed(final(1, "Late."))
-        await asyncio.sleep(0)
+        look = gate._task  # the gate's look task: waited for to its end below
+        assert look is not None and await asyncio.to_thread(probe.looking.wait, 10)
         gate.close()
         probe.release.set()
-        await asyncio.sleep(0.05)
+        await asyncio.wait([look])  # done: whatever it would deliver is delivered by now
 
     asyncio.run(scenario())
     assert delivered == []
