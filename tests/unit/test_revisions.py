@@ -208,6 +208,20 @@ def test_a_silence_hallucination_of_the_utterance_alone_may_be_left_out() -> Non
     assert not check_revision([sentence], "Thank you all for coming.", sentence).accepted
 
 
+def test_an_interim_vouches_for_a_revision_that_goes_on_past_it_but_not_for_words_inside() -> None:
+    """The latest interim of an utterance lacks the words said after the last interim pass: those may follow."""
+    earlier = ["And so my fellow Americans"]
+    revised = "And so my fellow Americans, ask not what your country can do for you."
+    assert not check_revision(earlier, "ask not what your", revised).accepted  # as a full text: 4 words new
+    assert check_revision(earlier, "ask not what your", revised, open_end=True).accepted
+    # words invented at the pause are inside, not at the end: still refused
+    invented = "And so my fellow Americans, a gold medal, ask not what your country can do for you."
+    assert not check_revision(earlier, "ask not what your country can do for you", invented, open_end=True).accepted
+    # a loop at the end is still a loop
+    loop = "And so my fellow Americans ask not what your country ask not what your country"
+    assert not check_revision(earlier, "ask not what your", loop, open_end=True).accepted
+
+
 def test_case_and_punctuation_are_not_differences() -> None:
     check = check_revision(["Ask not."], "What your country can do.", "ask not what your country can do")
     assert check.accepted

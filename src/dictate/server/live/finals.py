@@ -290,7 +290,8 @@ class Finals:
         earlier = [piece.text for piece in context]
         checked_alone = self._passes.get((span.key, (), True))  # a command check heard the span alone already
         evidence = checked_alone.text if checked_alone is not None else self._interim_text(span.utterance_id)
-        check = check_revision(earlier, evidence, result.text) if evidence.strip() else None
+        interim = checked_alone is None  # heard before the utterance ended: it may lack the last words
+        check = check_revision(earlier, evidence, result.text, open_end=interim) if evidence.strip() else None
         own: PassResult | None = None
         if check is None or not check.accepted:
             own = yield from self._pass(span, [])

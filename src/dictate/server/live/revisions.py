@@ -95,6 +95,7 @@ MAX_SUBSTITUTED_SHARE = 0.34  # changed words, as a share of the replaced texts'
 MIN_MATCHED_SHARE = 0.5  # words of the replaced texts that the revision must have, unchanged
 LOOP_MIN_WORDS = 3  # a sequence of this many words or more that recurs more often than in the sources is a loop
 _MAX_REPEAT = 8  # longest sequence checked for an immediate repetition
+OPEN_END_WORDS = 6  # words an interim may lack at the end of the utterance (speech after the last interim pass)
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 # what Whisper writes for noise or silence heard alone (its well-known hallucinations), as ``words_of`` gives them
@@ -140,20 +141,39 @@ def _repetition(revised: Sequence[str], sources: Sequence[str]) -> str:
     return ""
 
 
-def check_revision(earlier: Sequence[str], own: str, revised: str) -> RevisionCheck:
+def check_revision(earlier: Sequence[str], own: str, revised: str, open_end: bool = False) -> RevisionCheck:
     """Whether ``revised`` (a pass over the earlier finals' audio and the new utterance's) may replace the finals
-    whose texts are ``earlier``, given ``own``: the new utterance's text transcribed alone."""
-    found = _aligned(earlier, own, revised)
+    whose texts are ``earlier``, given ``own``: the new utterance's text transcribed alone.
+
+    ``open_end``: ``own`` is an interim, heard before the utterance ended, so it may lack its last words: up to
+    ``OPEN_END_WORDS`` words of ``revised`` after the last word it shares with ``own`` are not counted as words
+    that neither had (the rest of the check, repetitions included, still covers them)."""
+    found = _aligned(earlier, own, revised, open_end)
     if not found.accepted and " ".join(words_of(own)) in SILENCE_PHRASES:
         without = _aligned(earlier, "", revised)
         return without if without.accepted else found
     return found
 
 
-def _aligned(earlier: Sequence[str], own: str, revised: str) -> RevisionCheck:
+def _open_end(sources: list[str], ours: list[str]) -> int:
+    """How many of the last words of ``ours`` follow the end of ``sources`` (0 when more than ``OPEN_END_WORDS``,
+    or when ``sources`` goes on past the words they share by more than one)."""
+    blocks = [
+        block for block in SequenceMatcher(None, sources, ours, autojunk=False).get_matching_blocks() if block.size
+    ]
+    if not blocks:
+        return 0
+    last = blocks[-1]
+    tail = len(ours) - (last.b + last.size)
+    return tail if tail <= OPEN_END_WORDS and len(sources) - (last.a + last.size) <= 1 else 0
+
+
+def _aligned(earlier: Sequence[str], own: str, revised: str, open_end: bool = False) -> RevisionCheck:
     sources = [word for text in (*earlier, own) for word in words_of(text)]
     ours = words_of(revised)
     repeated = _repetition(ours, sources)
+    if open_end:
+        ours = ours[: len(ours) - _open_end(sources, ours)]
     matcher = SequenceMatcher(None, sources, ours, autojunk=False)
     missing_run = longest_missing = substituted = 0
     inserted: list[str] = []
