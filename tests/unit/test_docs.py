@@ -105,3 +105,22 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert command is not None, "the README's second command line changed"
     ci_steps = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text().splitlines() if ln.startswith("scripts/")]
     assert " && ".join(ci_steps) == command.group(1)
+
+
+def test_the_whole_readme_is_one_screen() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= FIRST_SCREEN_LINES, f"README.md is {len(lines)} lines: move detail to a docs/ page"
+
+
+def test_readme_shows_the_desktop_bindings_for_dictate_ctl() -> None:
+    # issue 19 item 2: the hotkey on Wayland is a key bound in the desktop; the README shows sway, Hyprland, GNOME
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for binding in (
+        "bindsym Super+Shift+d exec dictate ctl toggle",
+        "bind = SUPER SHIFT, D, exec, dictate ctl toggle",
+        "Custom Shortcuts",
+    ):
+        assert binding in readme
+    dashboard = (ROOT / "docs" / "dashboard.md").read_text(encoding="utf-8")
+    for binding in ("bindsym --release F9 exec dictate ctl release", "bindr = , F9, exec, dictate ctl release"):
+        assert binding in dashboard, "docs/dashboard.md shows push-to-talk bindings"
