@@ -81,6 +81,11 @@ def record_interim_pane(app: Any) -> list[str]:
             shown.append(text)
 
     app._render_interim = recording
+    routes = getattr(app, "routes", None)
+    if routes is not None:  # the stream handlers were given the app's method when it was made
+        import dataclasses
+
+        routes.hooks = dataclasses.replace(routes.hooks, render_interim=recording)
     return shown
 
 
