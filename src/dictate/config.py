@@ -30,6 +30,13 @@ class Device(str, Enum):
     CPU = "cpu"
 
 
+class EndOfUtterance(str, Enum):
+    """What ends an utterance at a pause."""
+
+    FIXED = "fixed"  # silence_duration seconds of silence (the VAD's own timer)
+    ADAPTIVE = "adaptive"  # sooner when the sentence looks complete, held open when it does not
+
+
 class LogFormat(str, Enum):
     """How the server writes its logs."""
 
@@ -203,6 +210,18 @@ class ServerSettings(DictateSettings):
     )
 
     # Tuning dials: latency against accuracy, each set by a bench run. Variables only, on docs/tuning.md.
+    end_of_utterance: EndOfUtterance = dial(
+        EndOfUtterance.FIXED,
+        description="fixed: silence_duration seconds of silence end an utterance; adaptive: the text up to the "
+        "pause decides: a complete sentence ends after complete_silence, one that ends on 'to', 'the', 'and'... "
+        "is held open up to hold_silence (no final to revise), else silence_duration.",
+    )
+    complete_silence: float = dial(
+        0.15, ge=0, le=5, description="Adaptive end of utterance: seconds of silence after a complete sentence."
+    )
+    hold_silence: float = dial(
+        2.0, gt=0, le=5, description="Adaptive end of utterance: longest silence an unfinished sentence is held open."
+    )
     pre_roll: float = dial(
         1.0,
         ge=0,
@@ -340,6 +359,7 @@ __all__ = [
     "ClientSettings",
     "Device",
     "DictateSettings",
+    "EndOfUtterance",
     "HotkeyMode",
     "LogFormat",
     "Profile",

@@ -97,12 +97,25 @@ def test_a_voice_command_said_after_a_pause_stays_a_command_when_the_server_join
     assert field.text == "Hello.\n"
 
 
-def test_live_text_of_the_resumed_utterance_is_corrected_by_the_revision() -> None:
+def test_speech_resumed_soon_after_a_final_is_not_typed_live_but_with_the_revision() -> None:
+    transcript, field = Transcript(mode=TypingMode.LIVE), Field()
+    transcript.reset()
+    field.type(transcript.on_final(final(1, "Ask not.")))  # its speech ended at 2.0 (server clock)
+    for text in ["what your", "what your country", "what your country can"]:
+        field.type(transcript.on_interim(InterimMessage(2, text, 3.5, 4.0)))  # resumed 1.5 s later
+    assert field.text == "Ask not."  # the revision would take back every word typed after "not."
+    plan = transcript.on_final(final(2, "Ask not what your country can do.", revises=(1,)))
+    assert plan == TypingPlan(backspaces=1, text=" what your country can do.")  # the seam's full stop only
+    field.type(plan)
+    assert field.text == "Ask not what your country can do."
+
+
+def test_live_text_of_a_later_utterance_is_typed_live_and_corrected_by_a_revision() -> None:
     transcript, field = Transcript(mode=TypingMode.LIVE), Field()
     transcript.reset()
     field.type(transcript.on_final(final(1, "Ask not.")))
     for text in ["what your", "what your country", "what your country can"]:
-        field.type(transcript.on_interim(InterimMessage(2, text, 1.0, 1.5)))
+        field.type(transcript.on_interim(InterimMessage(2, text, 4.5, 5.0)))  # 2.5 s after the final's speech
     assert field.text.startswith("Ask not. what your")
     field.type(transcript.on_final(final(2, "Ask not what your country can do.", revises=(1,))))
     assert field.text == "Ask not what your country can do."

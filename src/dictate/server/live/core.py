@@ -20,9 +20,10 @@ of an utterance is decided in ``_voice_stopped`` (an input, not RealtimeSTT's ti
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dictate.protocol import SAMPLE_RATE
+from dictate.server.live.end_of_turn import Completeness, EndOfTurnRules, completeness, pause_ends_utterance
 from dictate.server.live.finals import ContextPolicy, Coverage, Finals, NeedPass
 from dictate.server.live.inputs import (
     AudioRead,
@@ -75,6 +76,15 @@ class LiveRules:
     first_interim_after: float = 0.2  # seconds
     interim_interval: float = 0.2  # seconds
     interim_quiet_ratio: float = 0.3
+    # adaptive: the core itself ends utterances at pauses (end_of_turn.py)
+    end_of_turn: EndOfTurnRules = field(default_factory=EndOfTurnRules)
+
+
+@dataclass
+class _Pause:
+    at_sample: int  # where the VAD's pause edge came
+    span: Span | None  # the span a speculative pass transcribes for it (None: no speculative pass)
+    text: str | None = None  # that pass's text, once back
 
 
 @dataclass
@@ -108,6 +118,10 @@ class LiveCore:
         self._interim: _InterimPass | None = None  # the one interim pass under way
         self._last_interim_at: float | None = None  # when the latest interim was due (None: none this utterance)
         self._paused = False  # a pause began: the VAD waits for the closing silence; no interims
+        self._pause: _Pause | None = None  # the pause of the open utterance (adaptive end of turn)
+        self._ended_at_pause = False  # the core ended the utterance at a pause before the VAD's closing silence
+        self._final_for: Span | None = None  # the pause the final-lane pass under way speculates for
+        self._read_at = 0.0  # when the latest chunk was read
         self._ended = False  # end of stream: no more audio
         self.failed = False
 
@@ -154,24 +168,30 @@ class LiveCore:
             case AudioRead(pcm=pcm, at=at):
                 self._audio.append(pcm)
                 self._timeline.read(len(pcm) // 2)
+                self._read_at = at
                 out += self._opened(self._timeline.cut_if_too_long(at))
+                self._end_of_turn(at)
                 out += self._interim_due(at)
             case VoiceStarted(at=at):
-                utterance = self._timeline.speech_started(at)
-                self._paused = False
-                if utterance is not None:
-                    self._last_interim_at = at  # RealtimeSTT's realtime timer restarted with each recording
-                    out.append(SpeechStarted(utterance, at))
+                out += self._speech_started(at)
             case VoicePaused(at=at):
                 self._paused = True  # no more interim passes: the final pass is about to start
                 span = self._timeline.pause_started(at)
                 if span is not None and self._rules.speculate:
                     self._finals.speculate(span)
+                speculated = span if self._rules.speculate else None
+                self._pause = _Pause(self._timeline.position, speculated) if span is not None else None
             case VoiceResumed(at=at):
-                self._paused = False
-                out += self._opened(self._timeline.speech_resumed(at))
+                self._paused, self._pause = False, None
+                if self._timeline.open_span() is None:
+                    # the core ended the utterance at this pause, the VAD had not: speech goes on as a new one
+                    # (RealtimeSTT also calls this after its own stop, in silence: that opens nothing)
+                    if self._ended_at_pause:
+                        out += self._speech_started(at)
+                else:
+                    out += self._opened(self._timeline.speech_resumed(at))
             case VoiceStopped(at=at):
-                self._paused = False
+                self._paused, self._pause, self._ended_at_pause = False, None, False
                 self._voice_stopped(at)
             case EndOfStream(at=at):
                 self._ended = True
@@ -192,12 +212,39 @@ class LiveCore:
             case GiveUp(reason=reason):
                 if self._final_pass is not None:
                     out.append(CancelPass(self._final_pass.pass_id))
-                    self._final_pass = None
+                    self._final_pass, self._final_for = None, None
                 out += self._finals.drop_all(reason)
                 return out
         return out + self._finals_step()
 
     # voice activity
+    def _speech_started(self, at: float) -> list[Output]:
+        utterance = self._timeline.speech_started(at)
+        self._paused, self._pause, self._ended_at_pause = False, None, False
+        if utterance is None:
+            return []
+        self._last_interim_at = at  # RealtimeSTT's realtime timer restarted with each recording
+        return [SpeechStarted(utterance, at)]
+
+    def _end_of_turn(self, at: float) -> None:
+        """The adaptive end of utterance (``end_of_turn.py``): during a pause, end the utterance when the
+        silence so far is enough for how complete its text looks."""
+        pause, current = self._pause, self._timeline.open_span()
+        if pause is None or current is None:
+            return
+        silence = (self._timeline.position - pause.at_sample) / SAMPLE_RATE
+        rules = self._rules.end_of_turn
+        if pause.text is not None:
+            cue: Completeness | None = completeness(pause.text)
+        elif pause.span is None or silence >= rules.unsure:
+            cue = completeness(self._interims.get(current[0], ""))  # no speculative pass, or it is late (busy model)
+        else:
+            cue = None  # the speculative pass's text is the cue: wait for it (the final waits for it anyway)
+        if pause_ends_utterance(rules, silence, cue):
+            logger.debug("%s: pause of %.2f s ends the utterance (%s)", self._name, silence, cue and cue.value)
+            self._paused, self._pause, self._ended_at_pause = False, None, True
+            self._close(self._timeline.speech_stopped(at))
+
     def _voice_stopped(self, at: float) -> None:
         """The VAD's closing silence ended the utterance (issue 18: a thinking pause may hold it open here)."""
         self._close(self._timeline.speech_stopped(at))
@@ -251,6 +298,8 @@ class LiveCore:
             return []
         if self._final_pass is not None and pass_id == self._final_pass.pass_id:
             self._final_pass, self._final_cancelled = None, False
+            self._speculated(self._final_for, result)
+            self._final_for = None
             return self._finals_step(result, resumed=True)
         return []  # a pass given up on
 
@@ -264,11 +313,24 @@ class LiveCore:
             self._finals.events.clear()
             if need is not None:
                 self._final_pass = self._request(need.purpose, need.ranges, self._options.favouring(need.words))
+                self._final_for = need.for_pause
                 out.append(self._final_pass)
         if self._final_pass is not None and not self._final_cancelled and self._stale(self._finals.waiting):
             self._final_cancelled = True
             out.append(CancelPass(self._final_pass.pass_id))
         return out
+
+    def _speculated(self, span: Span | None, result: PassResult | None) -> None:
+        """A speculative pass for the current pause is back: its text is the end-of-turn cue (a skipped one
+        leaves the interim's)."""
+        pause = self._pause
+        if span is None or pause is None or pause.span is None or span.key != pause.span.key:
+            return
+        if result is None:
+            pause.span = None
+        else:
+            pause.text = result.text
+        self._end_of_turn(self._read_at)
 
     def _stale(self, need: NeedPass | None) -> bool:
         return need is not None and need.for_pause is not None and not self._timeline.still_wanted(need.for_pause)

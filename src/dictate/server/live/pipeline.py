@@ -11,9 +11,10 @@ import logging
 import time
 from collections.abc import Callable
 
-from dictate.config import ServerSettings
+from dictate.config import EndOfUtterance, ServerSettings
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.core import LiveCore, LiveRules
+from dictate.server.live.end_of_turn import EndOfTurnRules
 from dictate.server.live.inputs import AudioReceived, ClientStart, EndOfStream
 from dictate.server.live.outputs import EventSink
 from dictate.server.live.voice_activity import VoiceActivity
@@ -41,6 +42,12 @@ def live_rules(settings: ServerSettings) -> LiveRules:
         first_interim_after=settings.first_interim_after,
         interim_interval=settings.realtime_interval,
         interim_quiet_ratio=settings.interim_quiet_ratio,
+        end_of_turn=EndOfTurnRules(
+            adaptive=settings.end_of_utterance is EndOfUtterance.ADAPTIVE,
+            complete=settings.complete_silence,
+            unsure=settings.silence_duration,
+            hold=max(settings.hold_silence, settings.silence_duration),
+        ),
     )
 
 

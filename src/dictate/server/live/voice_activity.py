@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from dictate.audio import padding_to_whole_chunk
-from dictate.config import ServerSettings
+from dictate.config import EndOfUtterance, ServerSettings
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.inputs import (
     AudioRead,
@@ -67,6 +67,14 @@ def _no_final_pass(audio: np.ndarray, _language: str | None) -> PassResult | Non
     return None
 
 
+def closing_silence(settings: ServerSettings) -> float:
+    """The VAD's own closing silence: the setting, or with the adaptive end of utterance the longest hold (the
+    core ends utterances sooner itself, ``end_of_turn.py``)."""
+    if settings.end_of_utterance is EndOfUtterance.ADAPTIVE:
+        return max(settings.hold_silence, settings.silence_duration)
+    return settings.silence_duration
+
+
 class VoiceActivity:
     """Wraps one ``AudioToTextRecorder``; owns the thread that keeps it listening (``start``/``close``)."""
 
@@ -98,7 +106,7 @@ class VoiceActivity:
             transcription_executor=_ExternalExecutor("final", _no_final_pass),
             deactivity_silence_confirmation_duration=settings.silence_confirmation,
             silero_deactivity_detection=True,  # Silero ends speech ~0.17 s sooner than WebRTC (docs/tuning.md)
-            post_speech_silence_duration=settings.silence_duration,
+            post_speech_silence_duration=closing_silence(settings),
             early_transcription_on_silence=0,  # ours: the core's speculative pass at the pause
             min_length_of_recording=0.3,
             min_gap_between_recordings=0,

@@ -1,0 +1,90 @@
+"""When a pause ends the utterance (issue 18 item 3, "hold, then finalize"). Pure: text and seconds in, a decision
+out; the live core (``core.LiveCore``) asks it at every chunk the VAD reads during a pause.
+
+With the fixed rule (``adaptive`` off) the VAD's closing silence alone ends an utterance (RealtimeSTT's
+``post_speech_silence_duration``, ``silence_duration``). With the adaptive rule the VAD's closing silence is set to
+the longest hold, and the core ends the utterance itself, by how complete the sentence sounds so far:
+
+* the cue is the text of the speculative pass at this pause (the pass over exactly the audio up to the pause,
+  made anyway: its text is the final when no speech follows). Closing before it is back would not send the
+  final any sooner, so the decision waits for it, but no longer than ``unsure``: then (or without a
+  speculative pass) the latest interim's text is the cue until the pass is back. Waiting longer held every
+  pause open on a busy model, whose passes took over a second, and the whole clip became one utterance;
+* complete (it ends a sentence: ``.``, ``?``, ``!``, and not on a word that cannot end one): close after
+  ``complete`` seconds of silence, sooner than the fixed rule;
+* incomplete (it ends on "to", "the", "and", "of", a filler such as "um", or on a dash, an ellipsis): keep the
+  utterance open (no final, nothing to revise later) up to ``hold`` seconds of silence;
+* unsure (no text, no closing punctuation, a comma): the fixed rule's ``unsure`` seconds. Whisper leaves the full
+  stop out at about 40 % of mid-sentence pauses, but also at the end of clipped or list-like speech ("8 of
+  spades, 4 of clubs") and of the shared LJ Speech clips, which stop at a comma: holding there would cost their
+  final up to ``hold`` seconds.
+
+Whisper closes almost any audio that stops with a full stop ("Ask not."), so "complete" is weak evidence at a
+mid-sentence pause: the revising final stays the fallback there. An acoustic end-of-turn model (Smart Turn) would
+be a second cue; see ``docs/tuning.md`` for why it is not used yet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Completeness(Enum):
+    COMPLETE = "complete"
+    UNSURE = "unsure"
+    INCOMPLETE = "incomplete"
+
+
+# words a sentence (almost) never ends on: articles, most prepositions, conjunctions, possessives, fillers
+# fmt: off
+CONTINUATION_WORDS = frozenset({
+    "a", "an", "the", "to", "of", "and", "or", "but", "nor", "with", "from", "into", "onto", "at", "as", "than",
+    "if", "because", "although", "though", "whether", "my", "your", "our", "their", "its", "very",
+    "um", "uh", "er", "erm", "hmm",
+})
+# fmt: on
+_OPEN_ENDING = re.compile(r"(-|\u2013|\u2014|\.\.\.|\u2026)$")
+_SENTENCE_END = re.compile(r"[.?!][\"')\]]*$")
+
+
+def completeness(text: str) -> Completeness:
+    """How complete the sentence in ``text`` (a pass's text up to the pause) looks."""
+    text = text.strip()
+    if not text:
+        return Completeness.UNSURE
+    if _OPEN_ENDING.search(text):
+        return Completeness.INCOMPLETE
+    words = re.findall(r"[\w']+", text.lower())
+    if words and words[-1] in CONTINUATION_WORDS:
+        return Completeness.INCOMPLETE
+    if _SENTENCE_END.search(text):
+        return Completeness.COMPLETE
+    return Completeness.UNSURE
+
+
+@dataclass(frozen=True)
+class EndOfTurnRules:
+    """Seconds of silence (counted from the VAD's pause edge) before a pause ends the utterance."""
+
+    adaptive: bool = False  # False: the VAD's own closing silence decides (the fixed rule)
+    complete: float = 0.15
+    unsure: float = 0.45
+    hold: float = 2.0
+
+
+def pause_ends_utterance(rules: EndOfTurnRules, silence: float, cue: Completeness | None) -> bool:
+    """Whether ``silence`` seconds into a pause the utterance ends; ``cue`` None: the cue is not known yet."""
+    if not rules.adaptive:
+        return False
+    if silence >= rules.hold:
+        return True
+    if cue is None:
+        return False
+    wait = {
+        Completeness.COMPLETE: rules.complete,
+        Completeness.UNSURE: rules.unsure,
+        Completeness.INCOMPLETE: rules.hold,
+    }
+    return silence >= wait[cue]

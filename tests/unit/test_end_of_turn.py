@@ -1,0 +1,141 @@
+"""The adaptive end of utterance (issue 18 item 3): the decision on text and silence, and the live core driven
+through pauses with it (``tests/live.py`` plays the shells; the fake model's texts are set per pass)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import pytest
+from tests.live import RULES, Drive, FakeModel
+
+from dictate.server.live.core import LiveRules
+from dictate.server.live.end_of_turn import Completeness, EndOfTurnRules, completeness, pause_ends_utterance
+from dictate.server.live.outputs import PassRequest
+from dictate.server.model.pass_types import PassResult
+
+ADAPTIVE = replace(RULES, end_of_turn=EndOfTurnRules(adaptive=True, complete=0.15, unsure=0.45, hold=2.0))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("And so, my fellow Americans.", Completeness.COMPLETE),
+        ("Ask not what your country can do for you?", Completeness.COMPLETE),
+        ('He said "stop."', Completeness.COMPLETE),
+        ("And so my fellow", Completeness.UNSURE),
+        ("", Completeness.UNSURE),
+        ("Ask not what your country can do for", Completeness.UNSURE),  # "for" can end one: no hold
+        ("I went to the.", Completeness.INCOMPLETE),
+        ("The quick brown fox and", Completeness.INCOMPLETE),
+        ("A gold ring will be a gold ring of", Completeness.INCOMPLETE),
+        ("So, um.", Completeness.INCOMPLETE),
+        ("by a similar process,", Completeness.UNSURE),  # the LJ Speech clips end so
+        ("We choose to go to the moon...", Completeness.INCOMPLETE),
+        ("We choose to go to the moon -", Completeness.INCOMPLETE),
+    ],
+)
+def test_how_complete_a_text_looks(text: str, expected: Completeness) -> None:
+    assert completeness(text) is expected
+
+
+def test_the_decision_waits_as_long_as_the_cue_says_and_never_past_the_hold() -> None:
+    rules = ADAPTIVE.end_of_turn
+    waits = {
+        cue: min(s / 100 for s in range(0, 301) if pause_ends_utterance(rules, s / 100, cue))
+        for cue in [*Completeness, None]
+    }
+    assert waits == {Completeness.COMPLETE: 0.15, Completeness.UNSURE: 0.45, Completeness.INCOMPLETE: 2.0, None: 2.0}
+    assert not pause_ends_utterance(EndOfTurnRules(adaptive=False), 10.0, Completeness.COMPLETE)  # the VAD's rule
+
+
+@dataclass
+class Says(FakeModel):
+    """The fake model, saying ``says[heard]`` instead of what it heard ("w1 w2" -> "w1 the")."""
+
+    says: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, request: PassRequest) -> PassResult:
+        result = super().__call__(request)
+        return replace(result, text=self.says.get(result.text, result.text))
+
+
+def test_a_complete_sentence_ends_sooner_than_the_fixed_silence() -> None:
+    drive = Drive(ADAPTIVE, Says(says={"w1 w2": "One two."}))
+    said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25)
+    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2", "final 1: One two."]
+    assert drive.stop(4) == []  # the VAD's own close, later, finds no utterance open
+
+
+def test_an_unfinished_sentence_is_held_open_through_a_thinking_pause_and_ends_in_one_final() -> None:
+    drive = Drive(ADAPTIVE, Says(says={"w1 w2": "We went to the", "w1 w2 w3 w4 w5": "We went to the moon."}))
+    drive.start(revisions=True)
+    said = drive.speech(0.5) + drive.pause(2) + drive.audio(3) + drive.resume(3)
+    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2"]  # no final: nothing to revise later
+    said = drive.pause(5) + drive.audio(5.25)
+    assert said == ["pass 2 speculative 0.5-5", "final 1: We went to the moon."]
+
+
+def test_an_unfinished_sentence_is_held_no_longer_than_the_hold() -> None:
+    drive = Drive(ADAPTIVE, Says(says={"w1 w2": "We went to the"}))
+    said = drive.speech(0.5) + drive.pause(2) + drive.audio(3.75)
+    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2"]
+    assert drive.audio(4) == ["final 1: We went to the"]
+
+
+def test_a_text_without_closing_punctuation_waits_the_fixed_silence() -> None:
+    drive = Drive(ADAPTIVE)
+    said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25, step=0.05)
+    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2"]
+    assert drive.audio(2.5, step=0.05) == ["final 1: w1 w2"]  # 0.45 s
+
+
+def test_the_decision_waits_for_the_speculative_pass_and_ends_at_once_when_it_is_back() -> None:
+    rules = replace(ADAPTIVE, interim_interval=0.5, first_interim_after=0.5, interim_quiet_ratio=0)
+    drive = Drive(rules, Says(says={"w1": "We went to the", "w1 w2": "One two."}))
+    said = drive.speech(0) + drive.audio(1)
+    assert said[-1] == "interim 1: We went to the"
+    drive.hold = True
+    assert drive.pause(1.25) == ["pass 3 speculative 0-1.25"]
+    assert drive.audio(2.25) == []  # the pass is late: the interim is the cue, and it says "hold"
+    assert drive.run_passes() == ["final 1: One two."]  # back: a complete sentence, 1 s into the pause
+
+
+def test_a_late_speculative_pass_does_not_hold_the_utterance_past_the_fixed_silence() -> None:
+    drive = Drive(ADAPTIVE)
+    drive.hold = True
+    said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25, step=0.05)
+    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2"]
+    assert drive.audio(2.5, step=0.05) == []  # closed at 0.45 s (no interim: unsure); the final waits for its pass
+    assert drive.resume(3) == ["speech 2 at 3"]
+    assert drive.run_passes() == ["final 1: w1 w2"]
+
+
+def test_speech_after_an_early_end_is_a_new_utterance_and_its_final_revises_the_first() -> None:
+    drive = Drive(ADAPTIVE, Says(full_stop=True))
+    drive.start(revisions=True)
+    said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25) + drive.resume(3)
+    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2", "final 1: w1 w2.", "speech 2 at 3"]
+    said = drive.pause(4) + drive.audio(4.25) + drive.stop(6)
+    assert said == [
+        "pass 2 speculative 0.5-4",
+        "pass 3 final 3-4.25",  # its own text, for the revision guard (no interim had it)
+        "final 2: w1 w2 w3 w4. (revises 1)",
+    ]
+    assert drive.core.coverage.holds
+
+
+def test_without_a_speculative_pass_the_interim_is_the_cue() -> None:
+    rules = replace(ADAPTIVE, speculate=False, interim_interval=0.25, first_interim_after=0.25, interim_quiet_ratio=0)
+    drive = Drive(rules, Says(says={"w1": "To the"}))
+    said = drive.speech(0) + drive.audio(0.75) + drive.pause(0.75) + drive.audio(1.5)
+    assert said[-1:] == ["interim 1: To the"]
+    assert drive.audio(2.5) == []  # held
+    assert drive.audio(2.75) == ["pass 4 final 0-2.75", "final 1: w1 w2 w3"]  # 2 s after the pause
+
+
+@pytest.mark.parametrize("rules", [RULES, ADAPTIVE])
+def test_the_vads_resume_edge_after_its_own_close_opens_no_utterance(rules: LiveRules) -> None:
+    drive = Drive(rules)
+    said = drive.speech(0.5) + drive.pause(2) + drive.stop(4) + drive.resume(4.25) + drive.end(5)
+    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2", "final 1: w1 w2"]
+    assert drive.core.settled and drive.core.coverage.spans == 1
