@@ -3,12 +3,13 @@
 Client -> server
   * binary frames: raw PCM, 16 kHz, mono, signed 16-bit little-endian, even length,
     at most ``MAX_FRAME_BYTES`` (1 s of audio) each;
-  * text frames with one JSON object: ``{"type": "start", "sample_rate": 16000, "vocabulary": [...],
-    "commands": [...]}`` (optional, declares the format, any other rate is refused; since 1.2 the words this
-    session's passes favour; since 1.3 the spoken commands the client acts on) and ``{"type": "end"}``
-    (finalize pending speech now, send it, then close with 1000).
+  * text frames with one JSON object: ``{"type": "start", "sample_rate": 16000, "revisions": true,
+    "vocabulary": [...], "commands": [...]}`` (optional: declares the format, any other rate is refused, and
+    asks for the features of the same names) and ``{"type": "end"}`` (finalize pending speech now, send it,
+    then close with 1000).
 
-Server -> client: text frames with one JSON object each, see the message classes below.
+Server -> client: text frames with one JSON object each, see the message classes below. The first, ``ready``,
+lists the server's ``features`` by name; a client checks a name there, never a version number.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from dataclasses import asdict, dataclass, field
 from enum import IntEnum
 from typing import Any, Literal
 
-PROTOCOL_VERSION = 1  # the major version: a change that old peers cannot ignore bumps it
-# Additions old peers may ignore. 1.1: finals may revise earlier finals (``revises``), for clients that ask
-# (``start.revisions``); 1.2: the start message's ``vocabulary``; 1.3: its ``commands`` (never joined to other
-# speech by a revising final).
-PROTOCOL_MINOR = 3
+PROTOCOL_VERSION = 1  # a change that a peer cannot ignore bumps it; an addition it may ignore is a new feature
+# What this server does beyond the base protocol, by name (``ready.features``); each is asked for by the start
+# message's field of the same name. ``revisions``: finals may revise earlier finals (``revises``), only for
+# clients that send ``revisions: true``; ``vocabulary``: words the session's passes favour; ``commands``: phrases
+# the client acts on, never joined to other speech by a revising final.
+FEATURES: tuple[str, ...] = ("revisions", "vocabulary", "commands")
 SAMPLE_RATE = 16_000
 SAMPLE_WIDTH = 2  # bytes per sample, int16 little-endian
 CHANNELS = 1
@@ -101,7 +103,7 @@ class VocabularyError(StartFieldError):
 
 @dataclass(frozen=True)
 class ReadyMessage:
-    """First message of every session: what the server runs."""
+    """First message of every session: what the server runs, and its ``features`` by name (see ``FEATURES``)."""
 
     session_id: str
     model: str
@@ -110,7 +112,7 @@ class ReadyMessage:
     sample_rate: int = SAMPLE_RATE
     max_frame_bytes: int = MAX_FRAME_BYTES
     protocol: int = PROTOCOL_VERSION
-    protocol_minor: int = PROTOCOL_MINOR
+    features: tuple[str, ...] = FEATURES
     type: Literal["ready"] = "ready"
 
 
@@ -130,7 +132,7 @@ class InterimMessage:
 class FinalMessage:
     """The authoritative text of one utterance, sent once per utterance.
 
-    ``revises`` (protocol 1.1, only to clients that sent ``start`` with ``revisions: true``) lists earlier
+    ``revises`` (feature ``revisions``, only to clients that sent ``start`` with ``revisions: true``) lists earlier
     utterances whose finals this one replaces: ``text`` is then the text of those utterances and this one
     together, to be put in place of their text. A final is never revised otherwise.
     """
@@ -176,11 +178,11 @@ def decode_server_message(text: str | bytes) -> ServerMessage:
     """Parse a server text frame. Unknown fields are ignored (forward compatible)."""
     data = _load_object(text)
     cls = _SERVER_TYPES.get(str(data.get("type")))
-    if cls is ReadyMessage:
-        data.setdefault("protocol_minor", 0)  # a 1.0 server does not send it
     if cls is None:
         raise ProtocolError(ErrorCode.BAD_CONTROL, f"unknown server message type {data.get('type')!r}")
     known = {name for name in cls.__dataclass_fields__}
+    if cls is ReadyMessage and isinstance(data.get("features"), list):
+        data["features"] = tuple(str(name) for name in data["features"])
     try:
         message: ServerMessage = cls(**{k: v for k, v in data.items() if k in known})
     except TypeError as exc:
@@ -193,14 +195,15 @@ def decode_server_message(text: str | bytes) -> ServerMessage:
 
 @dataclass(frozen=True)
 class StartMessage:
-    """Optional first message: declares the audio format the client will send, (protocol 1.2) the words the
-    session's passes should favour (names, jargon) and (1.3) the command phrases the client acts on when an
-    utterance is only that phrase: such an utterance is never joined to other speech by a revising final."""
+    """Optional first message: declares the audio format the client will send, and asks for features by their
+    names: ``revisions`` (the client applies finals that revise earlier ones), ``vocabulary`` (the words the
+    session's passes should favour: names, jargon) and ``commands`` (the phrases the client acts on when an
+    utterance is only that phrase: such an utterance is never joined to other speech by a revising final)."""
 
     sample_rate: int = SAMPLE_RATE
-    revisions: bool = False  # protocol 1.1: the client applies finals that revise earlier ones (``revises``)
-    vocabulary: tuple[str, ...] = ()  # protocol 1.2
-    commands: tuple[str, ...] = ()  # protocol 1.3
+    revisions: bool = False
+    vocabulary: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
     type: Literal["start"] = "start"
 
 
@@ -328,12 +331,12 @@ def _load_object(text: str | bytes) -> dict[str, Any]:
 
 __all__ = [
     "CHANNELS",
+    "FEATURES",
     "MAX_COMMAND_ENTRIES",
     "MAX_COMMAND_WORDS",
     "MAX_FRAME_BYTES",
     "MAX_VOCABULARY_CHARS",
     "MAX_VOCABULARY_ENTRIES",
-    "PROTOCOL_MINOR",
     "PROTOCOL_VERSION",
     "SAMPLE_RATE",
     "SAMPLE_WIDTH",

@@ -12,13 +12,13 @@ from typing import TextIO
 
 from dictate.audio import silence
 from dictate.audiofile import read_wav_as_pcm16
-from dictate.client.connection import describe_error, normalise_stream_url, open_stream, wait_ready
-from dictate.client.dispatch import Dispatcher
+from dictate.client.connection import normalise_stream_url
 from dictate.client.embedded import EmbeddedServer
-from dictate.client.sender import stream_pcm
+from dictate.client.session import SessionOptions
+from dictate.client.sources import PcmSource
+from dictate.client.stream import Connected, ServerWarning, Stream, StreamEvent
 from dictate.config import ClientSettings
-from dictate.errors import ConnectionFailedError
-from dictate.protocol import ErrorMessage, FinalMessage
+from dictate.protocol import FinalMessage, InterimMessage
 from dictate.transcript import FinalTexts, new_words
 
 TRAILING_SILENCE_S = 1.0  # lets the server's VAD close the last utterance the natural way
@@ -27,7 +27,7 @@ TRAILING_SILENCE_S = 1.0  # lets the server's VAD close the last utterance the n
 class LinePrinter:
     """Prints interim text in place (one rewritten line on a terminal) and final text as whole lines.
 
-    A final may revise the ones before it (protocol 1.1: speech resumed after a pause), so a final's line is
+    A final may revise the ones before it (feature ``revisions``: speech resumed after a pause), so a final's line is
     printed once the next final shows that it stays as it is, or at the end of the file (``flush``). Should a
     revision name a line already printed, only its new words are printed.
     """
@@ -55,6 +55,11 @@ class LinePrinter:
         if any(i not in message.revises for i in self._held.texts):  # they stay as they are: print them
             self.flush()
         self._held.apply(message)
+
+    def new_session(self) -> None:
+        """The server replaced the session (its time limit): print what is held; utterance ids start again."""
+        self.flush()
+        self._printed.clear()
 
     def flush(self) -> None:
         """Print the final lines held back."""
@@ -84,34 +89,41 @@ async def transcribe_file(
     rewrite: Callable[[str], str] | None = None,
 ) -> list[str]:
     """Stream one file over one session (with the vocabulary in its start message); return its final texts,
-    each turned by ``rewrite`` (the config file's word replacements) as printed."""
+    each turned by ``rewrite`` (the config file's word replacements) as printed. Raises the error that ended
+    the session, naming the server's reason."""
     pcm = read_wav_as_pcm16(path) + silence(TRAILING_SILENCE_S)
     texts = FinalTexts()
+    lines: list[str] = []  # of sessions replaced when the server's time limit was reached
 
-    def final(message: FinalMessage) -> None:
-        printer.final(message)
-        texts.apply(message)
+    def on_event(event: StreamEvent) -> None:
+        nonlocal texts
+        match event:
+            case InterimMessage():
+                printer.interim(event.text)
+            case FinalMessage():
+                printer.final(event)
+                texts.apply(event)
+            case Connected() if texts.texts:  # a new session: its utterance ids start again
+                printer.new_session()
+                lines.extend(texts.lines)
+                texts = FinalTexts()
+            case ServerWarning(fatal=False):
+                print(f"dictate: {event.reason}", file=sys.stderr)
 
-    def error(message: ErrorMessage) -> None:
-        if message.fatal:
-            raise ConnectionFailedError(describe_error(message))
-        print(f"dictate: {describe_error(message)}", file=sys.stderr)
-
-    dispatcher = Dispatcher(
-        interim=lambda message: printer.interim(message.text), final=final, error=error, rewrite=rewrite
+    stream = Stream(
+        url,
+        PcmSource(pcm, f"file {path.name}", speed=speed),
+        on_event,
+        options=SessionOptions(revisions=True, vocabulary=vocabulary),
+        token=token,
+        until_source_ends=True,
+        final_grace=None,  # the server closes once the last final is sent
+        rewrite=rewrite,
+        levels=False,
     )
-    ws = await open_stream(url, token)
-    async with ws:
-        await wait_ready(ws)
-        sender = asyncio.create_task(stream_pcm(ws, pcm, speed, vocabulary=vocabulary))
-        try:
-            await dispatcher.run(ws)
-        finally:
-            if not sender.done():
-                sender.cancel()
-        await asyncio.gather(sender, return_exceptions=True)
+    await stream.run()
     printer.flush()
-    return texts.lines
+    return [*lines, *texts.lines]
 
 
 def run_transcribe(settings: ClientSettings, files: list[Path], speed: float = 1.0, show_interim: bool = True) -> None:

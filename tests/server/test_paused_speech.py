@@ -21,6 +21,7 @@ from dictate.audio import silence
 from dictate.audiofile import read_wav_as_pcm16
 from dictate.client.embedded import EmbeddedServer
 from dictate.client.sender import stream_pcm
+from dictate.client.session import SessionOptions
 from dictate.protocol import FinalMessage, decode_server_message
 from dictate.transcript import FinalTexts
 from tests.conftest import Clip
@@ -62,7 +63,7 @@ async def stream(url: str, pcm: bytes, revisions: bool) -> SessionLog:
         collector = asyncio.create_task(collect(ws, log))
         while not log.messages:
             await asyncio.sleep(0.02)
-        await stream_pcm(ws, pcm, 1.0, revisions=revisions)
+        await stream_pcm(ws, pcm, 1.0, options=SessionOptions(revisions=revisions))
         await asyncio.wait_for(collector, 60)
     return log
 
@@ -109,7 +110,7 @@ def coverage_lines(server: EmbeddedServer) -> list[str]:
 def test_paused_speech_ends_in_one_final_per_utterance_in_order_with_nothing_lost_or_repeated(
     server: EmbeddedServer, clips: dict[str, Clip]
 ) -> None:
-    """A client without revisions (protocol 1.0). The old engine sent several finals with one id, repeated a
+    """A client that does not ask for revisions. The old engine sent several finals with one id, repeated a
     fragment's last words at the next start, and lost the speech at the end of the stream."""
     names = ["ps_librivox_sns01_0870.wav", "whisper_jfk.wav", "ps_librivox_sns01_0890.wav"]
     pcm = silence(0.5) + b"".join(with_pauses(clips[name], [0.3, 0.6]) + silence(0.8) for name in names)

@@ -57,7 +57,7 @@ async def two_sessions(url: str, pcm: bytes) -> tuple[SessionLog, SessionLog]:
 def test_vocabulary_changes_its_own_session_only(server: EmbeddedServer, clips: dict[str, Clip]) -> None:
     pcm = silence(0.5) + read_wav_as_pcm16(clips[CLIP].path) + silence(1.2)
     biased, plain = asyncio.run(two_sessions(server.url, pcm))
-    assert biased.messages[0]["protocol"] == 1 and biased.messages[0]["protocol_minor"] >= 2
+    assert biased.messages[0]["protocol"] == 1 and "vocabulary" in biased.messages[0]["features"]
     assert not biased.of_type("error") and not plain.of_type("error")
     assert "clubs" in words(biased.final_text), biased.final_text
     assert "clubs" not in words(plain.final_text), plain.final_text  # "Cloves": not biased by the other session

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dictate.client.connection import error_for_close, http_base_url, normalise_stream_url
+from dictate.client.connection import http_base_url, normalise_stream_url
+from dictate.client.session import error_for_close
 from dictate.errors import AuthenticationError, ConnectionFailedError, NoSpeechError, ServerBusyError
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from dictate.audio import padding_to_whole_chunk
-from dictate.client.connection import error_for_close
+from dictate.client.session import error_for_close
 from dictate.errors import SessionExpiredError
 from dictate.protocol import CloseCode, ErrorCode, ProtocolError, decode_client_control
 from dictate.server.edge.limits import ErrorBudget, should_expire

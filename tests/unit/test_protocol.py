@@ -79,12 +79,15 @@ def test_client_controls() -> None:
     assert decode_client_control('{"type": "start", "revisions": true}') == StartMessage(revisions=True)
 
 
-def test_a_1_0_final_revises_nothing_and_a_1_1_ready_says_its_minor_version() -> None:
-    old = json.loads(encode(FinalMessage(1, "a", 0, 1, 2, 1, 0.1)))
-    del old["revises"]
-    assert decode_server_message(json.dumps(old)) == FinalMessage(1, "a", 0, 1, 2, 1, 0.1, [])
+def test_a_final_without_revises_revises_nothing_and_ready_lists_its_features_by_name() -> None:
+    plain = json.loads(encode(FinalMessage(1, "a", 0, 1, 2, 1, 0.1)))
+    del plain["revises"]
+    assert decode_server_message(json.dumps(plain)) == FinalMessage(1, "a", 0, 1, 2, 1, 0.1, [])
     ready = json.loads(encode(ReadyMessage("abc", "packaged:base", "cpu", "int8")))
-    assert ready["protocol"] == 1 and ready["protocol_minor"] >= 1  # 1.1 or later (1.2: start.vocabulary)
+    assert ready["protocol"] == 1 and "protocol_minor" not in ready
+    assert ready["features"] == ["revisions", "vocabulary", "commands"]
+    decoded = decode_server_message(json.dumps({**ready, "features": ["revisions", "something new"]}))
+    assert isinstance(decoded, ReadyMessage) and decoded.features == ("revisions", "something new")
 
 
 @pytest.mark.parametrize(

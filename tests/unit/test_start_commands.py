@@ -1,5 +1,5 @@
-"""Protocol 1.3: the start message's commands (the phrases the client acts on), their cap, old peers, and how
-the server matches them (the client's own normaliser)."""
+"""The feature ``commands``: the start message's commands (the phrases the client acts on), their cap, and
+how the server matches them (the client's own normaliser)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import json
 import pytest
 
 from dictate.protocol import (
+    FEATURES,
     MAX_COMMAND_ENTRIES,
     MAX_COMMAND_WORDS,
-    PROTOCOL_MINOR,
     ErrorCode,
     ProtocolError,
     StartFieldError,
@@ -25,7 +25,7 @@ from dictate.voice_commands import PHRASES, normalise_phrase, parse_command
 
 
 def test_start_carries_the_commands_and_an_old_clients_start_has_none() -> None:
-    assert PROTOCOL_MINOR == 3
+    assert "commands" in FEATURES
     start = StartMessage(revisions=True, commands=("new line", "scratch that"))
     assert json.loads(encode(start))["commands"] == ["new line", "scratch that"]
     assert decode_client_control(encode(start)) == start

@@ -1,4 +1,4 @@
-"""Protocol 1.2: the start message's vocabulary (cap, old peers), and the user's vocabulary file."""
+"""The feature ``vocabulary``: the start message's vocabulary (cap), and the user's vocabulary file."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 
 from dictate.errors import ConfigError
 from dictate.protocol import (
+    FEATURES,
     MAX_VOCABULARY_CHARS,
     MAX_VOCABULARY_ENTRIES,
-    PROTOCOL_MINOR,
     ErrorCode,
     ProtocolError,
     ReadyMessage,
@@ -21,7 +21,6 @@ from dictate.protocol import (
     VocabularyError,
     check_vocabulary,
     decode_client_control,
-    decode_server_message,
     encode,
 )
 from dictate.vocabulary import load_vocabulary, parse_vocabulary
@@ -68,12 +67,10 @@ def test_the_biggest_vocabulary_fits_a_control_message() -> None:
     assert decode_client_control(text).vocabulary == tuple(words)
 
 
-def test_ready_says_the_minor_version_and_a_1_0_server_reads_as_minor_0() -> None:
+def test_ready_lists_the_vocabulary_feature_by_name() -> None:
     ready = ReadyMessage("id", "m", "cpu", "int8")
-    assert json.loads(encode(ready))["protocol_minor"] == PROTOCOL_MINOR == 3
-    old = '{"type":"ready","session_id":"s","model":"m","device":"cpu","compute_type":"int8","protocol":1}'
-    decoded = decode_server_message(old)
-    assert isinstance(decoded, ReadyMessage) and (decoded.protocol, decoded.protocol_minor) == (1, 0)
+    assert "vocabulary" in json.loads(encode(ready))["features"]
+    assert "vocabulary" in FEATURES
 
 
 def test_vocabulary_file(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """Stream clips to a dictate service over the real protocol, N at a time, and record what arrives when.
 
-Every stream sends {"type":"start"}, then its PCM as 20 ms frames paced at real time by
-``client.sender.stream_pcm``, then {"type":"end"}, and reads server messages until the server closes. The
+Every stream is one run of the client's ``Stream`` (as ``dictate transcribe``'s): {"type":"start"}, ``ready``,
+its PCM as 20 ms frames paced at real time, {"type":"end"}, then server messages until the server closes. The
 client's monotonic clock stamps the moment the frame holding the speech onset (and the end of speech)
 was sent, and the arrival of every message: latencies never mix the server's clock with ours.
 """
@@ -15,16 +15,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed
-
 from dictate.audio import DEFAULT_FRAME_MS
 from dictate.bench.inputs import BenchClip, StreamAudio
 from dictate.bench.metrics import Event, StreamRecord
-from dictate.client.connection import open_stream
-from dictate.client.dispatch import Dispatcher
-from dictate.client.sender import stream_pcm
+from dictate.client.session import SessionOptions
+from dictate.client.sources import PcmSource
+from dictate.client.stream import Connected, ServerWarning, Stream, StreamEvent
 from dictate.errors import DictateError
-from dictate.protocol import ErrorMessage, FinalMessage, InterimMessage, ReadyMessage
+from dictate.protocol import FinalMessage, InterimMessage, frame_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +47,7 @@ class StreamOptions:
     frame_ms: int = DEFAULT_FRAME_MS
     connect_timeout: float = 10.0
     final_timeout: float = 30.0  # after the end message, how long to wait for the server to finish
-    vocabulary: tuple[str, ...] = ()  # sent in every start message (protocol 1.2)
+    vocabulary: tuple[str, ...] = ()  # sent in every start message (feature ``vocabulary``)
 
 
 @dataclass
@@ -91,20 +89,42 @@ async def run_stream(
     """Stream one clip; a failure (refused, error, abnormal close, timeout) is recorded, not raised."""
     events: list[Event] = []
     clock = _SendClock(job.audio.onset, job.audio.end, job.audio.segment_ends)
+    sent = 0.0
+
+    def on_sent(frame: bytes) -> None:
+        nonlocal sent
+        sent += frame_seconds(len(frame))
+        clock(sent)
+
+    def on_event(event: StreamEvent) -> None:
+        now = time.monotonic()
+        match event:
+            case InterimMessage():
+                events.append(Event(now, "interim", event.text))
+            case FinalMessage():
+                events.append(_final_event(now, event))
+            case ServerWarning():
+                events.append(Event(now, "error", f"{event.code}: {event.message}"))
+            case Connected() if observations is not None and observations.ready is None:
+                observations.ready = asdict(event.ready)
+
+    stream = Stream(
+        options.url,
+        PcmSource(job.audio.pcm, job.clip.name, options.frame_ms),
+        on_event,
+        options=SessionOptions(revisions=True, vocabulary=options.vocabulary),
+        token=options.token,
+        until_source_ends=True,
+        connect_timeout=options.connect_timeout,
+        final_grace=None,  # the budget below bounds the wait for the close
+        on_sent=on_sent,
+        levels=False,
+    )
     failure: str | None = None
     budget = options.connect_timeout + job.audio.seconds * 1.5 + options.final_timeout
     try:
         async with asyncio.timeout(budget):
-            ws = await open_stream(options.url, options.token, options.connect_timeout)
-            try:
-                receiver = asyncio.create_task(_receive(ws, events, observations))
-                try:
-                    await _send(ws, job.audio.pcm, options, clock)
-                    await receiver
-                finally:
-                    receiver.cancel()
-            finally:
-                await ws.close()
+            await stream.run()
     except DictateError as exc:
         failure = str(exc)
     except TimeoutError:
@@ -129,44 +149,18 @@ async def run_stream(
     )
 
 
-async def _send(ws: Any, pcm: bytes, options: StreamOptions, clock: _SendClock) -> None:
-    try:
-        await stream_pcm(ws, pcm, 1.0, options.frame_ms, on_frame=clock, vocabulary=options.vocabulary)
-    except ConnectionClosed:
-        logger.debug("server closed while we were sending")  # the receiver reports why
-
-
-async def _receive(ws: Any, events: list[Event], observations: RunObservations | None) -> None:
-    """Record every message with its arrival time on our monotonic clock."""
-
-    def interim(message: InterimMessage) -> None:
-        events.append(Event(time.monotonic(), "interim", message.text))
-
-    def final(message: FinalMessage) -> None:
-        audio, processing = message.audio_seconds, message.processing_seconds
-        now = time.monotonic()
-        events.append(
-            Event(
-                now,
-                "final",
-                message.text,
-                audio,
-                processing,
-                message.speech_end,
-                message.sent_at,
-                message.utterance_id,
-                tuple(message.revises),
-            )
-        )
-
-    def error(message: ErrorMessage) -> None:
-        events.append(Event(time.monotonic(), "error", f"{message.code}: {message.message}"))
-
-    def ready(message: ReadyMessage) -> None:
-        if observations is not None and observations.ready is None:
-            observations.ready = asdict(message)
-
-    await Dispatcher(ready=ready, interim=interim, final=final, error=error).run(ws)
+def _final_event(now: float, message: FinalMessage) -> Event:
+    return Event(
+        now,
+        "final",
+        message.text,
+        message.audio_seconds,
+        message.processing_seconds,
+        message.speech_end,
+        message.sent_at,
+        message.utterance_id,
+        tuple(message.revises),
+    )
 
 
 def rotated(jobs: Sequence[StreamJob], worker: int, workers: int) -> list[StreamJob]:

@@ -1,8 +1,8 @@
 """The one message dispatcher: each server message goes to the callback for its type.
 
-``transcribe``, ``bench`` and the dashboard's stream each say what they do with a ready, an interim, a final
-and an error message; reading the socket, decoding, the error of an abnormal close and the user's word
-replacements (the config file's ``replace`` table, on interim and final text) are done here once.
+The stream (``client/stream.py``) says what it does with a ready, an interim, a final and an error message; the
+user's word replacements (the config file's ``replace`` table, on interim and final text) are applied here once,
+for the dashboard and ``dictate transcribe`` alike.
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from websockets.asyncio.client import ClientConnection
-
-from dictate.client.connection import messages
 from dictate.protocol import ErrorMessage, FinalMessage, InterimMessage, ReadyMessage, ServerMessage
 
 _Text = TypeVar("_Text", InterimMessage, FinalMessage)
@@ -53,9 +50,3 @@ class Dispatcher:
         if self.rewrite is None:
             return message
         return replace(message, text=self.rewrite(message.text))
-
-    async def run(self, ws: ClientConnection) -> None:
-        """Route every message until the server closes; raises the mapped error of an abnormal close
-        (``connection.error_for_close``), or whatever a callback raises."""
-        async for message in messages(ws):
-            self(message)

@@ -1,4 +1,5 @@
-"""The one paced sender: audio goes out as 20 ms frames on a deadline schedule, between start and end messages.
+"""The one paced sender: audio goes out as 20 ms frames on a deadline schedule (every source paces its frames
+with ``paced``); ``send_paced`` and ``stream_pcm`` drive an open socket directly (the server's tests use them).
 
 Frame ``n`` is due ``n`` frames of audio (divided by ``speed``) after the first: a late frame is followed by
 the next at once, so the stream keeps real-time pace on average instead of drifting by each sleep's overshoot.
@@ -14,7 +15,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from websockets.asyncio.client import ClientConnection
 
 from dictate.audio import DEFAULT_FRAME_MS, split_frames
-from dictate.protocol import EndMessage, StartMessage, encode, frame_seconds
+from dictate.client.session import SessionOptions
+from dictate.protocol import EndMessage, encode, frame_seconds
 
 
 async def paced(
@@ -67,13 +69,11 @@ async def stream_pcm(
     speed: float = 1.0,
     frame_ms: int = DEFAULT_FRAME_MS,
     on_frame: Callable[[float], None] | None = None,
-    revisions: bool = True,
-    vocabulary: tuple[str, ...] = (),
+    options: SessionOptions | None = None,
 ) -> float:
-    """A whole stream: the start message (``revisions``: finals may revise earlier ones, protocol 1.1;
-    ``vocabulary``: words the server favours, 1.2), ``pcm`` as paced frames, the end message. Returns seconds
-    sent."""
-    await ws.send(encode(StartMessage(revisions=revisions, vocabulary=vocabulary)))
+    """A whole stream over an open socket, without waiting for ``ready``: the start message of ``options``,
+    ``pcm`` as paced frames, the end message. Returns seconds sent."""
+    await ws.send(encode((options or SessionOptions()).start_message()))
     seconds = await send_paced(ws, split_frames(pcm, frame_ms), speed, on_frame)
     await ws.send(encode(EndMessage()))
     return seconds

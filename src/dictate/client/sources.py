@@ -1,4 +1,5 @@
-"""Where a stream's audio comes from: the ``AudioSource`` interface, and a file played as if spoken.
+"""Where a stream's audio comes from: the ``AudioSource`` interface, a file played as if spoken (the dashboard's
+``--source``), and PCM played once (``dictate transcribe``, ``dictate bench``).
 
 A source is an async iterator of wire PCM frames (16 kHz mono int16, ``frame_ms`` long) at real-time pace.
 The microphone source lives with the dashboard (``tui/sources.py``: it needs PortAudio).
@@ -52,4 +53,21 @@ class FileSource:
     async def frames(self) -> AsyncIterator[bytes]:
         silent_room = itertools.repeat(bytes(frame_bytes(self._frame_ms)))
         async for frame in paced(itertools.chain(split_frames(self._pcm, self._frame_ms), silent_room), self._speed):
+            yield frame
+
+
+class PcmSource:
+    """PCM played once at ``speed`` x real time (0: as fast as it goes), from the moment the server is ready;
+    the stream ends with it (``Stream(until_source_ends=True)``)."""
+
+    def __init__(self, pcm: bytes, description: str, frame_ms: int = DEFAULT_FRAME_MS, speed: float = 1.0) -> None:
+        self.description = description
+        self.wait_for_server = True
+        self.seconds = frame_seconds(len(pcm))
+        self._pcm = pcm
+        self._frame_ms = frame_ms
+        self._speed = speed
+
+    async def frames(self) -> AsyncIterator[bytes]:
+        async for frame in paced(split_frames(self._pcm, self._frame_ms), self._speed):
             yield frame

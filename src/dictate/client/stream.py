@@ -1,12 +1,16 @@
-"""The reconnecting stream: one dictation run (ON..OFF), audio source -> WebSocket -> events. asyncio, no UI.
+"""The stream: one run of audio source -> WebSocket -> events, for every client (the dashboard, ``dictate
+transcribe``, ``dictate bench``). asyncio; the decisions are the session core's (``client/session.py``).
 
-The dashboard runs ``ReconnectingStream.run()`` as a worker on its event loop and receives ``StreamEvent``s
-through a plain callback on that loop. Speech before the first connection is ready is kept (a pre-roll of
-``PREROLL_S``) and sent once the server listens; audio while disconnected later is dropped. When the server closes
-a session that heard no speech for its limit (close 4001), the stream reconnects only once the source's level
-rises above ``WAKE_LEVEL_DBFS`` (the user speaks again), and sends that speech with its pre-roll.
-``stop()`` is the OFF sequence: stop the audio at once, send the end
-message, wait up to ``final_grace`` for the last final, then close.
+``Stream.run()`` opens a session, sends the ``start`` message, waits for ``ready``, then sends the source's
+frames as they come (a file waits for ``ready`` before it plays; a microphone's first second is kept as a
+pre-roll), and passes every server message on as a ``StreamEvent``. It ends when ``stop()`` is called or, with
+``until_source_ends``, when the source runs out: audio stops, ``end`` is sent, and the last final is awaited
+for ``final_grace`` seconds (None: until the server closes). A session that reaches the server's time limit is
+replaced by a new one at once, and the audio said meanwhile goes to the new one.
+
+With ``reconnect`` (the dashboard) a dropped or refused connection is retried with backoff (websockets'
+reconnecting ``connect``) until ``stop()``; a refused token ends the run. Without it, ``run()`` raises the
+error that ended the session, naming the server's reason.
 """
 
 from __future__ import annotations
@@ -15,37 +19,26 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from dictate.audio import DEFAULT_FRAME_MS, level_dbfs, pcm16_to_float
-from dictate.client.connection import describe_error, error_for_close, messages, open_stream
+from dictate.audio import level_dbfs, pcm16_to_float
+from dictate.client.connection import connect_options, describe_error, handshake_error, open_stream
 from dictate.client.dispatch import Dispatcher
+from dictate.client.session import Next, Phase, SessionCore, SessionOptions, Verdict
 from dictate.client.sources import AudioSource
-from dictate.errors import AudioError, AuthenticationError, ConnectionFailedError, NoSpeechError, SessionExpiredError
-from dictate.protocol import (
-    EndMessage,
-    ErrorCode,
-    ErrorMessage,
-    FinalMessage,
-    InterimMessage,
-    ReadyMessage,
-    StartMessage,
-)
-from dictate.protocol import encode as encode_message
+from dictate.errors import AudioError, AuthenticationError, ConnectionFailedError, DictateError
+from dictate.protocol import ErrorCode, ErrorMessage, FinalMessage, InterimMessage, ProtocolError, ReadyMessage
+from dictate.protocol import decode_server_message as decode
 
 logger = logging.getLogger(__name__)
 
 LEVEL_INTERVAL_S = 0.1
-PREROLL_S = 1.0  # microphone audio kept while the first connection opens, sent once the server is ready
-ROLLOVER_HOLD_S = 15.0  # audio kept while an expired session (server time limit) is replaced by a new one
-WAKE_LEVEL_DBFS = -40.0  # after a no-speech close, a 20 ms frame this loud means the user speaks: reconnect
 
 
 def reconnect_delay(attempt: int, base: float = 0.5, cap: float = 10.0) -> float:
@@ -70,17 +63,22 @@ class Connected:
 
 @dataclass(frozen=True)
 class Disconnected:
-    """The connection failed or dropped; ``retry_in`` is None when no retry will follow."""
+    """The connection failed or dropped; ``retry_in`` is None when no retry will follow, 0 when the retry is at
+    once. ``was_connected``: some connection of this run was ready before (else the server was never reached)."""
 
     reason: str
     retry_in: float | None
+    was_connected: bool = True
 
 
 @dataclass(frozen=True)
 class ServerWarning:
-    """A non-fatal error message from the server."""
+    """An error message from the server (a fatal one is followed by the close)."""
 
     reason: str
+    code: str = ""
+    message: str = ""
+    fatal: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,110 +98,281 @@ class Failed:
 StreamEvent = Connecting | Connected | Disconnected | ServerWarning | Level | Failed | InterimMessage | FinalMessage
 
 
-class _Dropped(Exception):
-    """The server closed a session we did not end."""
-
-
-class ReconnectingStream:
-    """Stream one source to one server until ``stop()``; reconnects with backoff when the socket drops."""
+class Stream:
+    """Stream one source to one server until ``stop()`` (or the source's end); see the module docstring."""
 
     def __init__(
         self,
         url: str,
         source: AudioSource,
         on_event: Callable[[StreamEvent], None],
+        *,
+        options: SessionOptions | None = None,
         token: str | None = None,
+        reconnect: bool = False,
+        until_source_ends: bool = False,
         connect_timeout: float = 10.0,
-        final_grace: float = 3.0,
-        record_pcm: Path | None = None,
-        vocabulary: tuple[str, ...] = (),
+        final_grace: float | None = 3.0,
         rewrite: Callable[[str], str] | None = None,
-        commands: tuple[str, ...] = (),
+        record_pcm: Path | None = None,
+        on_sent: Callable[[bytes], None] | None = None,
+        levels: bool = True,
     ) -> None:
         self.url = url
-        self._vocabulary = vocabulary
-        self._rewrite = rewrite  # the user's word replacements, on every interim and final (see Dispatcher)
-        self._commands = commands
+        self.core = SessionCore(options or SessionOptions())
         self._source = source
         self._emit = on_event
         self._token = token
+        self._reconnect = reconnect
+        self._until_source_ends = until_source_ends
         self._connect_timeout = connect_timeout
         self._final_grace = final_grace
+        self._dispatch = Dispatcher(
+            ready=self._on_ready, interim=on_event, final=on_event, error=self._on_error, rewrite=rewrite
+        )
         self._record_path = record_pcm
         self._record: BinaryIO | None = None
-        self._ws: ClientConnection | None = None
+        self._on_sent = on_sent
+        self._levels = levels
+        self._ws: ClientConnection | None = None  # set while audio may flow to it
         self._stop_requested = asyncio.Event()
-        self._audio_task: asyncio.Task[None] | None = None
-        self._ever_connected = False
-        self._rolling_over = False  # the server expired the session: hold audio for the next one
-        self._dozing = False  # the server closed a session without speech: reconnect when the user speaks
-        self._speech_heard = asyncio.Event()
         self._first_ready = asyncio.Event()
-        self.frames_sent = 0
+        self._session_ready = asyncio.Event()  # the current connection got ``ready``
+        self._audio_task: asyncio.Task[None] | None = None
+        self._last_failure = ""  # why the last connection attempt failed (for the retry's event)
+        self._attempt = 0
 
-    # ------------------------------------------------------------------ public
+    @property
+    def frames_sent(self) -> int:
+        return self.core.frames_sent
+
+    def stop(self) -> None:
+        """Request the end: audio stops now, the last final is awaited for ``final_grace`` seconds."""
+        self._stop_requested.set()
 
     async def run(self) -> None:
-        """Stream until ``stop()`` (or a fatal failure, reported as ``Failed``)."""
+        """Stream until ``stop()``, the source's end (``until_source_ends``) or a failure, which is raised
+        (a ``DictateError`` naming the reason); the dashboard shows it (``Failed``)."""
         try:
             if self._record_path is not None:
-                self._record = self._record_path.open("wb")
+                try:
+                    self._record = self._record_path.open("wb")
+                except OSError as exc:
+                    raise AudioError(f"cannot write {self._record_path}: {exc}") from exc
             self._audio_task = asyncio.create_task(self._pump_audio(), name="dictate-audio")
-            await self._connection_loop()
-        except AuthenticationError as exc:
-            self._emit(Failed(str(exc)))
-        except AudioError as exc:
-            self._emit(Failed(str(exc)))
-        except OSError as exc:
-            self._emit(Failed(f"cannot write {self._record_path}: {exc}"))
+            if self._reconnect:
+                await self._until_stopped(self._reconnecting())
+            else:
+                await self._once()
         finally:
             await self._stop_audio()
             if self._record is not None:
                 self._record.close()
 
-    def stop(self) -> None:
-        """Request OFF: audio stops now, the last final is awaited for ``final_grace`` seconds."""
-        self._stop_requested.set()
+    # ------------------------------------------------------------------ connections
+
+    async def _once(self) -> None:
+        """One session (and its successors when the server's time limit replaces it); raises what ended it."""
+        while True:
+            self._emit(Connecting(self.url, 0))
+            ws = await open_stream(self.url, self._token, self._connect_timeout)
+            verdict = await self._serve(ws)
+            if verdict.next is Next.RECONNECT_NOW:
+                continue
+            if verdict.error is not None:
+                raise verdict.error
+            return
+
+    async def _reconnecting(self) -> None:
+        """Sessions until the run is done, through websockets' reconnecting ``connect`` (backoff on failures)."""
+        self._emit(Connecting(self.url, 0))
+        refusals = 0  # sessions in a row that ended before ready (busy, model loading): back off between them
+        options = connect_options(self.url, self._token, self._connect_timeout)
+        async for ws in connect(
+            self.url, **options, process_exception=self._retry_or_raise, reconnect_delays=self._delays
+        ):
+            verdict = await self._serve(ws)
+            if verdict.next is Next.FAIL and verdict.error is not None:
+                raise verdict.error
+            if verdict.next is Next.DONE or self._stop_requested.is_set():
+                return
+            if verdict.next is Next.RECONNECT_NOW:
+                logger.info("the session reached the server's time limit: reconnecting")
+                continue
+            reason = str(verdict.error or "the server closed the connection")
+            refusals = 0 if verdict.was_ready else refusals + 1
+            delay = reconnect_delay(refusals - 1) if refusals else 0.0
+            self._raise_audio_failure()
+            self._emit(Disconnected(reason, delay, self.core.ever_ready))
+            if delay:
+                await asyncio.sleep(delay)
+            self._attempt += 1
+            self._emit(Connecting(self.url, self._attempt))
+
+    def _retry_or_raise(self, exc: Exception) -> Exception | None:
+        """websockets' ``process_exception``: a refused token or a bad URL ends the run; else retry."""
+        error = handshake_error(self.url, exc)
+        if isinstance(error, AuthenticationError) or "invalid server URL" in str(error):
+            return error
+        self._last_failure = str(error)
+        return None
+
+    def _delays(self) -> Generator[float]:
+        """websockets' ``reconnect_delays``: our backoff, each retry announced to the user."""
+        attempt = 0
+        while True:
+            delay = reconnect_delay(attempt)
+            self._raise_audio_failure()
+            self._emit(Disconnected(self._last_failure, delay, self.core.ever_ready))
+            yield delay
+            attempt += 1
+            self._attempt += 1
+            self._emit(Connecting(self.url, self._attempt))
+
+    async def _until_stopped(self, work: Coroutine[object, object, None]) -> None:
+        """Run ``work`` until it ends, or until ``stop()`` while no session is open."""
+        task = asyncio.create_task(work)
+        stop_wait = asyncio.create_task(self._stop_requested.wait())
+        try:
+            while not task.done():
+                await asyncio.wait({task, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+                if not task.done() and self.core.phase is Phase.DISCONNECTED:
+                    task.cancel()  # stopped while connecting or waiting to retry
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+                    return
+                if stop_wait.done():
+                    await task  # the open session ends itself (it saw the stop)
+            task.result()
+        finally:
+            stop_wait.cancel()
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+
+    async def _serve(self, ws: ClientConnection) -> Verdict:
+        """One session over ``ws``: start, messages, audio, our end; returns what its close means."""
+        core = self.core
+        self._session_ready.clear()
+        with contextlib.suppress(ConnectionClosed):
+            await ws.send(core.opened())
+        receiver = asyncio.create_task(self._receive(ws), name="dictate-receive")
+        stop_wait = asyncio.create_task(self._stop_requested.wait())
+        source_done = asyncio.create_task(self._source_done())
+        try:
+            done, _ = await asyncio.wait({receiver, stop_wait, source_done}, return_when=asyncio.FIRST_COMPLETED)
+            if receiver not in done:  # stop(), or the source ended: the speech so far is finalized
+                audio_failure = None if stop_wait in done else self._audio_failure()
+                await self._finish(ws, receiver)
+                if audio_failure is not None:
+                    raise audio_failure
+        finally:
+            self._ws = None
+            stop_wait.cancel()
+            source_done.cancel()
+            if not receiver.done():
+                receiver.cancel()
+                with contextlib.suppress(BaseException):
+                    await receiver
+            await ws.close()
+        verdict = core.closed(ws.close_code, ws.close_reason or "")
+        if verdict.next is Next.DONE and verdict.error is not None:
+            logger.info("connection closed after end: %s", verdict.error)
+        return verdict
+
+    async def _source_done(self) -> None:
+        """Returns when the source has ended or failed. A finite source's end ends a session only once it is
+        ready and not expiring, so that audio held over a rollover reaches the next session first."""
+        task = self._audio_task
+        if task is None:
+            await asyncio.Event().wait()  # never: this session ends by its close
+            return
+        await asyncio.wait({task})
+        if self._until_source_ends and not task.cancelled() and task.exception() is None:
+            await self._session_ready.wait()
+
+    async def _finish(self, ws: ClientConnection, receiver: asyncio.Task[None]) -> None:
+        """Our end: no more audio, ask for the last final, give it ``final_grace`` seconds to arrive."""
+        self._ws = None
+        await self._stop_audio()
+        if self._until_source_ends:
+            await self._send_audio(ws, self.core.flush_held())  # audio held over a rollover, after the source
+        for control in self.core.end():
+            with contextlib.suppress(ConnectionClosed):
+                await ws.send(control)
+        try:
+            await asyncio.wait_for(asyncio.shield(receiver), self._final_grace)
+        except TimeoutError:
+            logger.info("no close within the %.1f s grace period after end", self._final_grace)
+
+    async def _receive(self, ws: ClientConnection) -> None:
+        """Every server message to the core and on to the client, until the server closes."""
+        try:
+            async for raw in ws:
+                try:
+                    message = decode(raw)
+                except ProtocolError as exc:
+                    logger.warning("ignoring undecodable server message: %s", exc.message)
+                    continue
+                answers = self.core.received(message)
+                if isinstance(message, ReadyMessage) and self.core.phase is Phase.STREAMING:
+                    self._ws = ws  # audio flows from now on (held audio first, with the next frame)
+                    self._session_ready.set()
+                elif answers:
+                    self._ws = None  # the session expired: new audio is held for the next one
+                    self._session_ready.clear()
+                self._dispatch(message)
+                for control in answers:
+                    await ws.send(control)
+        except ConnectionClosed:
+            pass
+
+    def _on_ready(self, message: ReadyMessage) -> None:
+        self._first_ready.set()
+        self._emit(Connected(message))
+
+    def _on_error(self, message: ErrorMessage) -> None:
+        if message.code == ErrorCode.SESSION_EXPIRED:
+            return  # the core ends this session and the next one starts at once
+        if message.fatal:
+            logger.info("fatal server error: %s", message.code)
+        self._emit(ServerWarning(describe_error(message), message.code, message.message, message.fatal))
 
     # ------------------------------------------------------------------ audio
 
     async def _pump_audio(self) -> None:
-        """Read the source; send each frame while connected (frames are dropped while disconnected)."""
+        """Read the source; every frame goes to the core, which says what to send now."""
         last_level = 0.0
         peak = -120.0
-        preroll_frames = int(PREROLL_S * 1000 / DEFAULT_FRAME_MS)
-        preroll: deque[bytes] = deque(maxlen=int(ROLLOVER_HOLD_S * 1000 / DEFAULT_FRAME_MS))
         if self._source.wait_for_server:
             await self._first_ready.wait()  # a file starts playing when the server listens
         async for frame in self._source.frames():
-            frame_level = level_dbfs(pcm16_to_float(frame))
-            peak = max(peak, frame_level)
-            now = time.monotonic()
-            if now - last_level >= LEVEL_INTERVAL_S:
-                self._emit(Level(peak))
-                last_level, peak = now, -120.0
+            if self._levels:
+                peak = max(peak, level_dbfs(pcm16_to_float(frame)))
+                now = time.monotonic()
+                if now - last_level >= LEVEL_INTERVAL_S:
+                    self._emit(Level(peak))
+                    last_level, peak = now, -120.0
+            frames = self.core.audio(frame)
             ws = self._ws
-            if ws is None:
-                if self._dozing and frame_level >= WAKE_LEVEL_DBFS:
-                    self._speech_heard.set()  # the user speaks again: reconnect, and hold everything until then
-                if self._rolling_over or self._speech_heard.is_set():
-                    preroll.append(frame)  # between one session and the next: sent to the next one
-                elif not self._ever_connected or self._dozing:
-                    preroll.append(frame)  # speech before the (next) ready is sent once the server is ready
-                    while len(preroll) > preroll_frames:
-                        preroll.popleft()
-                continue
-            preroll.append(frame)
-            while preroll:
-                try:
-                    await ws.send(preroll[0])
-                except ConnectionClosed:
-                    preroll.clear()
-                    break  # the receiver notices and reconnects; audio of a dead connection is dropped
-                sent = preroll.popleft()
-                self.frames_sent += 1
-                if self._record is not None:
-                    self._record.write(sent)
+            if frames and ws is not None:
+                await self._send_audio(ws, frames)
+            elif frames:
+                self.core.send_failed(len(frames))
+
+    async def _send_audio(self, ws: ClientConnection, frames: list[bytes]) -> None:
+        for index, frame in enumerate(frames):
+            try:
+                await ws.send(frame)
+            except ConnectionClosed:
+                self.core.send_failed(len(frames) - index)
+                return  # the receiver notices the close; audio of a dead connection is dropped
+            self.core.sent()
+            if self._record is not None:
+                self._record.write(frame)
+            if self._on_sent is not None:
+                self._on_sent(frame)
 
     async def _stop_audio(self) -> None:
         task, self._audio_task = self._audio_task, None
@@ -213,7 +382,8 @@ class ReconnectingStream:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):  # a failure was already raised by run()
             await task
-        self._emit(Level(-120.0))
+        if self._levels:
+            self._emit(Level(-120.0))
 
     def _audio_error(self) -> BaseException | None:
         """The error the audio task ended with on its own (None: running, cancelled, or ended without one)."""
@@ -225,166 +395,19 @@ class ReconnectingStream:
         if error is not None:
             raise error
 
-    def _audio_failure(self) -> BaseException:
-        """Why the audio task ended on its own (the source's error, or that it ran out)."""
+    def _audio_failure(self) -> BaseException | None:
+        """Why the audio task ended on its own: the source's error, or (a live source) that it ran out."""
+        if self._until_source_ends:
+            return self._audio_error()
         return self._audio_error() or AudioError("the audio source ended")
 
-    # ------------------------------------------------------------------ connection
 
-    async def _connection_loop(self) -> None:
-        attempt = 0
-        while not self._stop_requested.is_set():
-            self._emit(Connecting(self.url, attempt))
-            try:
-                ws = await self._open()
-            except AuthenticationError:
-                raise
-            except ConnectionFailedError as exc:
-                await self._wait_before_retry(str(exc), attempt)
-                attempt += 1
-                continue
-            try:
-                ended = await self._serve(ws)
-            except SessionExpiredError as exc:  # expected: the held audio goes to the next session at once
-                logger.info("%s: reconnecting", exc)
-                attempt = 0
-                continue
-            except NoSpeechError:  # expected: the server freed our slot; come back when the user speaks
-                await self._doze()
-                attempt = 0
-                continue
-            except (ConnectionFailedError, _Dropped, ConnectionClosed) as exc:
-                if isinstance(exc, AuthenticationError):
-                    raise
-                if isinstance(exc, ConnectionClosed):  # closed while we sent, e.g. 1013 while the model loads
-                    mapped = error_for_close(ws.close_code, ws.close_reason or "")
-                    if isinstance(mapped, AuthenticationError):
-                        raise mapped from exc
-                    exc = mapped or _Dropped("the server closed the connection")
-                self._ws = None
-                if self._dozing or isinstance(exc, NoSpeechError):  # told no_speech, however the close came
-                    await self._doze()
-                    attempt = 0
-                    continue
-                await self._wait_before_retry(str(exc) or "the server closed the connection", 0)
-                attempt = 1
-                continue
-            finally:
-                self._ws = None
-                await ws.close()
-            if ended:
-                return
-
-    async def _doze(self) -> None:
-        """The server closed the session for want of speech: hold a pre-roll until a frame is loud enough to be
-        speech (heard since its ``no_speech`` error counts: all from then on is held for the next session)."""
-        self._ws, self._dozing = None, True
-        self._emit(Disconnected("no speech for a while: reconnecting when you speak", None))
-        speech = asyncio.create_task(self._speech_heard.wait())
-        stop = asyncio.create_task(self._stop_requested.wait())
-        await asyncio.wait({speech, stop}, return_when=asyncio.FIRST_COMPLETED)
-        speech.cancel()
-        stop.cancel()
-
-    async def _open(self) -> ClientConnection:
-        open_task = asyncio.create_task(open_stream(self.url, self._token, self._connect_timeout))
-        stop_task = asyncio.create_task(self._stop_requested.wait())
-        try:
-            await asyncio.wait({open_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stop_task.cancel()
-        if not open_task.done():
-            open_task.cancel()
-            with contextlib.suppress(BaseException):
-                await open_task
-            raise ConnectionFailedError("stopped while connecting")
-        return open_task.result()
-
-    async def _wait_before_retry(self, reason: str, attempt: int) -> None:
-        self._raise_audio_failure()
-        if self._stop_requested.is_set():
-            self._emit(Disconnected(reason, None))
-            return
-        delay = reconnect_delay(attempt)
-        self._emit(Disconnected(reason, delay))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop_requested.wait(), delay)
-
-    async def _serve(self, ws: ClientConnection) -> bool:
-        """Run one connection. True: ended by ``stop()``. Raises when the server drops us."""
-        # Transcript applies revising finals; the vocabulary biases this session's passes; the server never joins
-        # a command said alone to other speech (servers before protocol 1.3 ignore the field)
-        start = StartMessage(revisions=True, vocabulary=self._vocabulary, commands=self._commands)
-        await ws.send(encode_message(start))
-        receiver = asyncio.create_task(self._receive(ws), name="dictate-receive")
-        stop_wait = asyncio.create_task(self._stop_requested.wait())
-        try:
-            done, _ = await asyncio.wait(
-                {receiver, stop_wait, *([self._audio_task] if self._audio_task else [])},
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            if receiver in done:
-                receiver.result()  # raises the mapped close error
-                raise _Dropped("the server ended the session")
-            audio_failure = None if stop_wait in done else self._audio_failure()
-            await self._finish(ws, receiver)  # OFF, or the audio source failed: the speech so far is finalized
-            if audio_failure is not None:
-                raise audio_failure
-            return True
-        finally:
-            stop_wait.cancel()
-            if not receiver.done():
-                receiver.cancel()
-                with contextlib.suppress(BaseException):
-                    await receiver
-
-    async def _finish(self, ws: ClientConnection, receiver: asyncio.Task[None]) -> None:
-        """OFF: no more audio, ask for the last final, give it ``final_grace`` seconds to arrive."""
-        self._ws = None
-        await self._stop_audio()
-        with contextlib.suppress(ConnectionClosed):
-            await ws.send(encode_message(EndMessage()))
-        try:
-            await asyncio.wait_for(asyncio.shield(receiver), self._final_grace)
-        except TimeoutError:
-            logger.info("no close within the %.1f s grace period after end", self._final_grace)
-        except ConnectionFailedError as exc:
-            logger.info("connection closed after end: %s", exc)
-
-    async def _receive(self, ws: ClientConnection) -> None:
-        end_now = False
-
-        def ready(message: ReadyMessage) -> None:
-            self._ever_connected = True
-            self._first_ready.set()
-            self._rolling_over = self._dozing = False
-            self._speech_heard.clear()
-            self._ws = ws  # audio flows from now on (held audio first)
-            self._emit(Connected(message))
-
-        def error(message: ErrorMessage) -> None:
-            nonlocal end_now
-            if message.code == ErrorCode.SESSION_EXPIRED:
-                # the server's time limit: hold new audio from now on, and end this session so that everything
-                # sent so far is transcribed (the server reads until our end); then reconnect (SessionExpiredError)
-                self._rolling_over, self._ws, end_now = True, None, True
-                return
-            if message.code == ErrorCode.NO_SPEECH:
-                # the server frees our slot: from now on hold a pre-roll, and reconnect when the user speaks
-                self._speech_heard.clear()
-                self._dozing, self._ws = True, None
-                return
-            if message.fatal:
-                logger.info("fatal server error: %s", message.code)
-            self._emit(ServerWarning(describe_error(message)))
-
-        dispatch = Dispatcher(ready=ready, interim=self._emit, final=self._emit, error=error, rewrite=self._rewrite)
-        async for message in messages(ws):
-            dispatch(message)
-            if end_now:
-                end_now = False
-                with contextlib.suppress(ConnectionClosed):
-                    await ws.send(encode_message(EndMessage()))
+async def stream_events(stream: Stream, on_failed: Callable[[Failed], None]) -> None:
+    """Run ``stream``; a failure it raises is reported as ``Failed`` (the dashboard's way)."""
+    try:
+        await stream.run()
+    except (DictateError, ConnectionFailedError) as exc:
+        on_failed(Failed(str(exc)))
 
 
 __all__ = [
@@ -393,8 +416,9 @@ __all__ = [
     "Disconnected",
     "Failed",
     "Level",
-    "ReconnectingStream",
     "ServerWarning",
+    "Stream",
     "StreamEvent",
     "reconnect_delay",
+    "stream_events",
 ]

@@ -14,10 +14,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Static
 
+from dictate.client.session import SessionOptions
 from dictate.client.sources import AudioSource, FileSource
-from dictate.client.stream import (
-    ReconnectingStream,
-)
+from dictate.client.stream import Stream, stream_events
 from dictate.config import HotkeyMode, TypingMode
 from dictate.errors import DictateError
 from dictate.profiles import AppTyping, session_vocabulary
@@ -68,7 +67,7 @@ class DictateApp(App[None]):
         self._owns_sink = sink is None
         self.history = history
         self.server = ServerLink(settings.server)
-        self.session: ReconnectingStream | None = None
+        self.session: Stream | None = None
         self.onoff = OnOff()  # ON / OFF / stopping, and which run is current
         self._push_to_talk = PushToTalk()
         self.hotkey = Hotkey(settings, self.onoff, self._push_to_talk, self._do, self._submit, self.set_timer)
@@ -245,20 +244,26 @@ class DictateApp(App[None]):
             if not self.onoff.stream_started(run):
                 return
             self._set_status(input_name=source.description)
-            session = ReconnectingStream(
+            session = Stream(
                 self.server.url,
                 source,
                 self.profiles.feed,  # each final waits for a look at the focused app (per-app profiles)
+                # the transcript applies revising finals; the vocabulary biases this session's passes; the server
+                # never joins a command said alone to other speech
+                options=SessionOptions(
+                    revisions=True,
+                    vocabulary=self._vocabulary(typing),
+                    commands=tuple(PHRASES) if settings.commands or typing.commands else (),
+                ),
                 token=settings.token.get_secret_value() if settings.token else None,
+                reconnect=True,
                 connect_timeout=settings.connect_timeout,
                 final_grace=settings.final_grace,
                 record_pcm=self.options.record_pcm,
-                vocabulary=self._vocabulary(typing),
                 rewrite=Replacements(settings.replace) or None,  # the model's spelling -> the user's
-                commands=tuple(PHRASES) if settings.commands or typing.commands else (),
             )
             self.session = session
-            await session.run()
+            await stream_events(session, self.profiles.feed)  # a failure is shown as Failed
             await self.profiles.idle()  # the last final may still wait for its look
             self._set_status(input_name=source.description)
         finally:

@@ -87,8 +87,8 @@ class StreamRoutes:
             self.transcript.resume_typing()
         if self.hooks.status().connection == Connection.RECONNECTING:
             self.hooks.alert("reconnected: dictation goes on (text typed before the drop is kept)", "warning")
-        elif self.asks_vocabulary and ready.protocol_minor < 2:
-            self.hooks.alert("this server is older than protocol 1.2: it ignores the vocabulary", "warning")
+        elif self.asks_vocabulary and "vocabulary" not in ready.features:
+            self.hooks.alert("this server does not offer the feature 'vocabulary': it ignores the vocabulary", "warning")
         else:
             self.hooks.alert("", "warning")
         self.hooks.set_status(
@@ -100,8 +100,11 @@ class StreamRoutes:
         self.transcript.connection_lost()
         self.push_to_talk.drop_plans()
         self.hooks.cancel_typing()
-        retry = "" if event.retry_in is None else f"; retrying in {event.retry_in:.1f} s"
-        self.hooks.alert(f"connection lost: {event.reason}{retry}. Typing is paused.", "warning")
+        retry = "" if event.retry_in is None else "; reconnecting"
+        if event.retry_in:
+            retry = f"; retrying in {event.retry_in:.1f} s"
+        what = "connection lost" if event.was_connected else "could not connect to the server"
+        self.hooks.alert(f"{what}: {event.reason}{retry}. Typing is paused.", "warning")
         self.hooks.set_status(connection=Connection.RECONNECTING)
 
     @_route_event.register
