@@ -130,6 +130,8 @@ def test_no_server_warns_and_keeps_trying_until_off(tmp_path: Path, clips: dict)
             await pilot.press("space")
             await wait_until(lambda: "cannot connect" in text_of(app, "#alert"), what="a warning")
             assert "retrying" in text_of(app, "#alert")
+            assert text_of(app, "#alert").startswith("could not connect to the server: cannot connect to ws://")
+            assert "connection lost" not in text_of(app, "#alert")  # it never was connected
             await turn_off(app, pilot)
             assert "OFF" in text_of(app, "#banner")
 

@@ -300,7 +300,15 @@ def _run_with_progress(options: Any, floor: bool) -> dict[str, Any]:
 def _finish(report: dict[str, Any], out: Path, plot: Path | None) -> None:
     from rich.console import Console
 
-    from dictate.bench.report import length_table, lost_lines, summary_table, write_report
+    from dictate.bench.report import (
+        every_stream_failed,
+        failure_lines,
+        length_table,
+        lost_lines,
+        summary_table,
+        write_report,
+    )
+    from dictate.errors import ConnectionFailedError
 
     write_report(report, out)
     console = Console()
@@ -308,7 +316,7 @@ def _finish(report: dict[str, Any], out: Path, plot: Path | None) -> None:
     lengths = length_table(report)
     if lengths is not None:
         console.print(lengths)
-    for line in lost_lines(report):
+    for line in lost_lines(report) + failure_lines(report):
         console.print(line, markup=False, highlight=False)
     console.print(f"wrote {out}")
     if plot is not None:
@@ -316,6 +324,9 @@ def _finish(report: dict[str, Any], out: Path, plot: Path | None) -> None:
 
         plot_report(report, plot)
         console.print(f"wrote {plot}")
+    reason = every_stream_failed(report) if report.get("kind") == "stream" else None
+    if reason is not None:
+        raise ConnectionFailedError(f"every stream failed: {reason}")
 
 
 @bench_app.command("compare")

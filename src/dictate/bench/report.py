@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -275,6 +276,24 @@ def lost_lines(report: Mapping[str, Any]) -> list[str]:
                 runs = "; ".join(f'"{run}"' for run in stream["lost_runs"])
                 lines.append(f"N={level['concurrency']} {stream['clip']}: {stream['words_lost']} words lost: {runs}")
     return lines
+
+
+def failure_lines(report: Mapping[str, Any]) -> list[str]:
+    """One line per level and reason its streams failed for (with how many), the server's reason named. Pure."""
+    lines = []
+    for level in report["levels"]:
+        reasons = Counter(stream["failure"] for stream in level.get("streams", []) if stream.get("failure"))
+        for reason, count in reasons.items():
+            lines.append(f"N={level['concurrency']}: {count} stream{'s' * (count != 1)} failed: {reason}")
+    return lines
+
+
+def every_stream_failed(report: Mapping[str, Any]) -> str | None:
+    """In a run where no stream got through (nothing to measure), the most common reason; else None. Pure."""
+    streams = [stream for level in report["levels"] for stream in level.get("streams", [])]
+    if not streams or not all(stream.get("failure") for stream in streams):
+        return None
+    return str(Counter(stream["failure"] for stream in streams).most_common(1)[0][0])
 
 
 def level_rows(level: Mapping[str, Any]) -> list[dict[str, Any]]:

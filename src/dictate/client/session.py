@@ -125,6 +125,7 @@ class SessionCore:
         self.ever_ready = False  # some connection of this run got ``ready``
         self.was_ready = False  # the current connection got ``ready``
         self.stopping = False  # our end of stream was asked for: no new session after this one
+        self.rolling_over = False  # a session expired: audio is held until the next session is ready
         self.fatal: ErrorMessage | None = None  # the current connection's fatal error message
         self.frames_sent = 0
         self.frames_dropped = 0  # read from the source while disconnected after a ready: lost
@@ -133,7 +134,8 @@ class SessionCore:
 
     def __repr__(self) -> str:
         return (
-            f"SessionCore({self.phase.value}, ever_ready={self.ever_ready}, stopping={self.stopping}, "
+            f"SessionCore({self.phase.value}, ever_ready={self.ever_ready}, rolling_over={self.rolling_over}, "
+            f"stopping={self.stopping}, "
             f"held={len(self._held)}, sent={self.frames_sent}, dropped={self.frames_dropped})"
         )
 
@@ -153,12 +155,14 @@ class SessionCore:
         if isinstance(message, ReadyMessage) and self.phase is Phase.OPENING:
             self.phase = Phase.STREAMING
             self.ever_ready = self.was_ready = True
+            self.rolling_over = False
             return []
         if isinstance(message, ErrorMessage) and message.code == ErrorCode.SESSION_EXPIRED:
             # the server reads on until our end, so everything sent so far is transcribed; audio from now on is
             # held and goes to the next session, which is opened at once
             if self.phase is Phase.STREAMING:
                 self.phase = Phase.ROLLING_OVER
+                self.rolling_over = True
                 return [encode(EndMessage())]
             return []
         if isinstance(message, ErrorMessage) and message.fatal:
@@ -179,9 +183,12 @@ class SessionCore:
             frames = [*self._held, frame]
             self._held.clear()
             return frames
-        if self.phase is Phase.ROLLING_OVER or (not self.ever_ready and not self.stopping):
+        if self.stopping:
+            self.frames_dropped += 1
+            return []
+        if self.rolling_over or not self.ever_ready:
             self._held.append(frame)
-            if not self.ever_ready and self.phase is not Phase.ROLLING_OVER:
+            if not self.rolling_over:
                 while len(self._held) > self._preroll_frames:
                     self._held.popleft()
             return []
@@ -199,6 +206,7 @@ class SessionCore:
     def end(self) -> list[str]:
         """Our end of stream: the ``end`` message, if the connection is open and has not ended."""
         self.stopping = True
+        self.rolling_over = False
         self._held.clear()
         if self.phase in (Phase.OPENING, Phase.STREAMING):
             self.phase = Phase.ENDING
@@ -207,12 +215,12 @@ class SessionCore:
 
     def closed(self, code: int | None, reason: str) -> Verdict:
         """The socket closed (``code`` None: it never said why); returns what that means for the run."""
-        phase, self.phase = self.phase, Phase.DISCONNECTED
+        self.phase = Phase.DISCONNECTED
         was_ready, fatal = self.was_ready, self.fatal
         error = error_for_close(code, reason, fatal)
         if isinstance(error, AuthenticationError):
             return Verdict(Next.FAIL, error, was_ready)
-        if phase is Phase.ROLLING_OVER and not self.stopping:
+        if self.rolling_over and not self.stopping:
             return Verdict(Next.RECONNECT_NOW, None, was_ready)
         if self.stopping:
             return Verdict(Next.DONE, error, was_ready)

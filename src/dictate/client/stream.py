@@ -186,7 +186,6 @@ class Stream:
     async def _reconnecting(self) -> None:
         """Sessions until the run is done, through websockets' reconnecting ``connect`` (backoff on failures)."""
         self._emit(Connecting(self.url, 0))
-        refusals = 0  # sessions in a row that ended before ready (busy, model loading): back off between them
         options = connect_options(self.url, self._token, self._connect_timeout)
         async for ws in connect(
             self.url, **options, process_exception=self._retry_or_raise, reconnect_delays=self._delays
@@ -200,8 +199,9 @@ class Stream:
                 logger.info("the session reached the server's time limit: reconnecting")
                 continue
             reason = str(verdict.error or "the server closed the connection")
-            refusals = 0 if verdict.was_ready else refusals + 1
-            delay = reconnect_delay(refusals - 1) if refusals else 0.0
+            # a dropped session, or one refused before ready (busy, the model loading), is retried after the first
+            # backoff step, never later: the speech said meanwhile is lost (a failed connect backs off further)
+            delay = reconnect_delay(0)
             self._raise_audio_failure()
             self._emit(Disconnected(reason, delay, self.core.ever_ready))
             if delay:
