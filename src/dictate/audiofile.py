@@ -17,16 +17,37 @@ MIN_UPLOAD_RATE = 8_000
 MAX_UPLOAD_RATE = 192_000
 
 
+def _reason(exc: Exception) -> str:
+    """libsndfile's reason without the source it names ("Error opening <_io.BytesIO object at 0x...>: Format not
+    recognised." or "Error opening '/path': Format not recognised.": the caller names the file)."""
+    text = str(exc)
+    for end in (">: ", "': "):
+        if text.startswith("Error opening") and end in text:
+            return text.split(end, 1)[1]
+    return text
+
+
 def _read(source: str | io.BytesIO, what: str) -> tuple[np.ndarray, int]:
     """(float32 frames x channels, rate) of anything libsndfile reads; AudioError with ``what`` named otherwise."""
     try:
         data, rate = soundfile.read(source, dtype="float32", always_2d=True)
     except (OSError, RuntimeError, TypeError, ValueError, soundfile.LibsndfileError) as exc:
-        reason = str(exc).split(">: ", 1)[-1]  # "Error opening <_io.BytesIO object at 0x...>: Format not recognised."
-        raise AudioError(f"cannot read {what}: {reason}") from exc
+        raise AudioError(f"cannot read {what}: {_reason(exc)}") from exc
     if data.shape[0] == 0:
         raise AudioError(f"{what} holds no samples")
     return np.asarray(data, dtype=np.float32), int(rate)
+
+
+def check_audio_file(path: str | Path) -> None:
+    """Raise AudioError (one line) unless ``path`` is a file libsndfile reads that holds samples; reads only its
+    header, so a list of files is checked at once before any of them is streamed."""
+    what = f"audio file {path}"
+    try:
+        info = soundfile.info(str(path))
+    except (OSError, RuntimeError, TypeError, ValueError, soundfile.LibsndfileError) as exc:
+        raise AudioError(f"cannot read {what}: {_reason(exc)}") from exc
+    if info.frames == 0:
+        raise AudioError(f"{what} holds no samples")
 
 
 def read_wav_as_pcm16(path: str | Path) -> bytes:

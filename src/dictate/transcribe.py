@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from dictate.audio import silence
-from dictate.audiofile import read_wav_as_pcm16
+from dictate.audiofile import check_audio_file, read_wav_as_pcm16
 from dictate.client.connection import normalise_stream_url
 from dictate.client.embedded import EmbeddedServer
 from dictate.client.session import SessionOptions
@@ -132,6 +132,8 @@ def run_transcribe(settings: ClientSettings, files: list[Path], speed: float = 1
     from dictate.replacements import Replacements
     from dictate.vocabulary import load_vocabulary
 
+    for path in files:  # every file is checked before a server starts or the first file plays
+        check_audio_file(path)
     printer = LinePrinter(sys.stdout, show_interim)
     token = settings.token.get_secret_value() if settings.token else None
     vocabulary = load_vocabulary(settings.vocabulary)

@@ -36,6 +36,17 @@ def test_missing_audio_file_is_exit_5() -> None:
     assert result.stderr.strip() == "dictate: no such file: /nonexistent.wav"
 
 
+def test_transcribe_checks_every_file_before_it_connects(clips: dict[str, object], tmp_path: Any) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not audio\n")
+    clip = clips["ps_cards_001.wav"].path  # type: ignore[attr-defined]
+    # no server listens there: a file checked only after connecting would fail with "cannot connect" (exit 4)
+    result = dictate("transcribe", str(clip), str(notes), "--server", f"127.0.0.1:{free_loopback_port()}")
+    assert result.returncode == 5, result.stderr
+    assert result.stderr.strip() == f"dictate: cannot read audio file {notes}: Format not recognised."
+    assert result.stdout == ""  # the good file before it was not streamed either
+
+
 def test_unreachable_server_is_one_line_and_exit_4(clips: dict[str, object]) -> None:
     port = free_loopback_port()
     clip = clips["ps_cards_001.wav"].path  # type: ignore[attr-defined]
