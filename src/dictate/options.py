@@ -26,8 +26,7 @@ EmbeddedModelOption = Annotated[str | None, typer.Option(help="Model of the embe
 VocabularyOption = Annotated[
     Path | None,
     typer.Option(
-        help="Words file, one word or phrase per line: the server favours them in every session (protocol 1.2) "
-        "[DICTATE_VOCABULARY]."
+        help="Words file, one word or phrase per line: the server favours them in every session [DICTATE_VOCABULARY]."
     ),
 ]
 HistoryPathOption = Annotated[

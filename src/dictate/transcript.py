@@ -9,7 +9,7 @@ typed twice, and a revision of text already typed is an explicit correction, nev
 left in place when typing was switched off or the connection dropped. A plan never deletes into it, with two
 exceptions, both limited to finals this run typed itself, the latest ones, and nothing before them: the voice
 command "scratch that" deletes the last final utterance typed, and a final that *revises* earlier finals
-(protocol 1.1: speech resumed after a thinking pause and the server transcribed the whole sentence again)
+(feature ``revisions``: speech resumed after a thinking pause and the server transcribed the whole sentence again)
 replaces their text. A revision of a final this run did not type (typed before OFF, or a voice command) is
 never applied backwards: only its new words are typed.
 """

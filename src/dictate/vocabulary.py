@@ -1,5 +1,5 @@
 """The user's vocabulary file (`--vocabulary FILE`, `vocabulary` in the config file): words and phrases the
-server should favour for this session (protocol 1.2 ``start.vocabulary``). Client side; light."""
+server should favour for this session (``start.vocabulary``, feature ``vocabulary``). Client side; light."""
 
 from __future__ import annotations
 

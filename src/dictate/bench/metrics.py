@@ -30,7 +30,7 @@ class Event:
     server_speech_end: float | None = None  # final only: server wall clock when its VAD closed the utterance
     server_sent_at: float | None = None  # server wall clock when it sent the message
     utterance_id: int | None = None  # final only
-    revises: tuple[int, ...] = ()  # final only: earlier finals this one replaces (protocol 1.1)
+    revises: tuple[int, ...] = ()  # final only: earlier finals this one replaces (feature ``revisions``)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ class TuiOptions:
     record_pcm: Path | None = None
     start_on: bool = False
     global_hotkey: bool = True
-    vocabulary: tuple[str, ...] = ()  # sent with every session's start message (protocol 1.2)
+    vocabulary: tuple[str, ...] = ()  # sent with every session's start message (feature ``vocabulary``)
     profile_vocabulary: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # each profile's words
     control_socket: Path | None = None  # listen for `dictate ctl` there (None: no control socket)
 

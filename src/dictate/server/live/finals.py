@@ -17,7 +17,7 @@ earlier finals and the span's own text: its latest interim (or command check), e
 Else the earlier finals stay and the span's own pass is its final (issue 18: a repetition loop or invented words
 must never replace correct text). Both verdicts are counted in the books (``Coverage``) and on the ``Final``.
 
-Voice commands (``set_commands``: the phrases the client acts on, protocol 1.3) are never joined: a short span is
+Voice commands (``set_commands``: the phrases the client acts on) are never joined: a short span is
 first heard alone with the commands in Whisper's prompt (the check pass). When that text is a command, it is the
 final: it revises nothing and no later span joins it. Else the usual pass makes the final. Without the check, a
 command said between pauses was decoded into its neighbours' sentence ("Thank you. You pair a breath") or,

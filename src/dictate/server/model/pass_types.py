@@ -10,7 +10,9 @@ from dataclasses import dataclass, replace
 class PassOptions:
     """What one session asks of every pass it sends to the shared model (travels with each pass request)."""
 
-    vocabulary: tuple[str, ...] = ()  # words the session's text should favour (protocol 1.2 start.vocabulary)
+    vocabulary: tuple[
+        str, ...
+    ] = ()  # words the session's text should favour (start.vocabulary, feature ``vocabulary``)
 
     def favouring(self, words: tuple[str, ...]) -> PassOptions:
         """These options with ``words`` favoured too (after the vocabulary: a prompt too long for Whisper loses
