@@ -140,7 +140,7 @@ class FinalMessage:
     utterance_id: int
     text: str
     speech_start: float | None
-    speech_end: float | None  # server wall clock when the VAD (or an end message) closed the utterance
+    speech_end: float | None  # server wall clock when the speech ended (its closing pause began; or the end message)
     sent_at: float
     audio_seconds: float  # length of the utterance audio the final pass saw
     processing_seconds: float  # duration of the final pass; RTF = processing_seconds / audio_seconds

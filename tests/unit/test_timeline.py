@@ -50,6 +50,9 @@ def test_a_pause_offers_a_speculative_span_that_stays_wanted_until_speech_resume
     assert again is not None and closed is not None
     assert closed.key == again.key and timeline.still_wanted(again)  # the second pause's pass is the final
     assert closed.end == again.end + SECOND // 2
+    # the speech ended when the pause began, not when its silence closed the utterance (the dashboard's
+    # end-of-speech-to-final latency read "1 ms" when the speculative pass was done by then)
+    assert closed.speech_end == again.speech_end == 3.1
 
 
 def test_a_long_utterance_is_cut_at_a_pause_and_goes_on_as_a_new_one() -> None:

@@ -27,7 +27,7 @@ class Event:
     text: str = ""
     audio_seconds: float | None = None  # final only: audio the server's final pass saw
     processing_seconds: float | None = None  # final only: duration of the server's final pass
-    server_speech_end: float | None = None  # final only: server wall clock when its VAD closed the utterance
+    server_speech_end: float | None = None  # final only: server wall clock when its VAD heard the speech end
     server_sent_at: float | None = None  # server wall clock when it sent the message
     utterance_id: int | None = None  # final only
     revises: tuple[int, ...] = ()  # final only: earlier finals this one replaces (feature ``revisions``)
@@ -175,7 +175,7 @@ def final_timings(
     """Each non-empty final with its utterance length and its latency.
 
     An utterance's speech ends at the last speech segment (the bench's VAD) whose end was sent before the
-    server closed the utterance (the final's ``speech_end``, a server wall-clock stamp, brought onto our clock
+    server heard the speech end (the final's ``speech_end``, a server wall-clock stamp, brought onto our clock
     with ``wall_minus_monotonic``: only for a server sharing this machine's clock). Without it, only the last
     final has a latency (the stream's final latency).
     """

@@ -42,7 +42,7 @@ class Span:
     onset: int  # where the VAD heard speech begin
     pause: int | None  # where the closing pause began, when no speech followed it (None: closed in speech)
     speech_start: float  # wall clock
-    speech_end: float  # wall clock
+    speech_end: float  # wall clock when the speech ended: its closing pause began (else the cut or the end of stream)
 
     @property
     def seconds(self) -> float:
@@ -134,11 +134,14 @@ class Timeline:
         return closed, self._begin(self._position, self._position, now)
 
     def speech_stopped(self, now: float) -> Span | None:
-        """The utterance ended here (the VAD's closing silence, or the end of the stream); None when none is open."""
+        """The utterance ended here (the VAD's closing silence, or the end of the stream); None when none is open.
+        Its ``speech_end`` is when the closing pause began, as for a cut: the closing silence is part of the
+        wait for the final (a final whose speculative pass ran during that silence is not sent "1 ms" after it)."""
         current = self._open
         if current is None:
             return None
-        return self._close(current, self._position, now, pause=current.pause)
+        ended = now if current.pause_at is None else current.pause_at
+        return self._close(current, self._position, ended, pause=current.pause)
 
     def still_wanted(self, span: Span) -> bool:
         """Whether a speculative pass over ``span`` may still be the final of its utterance (no speech since)."""
