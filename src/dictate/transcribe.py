@@ -14,9 +14,10 @@ from dictate.audio import silence
 from dictate.audiofile import check_audio_file, read_wav_as_pcm16
 from dictate.client.connection import normalise_stream_url
 from dictate.client.embedded import EmbeddedServer
+from dictate.client.events import Connected, ServerWarning, StreamEvent
 from dictate.client.session import SessionOptions
 from dictate.client.sources import PcmSource
-from dictate.client.stream import Connected, ServerWarning, Stream, StreamEvent
+from dictate.client.stream import Stream
 from dictate.config import ClientSettings
 from dictate.protocol import FinalMessage, InterimMessage
 from dictate.transcript import FinalTexts, new_words

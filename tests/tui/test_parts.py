@@ -157,7 +157,7 @@ def test_missing_file_source_is_an_audio_error(tmp_path: Path) -> None:
 def test_the_app_has_a_handler_for_every_stream_event() -> None:
     import typing
 
-    from dictate.client.stream import StreamEvent
+    from dictate.client.events import StreamEvent
     from dictate.tui.routes import StreamRoutes
 
     registry = StreamRoutes.__dict__["_route_event"].dispatcher.registry

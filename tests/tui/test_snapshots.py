@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from dictate.client.stream import Connected, Failed, Level
+from dictate.client.events import Connected, Failed, Level
 from dictate.protocol import InterimMessage, ReadyMessage
 from dictate.tui.app import DictateApp
 

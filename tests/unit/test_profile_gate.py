@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from dictate.client.stream import Level, StreamEvent
+from dictate.client.events import Level, StreamEvent
 from dictate.config import ClientSettings, Profile, TypingMode
 from dictate.profiles import AppTyping, FocusedApp
 from dictate.protocol import FinalMessage, InterimMessage

@@ -18,9 +18,10 @@ from typing import Any
 from dictate.audio import DEFAULT_FRAME_MS
 from dictate.bench.inputs import BenchClip, StreamAudio
 from dictate.bench.metrics import Event, StreamRecord
+from dictate.client.events import Connected, ServerWarning, StreamEvent
 from dictate.client.session import SessionOptions
 from dictate.client.sources import PcmSource
-from dictate.client.stream import Connected, ServerWarning, Stream, StreamEvent
+from dictate.client.stream import Stream
 from dictate.errors import DictateError
 from dictate.protocol import FinalMessage, InterimMessage, frame_seconds
 

@@ -20,7 +20,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine, Generator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,10 +29,11 @@ from websockets.exceptions import ConnectionClosed
 from dictate.audio import level_dbfs, pcm16_to_float
 from dictate.client.connection import connect_options, describe_error, handshake_error, open_stream
 from dictate.client.dispatch import Dispatcher
+from dictate.client.events import Connected, Connecting, Disconnected, Failed, Level, ServerWarning, StreamEvent
 from dictate.client.session import Next, Phase, SessionCore, SessionOptions, Verdict
 from dictate.client.sources import AudioSource
 from dictate.errors import AudioError, AuthenticationError, ConnectionFailedError, DictateError
-from dictate.protocol import ErrorCode, ErrorMessage, FinalMessage, InterimMessage, ProtocolError, ReadyMessage
+from dictate.protocol import ErrorCode, ErrorMessage, ProtocolError, ReadyMessage
 from dictate.protocol import decode_server_message as decode
 
 logger = logging.getLogger(__name__)
@@ -44,58 +44,6 @@ LEVEL_INTERVAL_S = 0.1
 def reconnect_delay(attempt: int, base: float = 0.5, cap: float = 10.0) -> float:
     """Seconds to wait before reconnect attempt ``attempt`` (0-based): exponential, capped."""
     return float(min(cap, base * 2 ** min(attempt, 16)))
-
-
-@dataclass(frozen=True)
-class Connecting:
-    """Opening the socket (attempt 0 is the first)."""
-
-    url: str
-    attempt: int
-
-
-@dataclass(frozen=True)
-class Connected:
-    """The server said ready."""
-
-    ready: ReadyMessage
-
-
-@dataclass(frozen=True)
-class Disconnected:
-    """The connection failed or dropped; ``retry_in`` is None when no retry will follow, 0 when the retry is at
-    once. ``was_connected``: some connection of this run was ready before (else the server was never reached)."""
-
-    reason: str
-    retry_in: float | None
-    was_connected: bool = True
-
-
-@dataclass(frozen=True)
-class ServerWarning:
-    """An error message from the server (a fatal one is followed by the close)."""
-
-    reason: str
-    code: str = ""
-    message: str = ""
-    fatal: bool = False
-
-
-@dataclass(frozen=True)
-class Level:
-    """Input level of the audio just sent (dBFS)."""
-
-    dbfs: float
-
-
-@dataclass(frozen=True)
-class Failed:
-    """The run cannot go on (token refused, no microphone...): the dashboard goes OFF."""
-
-    reason: str
-
-
-StreamEvent = Connecting | Connected | Disconnected | ServerWarning | Level | Failed | InterimMessage | FinalMessage
 
 
 class Stream:
@@ -410,15 +358,4 @@ async def stream_events(stream: Stream, on_failed: Callable[[Failed], None]) -> 
         on_failed(Failed(str(exc)))
 
 
-__all__ = [
-    "Connected",
-    "Connecting",
-    "Disconnected",
-    "Failed",
-    "Level",
-    "ServerWarning",
-    "Stream",
-    "StreamEvent",
-    "reconnect_delay",
-    "stream_events",
-]
+__all__ = ["Stream", "reconnect_delay", "stream_events"]

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 
-from dictate.client.stream import StreamEvent
+from dictate.client.events import StreamEvent
 from dictate.client_config import ClientSettings
 from dictate.profiles import AppTyping, FocusedApp, app_typing, match_profile
 from dictate.protocol import FinalMessage, InterimMessage

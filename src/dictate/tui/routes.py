@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dictate.client.stream import Connected, Connecting, Disconnected, Failed, Level, ServerWarning, StreamEvent
+from dictate.client.events import Connected, Connecting, Disconnected, Failed, Level, ServerWarning, StreamEvent
 from dictate.protocol import FinalMessage, InterimMessage
 from dictate.transcript import Transcript, TypingPlan, final_latency_ms
 from dictate.tui.history_pane import HistoryPane
