@@ -153,5 +153,33 @@ def test_the_core_prints_its_state() -> None:
     session = core()
     session.audio(frame(1))
     assert repr(session) == (
-        "SessionCore(disconnected, ever_ready=False, rolling_over=False, stopping=False, held=1, sent=0, dropped=0)"
+        "SessionCore(disconnected, ever_ready=False, rolling_over=False, dozing=False, stopping=False, held=1, "
+        "sent=0, dropped=0)"
     )
+
+
+def test_a_session_closed_without_speech_waits_for_speech_and_sends_its_pre_roll() -> None:
+    session = core()
+    session.opened()
+    session.received(READY)
+    assert session.audio(frame(1)) == [frame(1)]
+    session.received(ErrorMessage(ErrorCode.NO_SPEECH, "no speech for 300 s", fatal=True))
+    verdict = session.closed(CloseCode.NO_SPEECH, "no speech")
+    assert verdict.next is Next.RECONNECT_ON_SPEECH and "without speech" in str(verdict.error)
+    assert not session.heard(-60.0) and session.heard(-30.0)  # quiet frames do not wake it; speech does
+    assert all(session.audio(frame(n)) == [] for n in range(2, 12))  # kept as a pre-roll, not dropped
+    assert session.frames_dropped == 0
+    session.opened()
+    assert not session.heard(-30.0)  # a session is opening already
+    session.received(READY)
+    assert session.audio(frame(12)) == [frame(n) for n in range(7, 13)]  # the last 0.1 s, then the new frame
+    assert not session.dozing
+
+
+def test_stopping_while_dozing_ends_the_run() -> None:
+    session = core()
+    session.opened()
+    session.received(READY)
+    session.closed(CloseCode.NO_SPEECH, "no speech")
+    assert session.end() == [] and not session.dozing
+    assert session.audio(frame(1)) == [] and session.frames_dropped == 1

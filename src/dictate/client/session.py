@@ -13,7 +13,9 @@ and it answers with what to send and what the event means:
   nothing (dropped) while disconnected after the first ``ready``;
 * ``end()``: our end of stream (OFF, or the source is done); returns the ``end`` message if one is due;
 * ``closed(code, reason)``: the socket closed; returns what the close means (``Verdict``): the run is over,
-  reconnect at once (the time limit), reconnect after a pause, or fail (the token was refused).
+  reconnect at once (the time limit), reconnect when the user speaks (the server closed a session without
+  speech: meanwhile the audio is kept as a pre-roll, and ``heard(dbfs)`` says when a frame is speech),
+  reconnect after a pause, or fail (the token was refused).
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from dataclasses import dataclass
 from enum import Enum
 
 from dictate.audio import DEFAULT_FRAME_MS
-from dictate.errors import AuthenticationError, ConnectionFailedError, ServerBusyError, SessionExpiredError
+from dictate.errors import (
+    AuthenticationError,
+    ConnectionFailedError,
+    NoSpeechError,
+    ServerBusyError,
+    SessionExpiredError,
+)
 from dictate.protocol import (
     CloseCode,
     EndMessage,
@@ -37,6 +45,7 @@ from dictate.protocol import (
 
 PREROLL_S = 1.0  # live audio kept while the first connection opens, sent once the server is ready
 ROLLOVER_HOLD_S = 15.0  # audio kept while an expired session (the server's time limit) is replaced by a new one
+WAKE_LEVEL_DBFS = -40.0  # after a no-speech close, a 20 ms frame this loud means the user speaks: reconnect
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,7 @@ class Next(Enum):
 
     DONE = "done"  # our end was answered (or we stopped): the run is over
     RECONNECT_NOW = "reconnect now"  # the session expired: a new one at once, held audio first
+    RECONNECT_ON_SPEECH = "reconnect on speech"  # closed without speech: a new one when the user speaks
     RECONNECT = "reconnect"  # dropped: a new session after a pause (if the client reconnects at all)
     FAIL = "fail"  # no new session can help (the token was refused)
 
@@ -101,6 +111,8 @@ def error_for_close(code: int | None, reason: str, fatal: ErrorMessage | None = 
         return AuthenticationError(f"the server refused the token ({text}): check the token")
     if code == CloseCode.SESSION_EXPIRED:
         return SessionExpiredError(f"the session reached the server's time limit: {text}")
+    if code == CloseCode.NO_SPEECH:
+        return NoSpeechError(f"the server closed a session without speech: {text}")
     if code == CloseCode.TRY_AGAIN_LATER:
         return ServerBusyError(f"the server is busy: {text}")
     if code == CloseCode.GOING_AWAY:
@@ -126,6 +138,7 @@ class SessionCore:
         self.was_ready = False  # the current connection got ``ready``
         self.stopping = False  # our end of stream was asked for: no new session after this one
         self.rolling_over = False  # a session expired: audio is held until the next session is ready
+        self.dozing = False  # closed without speech: a pre-roll is kept until the user speaks and a session is ready
         self.fatal: ErrorMessage | None = None  # the current connection's fatal error message
         self.frames_sent = 0
         self.frames_dropped = 0  # read from the source while disconnected after a ready: lost
@@ -135,7 +148,7 @@ class SessionCore:
     def __repr__(self) -> str:
         return (
             f"SessionCore({self.phase.value}, ever_ready={self.ever_ready}, rolling_over={self.rolling_over}, "
-            f"stopping={self.stopping}, "
+            f"dozing={self.dozing}, stopping={self.stopping}, "
             f"held={len(self._held)}, sent={self.frames_sent}, dropped={self.frames_dropped})"
         )
 
@@ -155,7 +168,7 @@ class SessionCore:
         if isinstance(message, ReadyMessage) and self.phase is Phase.OPENING:
             self.phase = Phase.STREAMING
             self.ever_ready = self.was_ready = True
-            self.rolling_over = False
+            self.rolling_over = self.dozing = False
             return []
         if isinstance(message, ErrorMessage) and message.code == ErrorCode.SESSION_EXPIRED:
             # the server reads on until our end, so everything sent so far is transcribed; audio from now on is
@@ -186,7 +199,7 @@ class SessionCore:
         if self.stopping:
             self.frames_dropped += 1
             return []
-        if self.rolling_over or not self.ever_ready:
+        if self.rolling_over or self.dozing or not self.ever_ready:
             self._held.append(frame)
             if not self.rolling_over:
                 while len(self._held) > self._preroll_frames:
@@ -194,6 +207,10 @@ class SessionCore:
             return []
         self.frames_dropped += 1
         return []
+
+    def heard(self, dbfs: float) -> bool:
+        """Whether a frame this loud, read while the run dozes (closed without speech), is the user speaking."""
+        return self.dozing and self.phase is Phase.DISCONNECTED and dbfs >= WAKE_LEVEL_DBFS
 
     def sent(self, frames: int = 1) -> None:
         """The shell sent ``frames`` of the frames returned."""
@@ -206,7 +223,7 @@ class SessionCore:
     def end(self) -> list[str]:
         """Our end of stream: the ``end`` message, if the connection is open and has not ended."""
         self.stopping = True
-        self.rolling_over = False
+        self.rolling_over = self.dozing = False
         self._held.clear()
         if self.phase in (Phase.OPENING, Phase.STREAMING):
             self.phase = Phase.ENDING
@@ -222,6 +239,9 @@ class SessionCore:
             return Verdict(Next.FAIL, error, was_ready)
         if self.rolling_over and not self.stopping:
             return Verdict(Next.RECONNECT_NOW, None, was_ready)
+        if isinstance(error, NoSpeechError) and not self.stopping:
+            self.dozing = True  # the server freed our slot: come back when the user speaks
+            return Verdict(Next.RECONNECT_ON_SPEECH, error, was_ready)
         if self.stopping:
             return Verdict(Next.DONE, error, was_ready)
         if error is None:  # a normal close that we did not ask for
@@ -232,6 +252,7 @@ class SessionCore:
 __all__ = [
     "PREROLL_S",
     "ROLLOVER_HOLD_S",
+    "WAKE_LEVEL_DBFS",
     "Next",
     "Phase",
     "SessionCore",

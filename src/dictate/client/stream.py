@@ -6,7 +6,9 @@ frames as they come (a file waits for ``ready`` before it plays; a microphone's 
 pre-roll), and passes every server message on as a ``StreamEvent``. It ends when ``stop()`` is called or, with
 ``until_source_ends``, when the source runs out: audio stops, ``end`` is sent, and the last final is awaited
 for ``final_grace`` seconds (None: until the server closes). A session that reaches the server's time limit is
-replaced by a new one at once, and the audio said meanwhile goes to the new one.
+replaced by a new one at once, and the audio said meanwhile goes to the new one. A session the server closed
+because it heard no speech (close 4001) is replaced when the source's level says the user speaks again, with
+that speech's pre-roll (without ``reconnect``: at once).
 
 With ``reconnect`` (the dashboard) a dropped or refused connection is retried with backoff (websockets'
 reconnecting ``connect``) until ``stop()``; a refused token ends the run. Without it, ``run()`` raises the
@@ -86,6 +88,7 @@ class Stream:
         self._stop_requested = asyncio.Event()
         self._first_ready = asyncio.Event()
         self._session_ready = asyncio.Event()  # the current connection got ``ready``
+        self._speech_heard = asyncio.Event()  # a frame loud enough to be speech while the run dozes
         self._audio_task: asyncio.Task[None] | None = None
         self._last_failure = ""  # why the last connection attempt failed (for the retry's event)
         self._attempt = 0
@@ -125,7 +128,7 @@ class Stream:
             self._emit(Connecting(self.url, 0))
             ws = await open_stream(self.url, self._token, self._connect_timeout)
             verdict = await self._serve(ws)
-            if verdict.next is Next.RECONNECT_NOW:
+            if verdict.next in (Next.RECONNECT_NOW, Next.RECONNECT_ON_SPEECH):
                 continue
             if verdict.error is not None:
                 raise verdict.error
@@ -146,6 +149,13 @@ class Stream:
             if verdict.next is Next.RECONNECT_NOW:
                 logger.info("the session reached the server's time limit: reconnecting")
                 continue
+            if verdict.next is Next.RECONNECT_ON_SPEECH:
+                logger.info("%s: reconnecting on speech", verdict.error)
+                self._emit(Disconnected("no speech for a while: reconnecting when you speak", None))
+                await self._wait_for_speech()
+                self._attempt = 0
+                self._emit(Connecting(self.url, 0))
+                continue
             reason = str(verdict.error or "the server closed the connection")
             # a dropped session, or one refused before ready (busy, the model loading), is retried after the first
             # backoff step, never later: the speech said meanwhile is lost (a failed connect backs off further)
@@ -156,6 +166,21 @@ class Stream:
                 await asyncio.sleep(delay)
             self._attempt += 1
             self._emit(Connecting(self.url, self._attempt))
+
+    async def _wait_for_speech(self) -> None:
+        """Until a frame is loud enough to be speech (``stop()`` cancels the wait: no session is open); raises
+        the source's failure should it end meanwhile."""
+        self._speech_heard.clear()
+        audio = self._audio_task
+        speech = asyncio.create_task(self._speech_heard.wait())
+        try:
+            await asyncio.wait({speech, *([audio] if audio is not None else [])}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            speech.cancel()
+        if not self._speech_heard.is_set():
+            failure = self._audio_failure()
+            if failure is not None:
+                raise failure
 
     def _retry_or_raise(self, exc: Exception) -> Exception | None:
         """websockets' ``process_exception``: a refused token or a bad URL ends the run; else retry."""
@@ -296,13 +321,16 @@ class Stream:
         if self._source.wait_for_server:
             await self._first_ready.wait()  # a file starts playing when the server listens
         async for frame in self._source.frames():
-            if self._levels:
-                peak = max(peak, level_dbfs(pcm16_to_float(frame)))
+            level = level_dbfs(pcm16_to_float(frame)) if self._levels or self.core.dozing else None
+            if self._levels and level is not None:
+                peak = max(peak, level)
                 now = time.monotonic()
                 if now - last_level >= LEVEL_INTERVAL_S:
                     self._emit(Level(peak))
                     last_level, peak = now, -120.0
             frames = self.core.audio(frame)
+            if level is not None and self.core.heard(level):
+                self._speech_heard.set()
             ws = self._ws
             if frames and ws is not None:
                 await self._send_audio(ws, frames)

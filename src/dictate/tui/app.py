@@ -76,7 +76,7 @@ class DictateApp(App[None]):
             alert=self.alert,
             set_status=self._set_status,
             status=lambda: self.status,
-            render_interim=self._render_interim,
+            render_interim=lambda: self._render_interim(),  # looked up at each call (tests wrap it)
             do=self._do,
             submit=self._submit,
             cancel_typing=self._cancel_typing,

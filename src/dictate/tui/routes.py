@@ -88,7 +88,9 @@ class StreamRoutes:
         if self.hooks.status().connection == Connection.RECONNECTING:
             self.hooks.alert("reconnected: dictation goes on (text typed before the drop is kept)", "warning")
         elif self.asks_vocabulary and "vocabulary" not in ready.features:
-            self.hooks.alert("this server does not offer the feature 'vocabulary': it ignores the vocabulary", "warning")
+            self.hooks.alert(
+                "this server does not offer the feature 'vocabulary': it ignores the vocabulary", "warning"
+            )
         else:
             self.hooks.alert("", "warning")
         self.hooks.set_status(
