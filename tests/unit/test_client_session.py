@@ -153,27 +153,30 @@ def test_the_core_prints_its_state() -> None:
     session = core()
     session.audio(frame(1))
     assert repr(session) == (
-        "SessionCore(disconnected, ever_ready=False, rolling_over=False, dozing=False, stopping=False, held=1, "
-        "sent=0, dropped=0)"
+        "SessionCore(disconnected, ever_ready=False, rolling_over=False, dozing=False, woke=False, stopping=False, "
+        "held=1, sent=0, dropped=0)"
     )
 
 
-def test_a_session_closed_without_speech_waits_for_speech_and_sends_its_pre_roll() -> None:
+def test_a_session_closed_without_speech_waits_for_speech_and_sends_it_whole() -> None:
     session = core()
     session.opened()
     session.received(READY)
     assert session.audio(frame(1)) == [frame(1)]
     session.received(ErrorMessage(ErrorCode.NO_SPEECH, "no speech for 300 s", fatal=True))
-    verdict = session.closed(CloseCode.NO_SPEECH, "no speech")
+    assert session.audio(frame(2)) == []  # told no_speech: nothing more goes to that session
+    # the close came without a code (the socket died after the error): the error message still says why
+    verdict = session.closed(None, "")
     assert verdict.next is Next.RECONNECT_ON_SPEECH and "without speech" in str(verdict.error)
-    assert not session.heard(-60.0) and session.heard(-30.0)  # quiet frames do not wake it; speech does
-    assert all(session.audio(frame(n)) == [] for n in range(2, 12))  # kept as a pre-roll, not dropped
-    assert session.frames_dropped == 0
+    assert all(session.audio(frame(n)) == [] for n in range(3, 13))
+    assert not session.heard(-60.0)  # quiet frames do not wake it
+    assert session.held_frames == 5  # a pre-roll (0.1 s) of the quiet
+    assert session.heard(-30.0)  # speech: from now on every frame is held for the next session
+    assert all(session.audio(frame(n)) == [] for n in range(13, 23))
     session.opened()
-    assert not session.heard(-30.0)  # a session is opening already
     session.received(READY)
-    assert session.audio(frame(12)) == [frame(n) for n in range(7, 13)]  # the last 0.1 s, then the new frame
-    assert not session.dozing
+    assert session.audio(frame(23)) == [frame(n) for n in range(8, 24)]  # pre-roll, the speech, the new frame
+    assert not session.dozing and not session.woke and session.frames_dropped == 0
 
 
 def test_stopping_while_dozing_ends_the_run() -> None:

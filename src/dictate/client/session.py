@@ -111,7 +111,7 @@ def error_for_close(code: int | None, reason: str, fatal: ErrorMessage | None = 
         return AuthenticationError(f"the server refused the token ({text}): check the token")
     if code == CloseCode.SESSION_EXPIRED:
         return SessionExpiredError(f"the session reached the server's time limit: {text}")
-    if code == CloseCode.NO_SPEECH:
+    if code == CloseCode.NO_SPEECH or (fatal is not None and fatal.code == ErrorCode.NO_SPEECH):
         return NoSpeechError(f"the server closed a session without speech: {text}")
     if code == CloseCode.TRY_AGAIN_LATER:
         return ServerBusyError(f"the server is busy: {text}")
@@ -138,7 +138,8 @@ class SessionCore:
         self.was_ready = False  # the current connection got ``ready``
         self.stopping = False  # our end of stream was asked for: no new session after this one
         self.rolling_over = False  # a session expired: audio is held until the next session is ready
-        self.dozing = False  # closed without speech: a pre-roll is kept until the user speaks and a session is ready
+        self.dozing = False  # told no_speech: a pre-roll is kept until the user speaks and a session is ready
+        self.woke = False  # while dozing, a frame was speech: from then on every frame is held for the next session
         self.fatal: ErrorMessage | None = None  # the current connection's fatal error message
         self.frames_sent = 0
         self.frames_dropped = 0  # read from the source while disconnected after a ready: lost
@@ -148,7 +149,7 @@ class SessionCore:
     def __repr__(self) -> str:
         return (
             f"SessionCore({self.phase.value}, ever_ready={self.ever_ready}, rolling_over={self.rolling_over}, "
-            f"dozing={self.dozing}, stopping={self.stopping}, "
+            f"dozing={self.dozing}, woke={self.woke}, stopping={self.stopping}, "
             f"held={len(self._held)}, sent={self.frames_sent}, dropped={self.frames_dropped})"
         )
 
@@ -168,7 +169,7 @@ class SessionCore:
         if isinstance(message, ReadyMessage) and self.phase is Phase.OPENING:
             self.phase = Phase.STREAMING
             self.ever_ready = self.was_ready = True
-            self.rolling_over = self.dozing = False
+            self.rolling_over = self.dozing = self.woke = False
             return []
         if isinstance(message, ErrorMessage) and message.code == ErrorCode.SESSION_EXPIRED:
             # the server reads on until our end, so everything sent so far is transcribed; audio from now on is
@@ -178,6 +179,8 @@ class SessionCore:
                 self.rolling_over = True
                 return [encode(EndMessage())]
             return []
+        if isinstance(message, ErrorMessage) and message.code == ErrorCode.NO_SPEECH:
+            self.dozing, self.woke = True, False  # the server frees our slot: nothing more is sent to it
         if isinstance(message, ErrorMessage) and message.fatal:
             self.fatal = message
         return []
@@ -192,7 +195,7 @@ class SessionCore:
 
     def audio(self, frame: bytes) -> list[bytes]:
         """A frame from the source; returns the frames to send now (held ones first)."""
-        if self.phase is Phase.STREAMING:
+        if self.phase is Phase.STREAMING and not self.dozing:
             frames = [*self._held, frame]
             self._held.clear()
             return frames
@@ -201,7 +204,7 @@ class SessionCore:
             return []
         if self.rolling_over or self.dozing or not self.ever_ready:
             self._held.append(frame)
-            if not self.rolling_over:
+            if not self.rolling_over and not self.woke:
                 while len(self._held) > self._preroll_frames:
                     self._held.popleft()
             return []
@@ -210,7 +213,9 @@ class SessionCore:
 
     def heard(self, dbfs: float) -> bool:
         """Whether a frame this loud, read while the run dozes (closed without speech), is the user speaking."""
-        return self.dozing and self.phase is Phase.DISCONNECTED and dbfs >= WAKE_LEVEL_DBFS
+        if self.dozing and not self.woke and dbfs >= WAKE_LEVEL_DBFS:
+            self.woke = True  # the speech that wakes it is held whole (up to the hold), not cut to a pre-roll
+        return self.woke
 
     def sent(self, frames: int = 1) -> None:
         """The shell sent ``frames`` of the frames returned."""
@@ -223,7 +228,7 @@ class SessionCore:
     def end(self) -> list[str]:
         """Our end of stream: the ``end`` message, if the connection is open and has not ended."""
         self.stopping = True
-        self.rolling_over = self.dozing = False
+        self.rolling_over = self.dozing = self.woke = False
         self._held.clear()
         if self.phase in (Phase.OPENING, Phase.STREAMING):
             self.phase = Phase.ENDING
@@ -239,7 +244,7 @@ class SessionCore:
             return Verdict(Next.FAIL, error, was_ready)
         if self.rolling_over and not self.stopping:
             return Verdict(Next.RECONNECT_NOW, None, was_ready)
-        if isinstance(error, NoSpeechError) and not self.stopping:
+        if (self.dozing or isinstance(error, NoSpeechError)) and not self.stopping:  # however the close came
             self.dozing = True  # the server freed our slot: come back when the user speaks
             return Verdict(Next.RECONNECT_ON_SPEECH, error, was_ready)
         if self.stopping:

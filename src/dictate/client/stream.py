@@ -168,16 +168,15 @@ class Stream:
             self._emit(Connecting(self.url, self._attempt))
 
     async def _wait_for_speech(self) -> None:
-        """Until a frame is loud enough to be speech (``stop()`` cancels the wait: no session is open); raises
-        the source's failure should it end meanwhile."""
-        self._speech_heard.clear()
+        """Until a frame is loud enough to be speech, heard since the ``no_speech`` error (``stop()`` cancels the
+        wait: no session is open); raises the source's failure should it end meanwhile."""
         audio = self._audio_task
         speech = asyncio.create_task(self._speech_heard.wait())
         try:
             await asyncio.wait({speech, *([audio] if audio is not None else [])}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             speech.cancel()
-        if not self._speech_heard.is_set():
+        if not self.core.woke:
             failure = self._audio_failure()
             if failure is not None:
                 raise failure
@@ -290,6 +289,7 @@ class Stream:
                     continue
                 answers = self.core.received(message)
                 if isinstance(message, ReadyMessage) and self.core.phase is Phase.STREAMING:
+                    self._speech_heard.clear()
                     self._ws = ws  # audio flows from now on (held audio first, with the next frame)
                     self._session_ready.set()
                 elif answers:
@@ -306,8 +306,8 @@ class Stream:
         self._emit(Connected(message))
 
     def _on_error(self, message: ErrorMessage) -> None:
-        if message.code == ErrorCode.SESSION_EXPIRED:
-            return  # the core ends this session and the next one starts at once
+        if message.code in (ErrorCode.SESSION_EXPIRED, ErrorCode.NO_SPEECH):
+            return  # the core ends this session; the next starts at once, or when the user speaks
         if message.fatal:
             logger.info("fatal server error: %s", message.code)
         self._emit(ServerWarning(describe_error(message), message.code, message.message, message.fatal))
