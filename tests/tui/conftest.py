@@ -40,6 +40,14 @@ class RecordingSink:
         pass
 
 
+@pytest.fixture(autouse=True)
+def _no_fake_server_left() -> Iterator[None]:
+    """A test that fails before stopping its scripted server still leaves none behind (a running one would
+    hold its port and thread past the test)."""
+    yield
+    FakeServer.stop_all()
+
+
 @pytest.fixture
 def fake_server() -> Iterator[FakeServer]:
     server = FakeServer().start()

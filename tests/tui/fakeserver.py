@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import ClassVar
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -44,7 +45,10 @@ class ConnectionLog:
 
 
 class FakeServer:
-    """Start with ``start()``, stop with ``stop()``; ``url`` is the ws:// stream URL."""
+    """Start with ``start()``, stop with ``stop()``; ``url`` is the ws:// stream URL. A server a test leaves
+    running (one that failed before its ``finally``) is stopped after that test by ``stop_all()``."""
+
+    running: ClassVar[set[FakeServer]] = set()
 
     def __init__(
         self, scripts: list[Script] | None = None, token: str | None = None, late_final: str | None = None
@@ -66,8 +70,10 @@ class FakeServer:
         return f"ws://127.0.0.1:{self.port}/stream"
 
     def start(self) -> FakeServer:
-        self._thread = threading.Thread(target=self._run, name="fake-dictate-server")
+        # daemon: a server left running must never keep the test process from exiting
+        self._thread = threading.Thread(target=self._run, name="fake-dictate-server", daemon=True)
         self._thread.start()
+        FakeServer.running.add(self)
         if not self._started.wait(10):
             raise RuntimeError("fake server did not start")
         return self
@@ -77,6 +83,15 @@ class FakeServer:
             self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
             self._thread.join(10)
+        FakeServer.running.discard(self)
+
+    @classmethod
+    def stop_all(cls) -> int:
+        """Stop every server still running; how many there were."""
+        left = list(cls.running)
+        for server in left:
+            server.stop()
+        return len(left)
 
     @property
     def open_connections(self) -> int:

@@ -31,22 +31,32 @@ class XtermTarget:
         self.output = tmp_path / "xterm.txt"
         self.env = {**os.environ, "DISPLAY": display}
         title = f"dictate-xterm-{os.getpid()}"
-        self.process = subprocess.Popen(
-            ["xterm", "-title", title, "-e", "sh", "-c", f"stty -icanon; exec cat > {self.output}"],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.log = tmp_path / "xterm.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                ["xterm", "-title", title, "-e", "sh", "-c", f"stty -icanon; exec cat > {self.output}"],
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
         window = ""
 
         def found() -> bool:
             nonlocal window
+            if self.process.poll() is not None:
+                log = self.log.read_text(errors="replace")
+                raise AssertionError(f"xterm exited ({self.process.returncode}): {log}")
             done = subprocess.run(["xdotool", "search", "--name", title], env=self.env, capture_output=True, text=True)
             window = done.stdout.split()[0] if done.stdout.split() else ""
             return bool(window) and self.output.exists()
 
-        poll_until(found, 15, "the xterm window")
-        subprocess.run(["xdotool", "windowfocus", "--sync", window], env=self.env, check=True, timeout=10)
+        try:
+            poll_until(found, 30, "the xterm window")
+            subprocess.run(["xdotool", "windowfocus", "--sync", window], env=self.env, check=True, timeout=10)
+        except BaseException:
+            self.close()
+            raise
 
     def raw(self) -> str:
         return self.output.read_text(encoding="utf-8", errors="replace")
@@ -62,8 +72,13 @@ class XtermTarget:
         return "".join(typed)
 
     def close(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
 
 
 def test_a_final_is_typed_into_a_default_xterm(tmp_path: Path, xvfb: str, clips: dict) -> None:
