@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from dictate.bench.channel import channel_label, clip_seed, pink_noise, room_noise, telephone_band, through_channel
@@ -51,3 +53,17 @@ def test_the_channel_label_and_no_channel_leaves_the_audio_alone() -> None:
     assert through_channel(pcm, None, False, 0) == pcm
     assert channel_label(None, False) == ""
     assert channel_label(-50, True) == "noise -50 dBFS, telephone"
+
+
+def test_the_floor_hears_each_clip_through_the_same_channel_as_its_stream(tmp_path: Path) -> None:
+    """`--floor --noise/--telephone`: the offline pass gets the clip as the channel carries it, with the noise of
+    that clip's seed (the stream run's), and a floor without a channel gets the file as it is."""
+    from dictate.bench.inputs import BenchClip
+    from dictate.bench.run import through_the_channel
+
+    clips = [BenchClip(name, tmp_path / name, "", pcm=tone(hz)) for name, hz in (("a.wav", 440), ("b.wav", 1000))]
+    assert through_the_channel(clips, None, False) == clips
+    heard = through_the_channel(clips, -50.0, True)
+    for clip, channel in zip(clips, heard, strict=True):
+        assert channel.name == clip.name and channel.audio() != clip.audio()
+        assert channel.audio() == through_channel(clip.audio(), -50.0, True, clip_seed(clip.name))

@@ -100,12 +100,16 @@ def run_command(
         typer.Option(
             max=0,
             help="Room noise (pink) at this RMS level in dBFS under every stream: before the speech, in its pauses "
-            "and under it (e.g. -50).",
+            "and under it (e.g. -50). With --floor, under each clip the offline pass hears.",
         ),
     ] = None,
     telephone: Annotated[
         bool,
-        typer.Option("--telephone", help="Stream every clip as a telephone line carries it (8 kHz, 300-3400 Hz)."),
+        typer.Option(
+            "--telephone",
+            help="Stream every clip as a telephone line carries it (8 kHz, 300-3400 Hz); with --floor, the offline "
+            "pass hears it so.",
+        ),
     ] = False,
     bench_cache_dir: Annotated[
         Path | None,

@@ -194,6 +194,16 @@ def bench_clips(options: BenchOptions) -> tuple[list[BenchClip], dict[str, Any] 
     return clips, plans
 
 
+def through_the_channel(clips: Sequence[BenchClip], noise_dbfs: float | None, telephone: bool) -> list[BenchClip]:
+    """`--floor` with `--noise`/`--telephone`: each clip's audio as the channel carries it (the same noise, by
+    the clip's seed, as its stream run hears), so that the floor of a noisy or telephone run is that speech's."""
+    if noise_dbfs is None and not telephone:
+        return list(clips)
+    return [
+        replace(clip, pcm=through_channel(clip.audio(), noise_dbfs, telephone, clip_seed(clip.name))) for clip in clips
+    ]
+
+
 SCORERS = Scorers(wer=clip_wer, formatted_wer=clip_formatted_wer, lost_words=clip_lost_words)
 
 
@@ -339,6 +349,7 @@ def run_floor_bench(
     from dictate.bench.floor import OfflineModel, floor_level, run_floor
 
     clips, pause_plans = bench_clips(options)
+    clips = through_the_channel(clips, options.noise_dbfs, options.telephone)
     model = OfflineModel(options.model, options.vocabulary)  # the same prompt as a stream run's sessions
     if on_start is not None:
         on_start(len(clips) * options.repeat)
@@ -356,5 +367,7 @@ def run_floor_bench(
         "formatted_offline": options.formatted_offline,
         "vocabulary": list(options.vocabulary),
         "pause_plans": pause_plans,
+        "noise_dbfs": options.noise_dbfs,
+        "telephone": options.telephone,
     }
     return build_report("floor", [level], machine_info(), server, settings)
