@@ -10,6 +10,9 @@ dropped). The shells around it (``worker.LiveWorker`` runs the passes it asks fo
 Interim passes are timed here, by the VAD's reading of the audio: while an utterance is open and no pause has
 begun, one every ``interim_interval`` seconds (counted from the start of the previous one, as RealtimeSTT's
 realtime worker did), at most one at a time, skipped when the audio is too short or its tail has gone quiet.
+The VAD reads 32 ms chunks, so a pass is due at the read nearest its time (within half a chunk), not at the
+first read past it: that would add up to a chunk to every interval (0.224 s instead of 0.2 s, and the first
+interim 24 ms later than RealtimeSTT's own timer, which polls every millisecond).
 
 Issue 18's rules: a revising pass is accepted by ``revisions.check_revision`` (its words against the earlier
 finals and the utterance's own text: its latest interim here, else a pass over it alone); the audio a joined
@@ -122,6 +125,7 @@ class LiveCore:
         self._ended_at_pause = False  # the core ended the utterance at a pause before the VAD's closing silence
         self._final_for: Span | None = None  # the pause the final-lane pass under way speculates for
         self._read_at = 0.0  # when the latest chunk was read
+        self._half_chunk = 0.0  # half the duration of the latest chunk read (seconds): how early a pass may be due
         self._ended = False  # end of stream: no more audio
         self.failed = False
 
@@ -169,6 +173,7 @@ class LiveCore:
                 self._audio.append(pcm)
                 self._timeline.read(len(pcm) // 2)
                 self._read_at = at
+                self._half_chunk = len(pcm) / (4 * SAMPLE_RATE)
                 out += self._opened(self._timeline.cut_if_too_long(at))
                 self._end_of_turn(at)
                 out += self._interim_due(at)
@@ -275,7 +280,8 @@ class LiveCore:
             return []
         _utterance, start, speech_start = current
         last = self._last_interim_at if self._last_interim_at is not None else speech_start
-        if at - last < self._rules.interim_interval or at - speech_start < self._rules.first_interim_after:
+        nearest = at + self._half_chunk  # due at the read nearest its time
+        if nearest - last < self._rules.interim_interval or nearest - speech_start < self._rules.first_interim_after:
             return []
         self._last_interim_at = at
         end = self._timeline.position
