@@ -90,9 +90,10 @@ class Session:
 
     def report_stall(self, seconds: float) -> None:
         """The server's event loop stalled for ``seconds``: this session's audio of that time reached the voice
-        detector in a burst, so speech in it may get no final. Tell the client (``speech_dropped``)."""
-        reason = f"the server stalled for {seconds:.1f} s: speech in that time may have been missed"
-        self._events.put_nowait(SpeechDropped((), seconds, reason))
+        detector in a burst, so speech in it may get no final. The live core tells the client
+        (``speech_dropped``) when that audio holds speech no utterance covers (``live/stalls.py``)."""
+        if self._live is not None:
+            self._live.stalled(seconds)
 
     def request_drain(self) -> None:
         """Server shutdown: finalize what is pending, send it, close with 1001 (going away)."""

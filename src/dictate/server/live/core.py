@@ -38,6 +38,7 @@ from dictate.server.live.inputs import (
     PassDone,
     PassFailed,
     RecorderFailed,
+    Stalled,
     VoicePaused,
     VoiceResumed,
     VoiceStarted,
@@ -51,9 +52,11 @@ from dictate.server.live.outputs import (
     Output,
     PassRequest,
     Purpose,
+    SpeechDropped,
     SpeechStarted,
 )
 from dictate.server.live.session_audio import SessionAudio, trailing_quiet
+from dictate.server.live.stalls import StallWatch, Unheard
 from dictate.server.live.timeline import Span, Timeline
 from dictate.server.model.pass_types import NO_OPTIONS, PassOptions, PassResult
 
@@ -104,6 +107,7 @@ class LiveCore:
         self._name = name
         self._timeline = Timeline(rules.preroll, rules.cut_after, rules.max_span)
         self._audio = SessionAudio(keep=rules.keep)
+        self._stalls = StallWatch(rules.preroll)  # speech a stall of the server may have hidden from the VAD
         # the latest interim of each utterance that had one: it gets a final, even an empty one, and its text
         # vouches for a revising pass (``revisions.check_revision``)
         self._interims: dict[int, str] = {}
@@ -170,6 +174,9 @@ class LiveCore:
         out: list[Output] = []
         match event:
             case AudioRead(pcm=pcm, at=at):
+                out += self._unheard(
+                    self._stalls.read(self._timeline.position, pcm, self._timeline.open_span() is not None)
+                )
                 self._audio.append(pcm)
                 self._timeline.read(len(pcm) // 2)
                 self._read_at = at
@@ -201,6 +208,9 @@ class LiveCore:
             case EndOfStream(at=at):
                 self._ended = True
                 self._close(self._timeline.speech_stopped(at))
+                out += self._unheard(self._stalls.finish())
+            case Stalled(samples=samples, seconds=seconds):
+                self._stalls.stalled(self.coverage.received, samples, seconds)
             case ClientStart():
                 self._finals.revisions = event.revisions and self._rules.joins_allowed
                 self._options = PassOptions(vocabulary=tuple(event.vocabulary))
@@ -228,6 +238,9 @@ class LiveCore:
         self._paused, self._pause, self._ended_at_pause = False, None, False
         if utterance is None:
             return []
+        opened = self._timeline.open_span()
+        if opened is not None:
+            self._stalls.heard_from(opened[1])
         self._last_interim_at = at  # RealtimeSTT's realtime timer restarted with each recording
         return [SpeechStarted(utterance, at)]
 
@@ -340,6 +353,13 @@ class LiveCore:
 
     def _stale(self, need: NeedPass | None) -> bool:
         return need is not None and need.for_pause is not None and not self._timeline.still_wanted(need.for_pause)
+
+    def _unheard(self, verdicts: list[Unheard]) -> list[Output]:
+        """Speech around a stall of the server that no utterance covers: dropped, and booked."""
+        for verdict in verdicts:
+            logger.warning("%s: %s", self._name, verdict.reason)
+            self.coverage.unheard_samples += verdict.samples
+        return [SpeechDropped((), verdict.samples / SAMPLE_RATE, verdict.reason) for verdict in verdicts]
 
     def _fail(self, message: str) -> list[Output]:
         self.failed = True

@@ -97,6 +97,15 @@ class RecorderFailed:
 
 
 @dataclass(frozen=True)
+class Stalled:
+    """The server's event loop stalled for ``seconds`` (``samples`` of audio): the audio of that time arrives in a
+    burst, in which the VAD may hear no speech (``stalls.StallWatch``)."""
+
+    samples: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class GiveUp:
     """The utterances still without a final will not get one (the end of the stream waited long enough)."""
 
@@ -115,5 +124,6 @@ Input = (
     | PassDone
     | PassFailed
     | RecorderFailed
+    | Stalled
     | GiveUp
 )

@@ -15,7 +15,7 @@ from dictate.config import EndOfUtterance, ServerSettings
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.core import LiveCore, LiveRules
 from dictate.server.live.end_of_turn import EndOfTurnRules
-from dictate.server.live.inputs import AudioReceived, ClientStart, EndOfStream
+from dictate.server.live.inputs import AudioReceived, ClientStart, EndOfStream, Stalled
 from dictate.server.live.outputs import EventSink
 from dictate.server.live.voice_activity import VoiceActivity
 from dictate.server.live.worker import LiveWorker, ScheduledTranscriber
@@ -93,6 +93,12 @@ class LivePipeline:
             self._worker.put(AudioReceived(len(pcm) // 2))
             self._voice.feed(pcm)
 
+    def stalled(self, seconds: float) -> None:
+        """The server's event loop stalled for ``seconds``: the core looks for speech the VAD missed in the burst
+        of audio that follows (reported as dropped when there is some). Only enqueues: safe on the event loop."""
+        if not self._closed:
+            self._worker.put(Stalled(int(seconds * SAMPLE_RATE), seconds))
+
     def finish(self, timeout: float = 10.0) -> None:
         """End of stream: let the VAD read every sample received, close the open utterance there, and wait for
         the finals of every utterance still pending; what cannot be finished in time is reported as dropped."""
@@ -113,7 +119,7 @@ class LivePipeline:
         self._voice.close()
         coverage = self._worker.close()
         self._unwatch()
-        if coverage.holds and not coverage.dropped_samples:
+        if coverage.holds and not coverage.dropped_samples and not coverage.unheard_samples:
             logger.info("%s: %s", self._name, coverage.summary())
         else:
             logger.warning("%s: speech without a final: %s", self._name, coverage.summary())
