@@ -87,7 +87,20 @@ def settled(target: TypingTarget, quiet: float = 1.5, timeout: float = 20.0) -> 
 
 
 def listening(screen: str) -> bool:
-    return "LISTENING" in screen and "connected" in screen
+    return "LISTENING" in screen and "connected" in screen.replace("disconnected", "")
+
+
+def microphone_opened(log: Path, times: int, timeout: float = 30.0) -> None:
+    """Wait until the dashboard's log says the microphone was opened ``times`` times (ON shows before the
+    device is open: a clip played in between is heard by nobody)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        opened = [line for line in text.splitlines() if "microphone" in line and " open: " in line]
+        if len(opened) >= times:
+            return
+        assert time.monotonic() < deadline, f"the microphone was not opened {times} times; the log:\n{text[-3000:]}"
+        time.sleep(0.1)
 
 
 def test_list_devices_shows_both_sources(sound_server: SoundServer) -> None:
@@ -164,6 +177,7 @@ def test_sound_server_killed_mid_utterance(
         sound_server.start()  # the device is back
         tmux.press("Space")
         tmux.wait_for(listening, timeout=30, what="ON again with the device back")
+        microphone_opened(tmp_path / "tui.log", times=2)
         say(sound_server, target, clips[AGAIN].path, "forward", "words spoken after ON again")
         final = settled(target, quiet=2.0)
         assert final.startswith(after_failure), final
