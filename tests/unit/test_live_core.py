@@ -9,7 +9,7 @@ import pytest
 from tests.live import RULES, SECOND, Drive, FakeModel
 
 from dictate.server.live.core import LiveCore
-from dictate.server.live.inputs import AudioReceived, PassDone, PassFailed, RecorderFailed
+from dictate.server.live.inputs import AudioReceived, PassDone, PassFailed, RecorderFailed, VoiceStarted
 from dictate.server.live.outputs import Final
 
 INTERIMS = replace(RULES, interim_interval=0.2, first_interim_after=0.2, interim_quiet_ratio=0.0)
@@ -118,17 +118,18 @@ def test_interim_passes_are_timed_by_the_audio_read_one_at_a_time_and_not_in_a_p
     assert drive.resume(2.4) + drive.audio(2.5, step=0.064) == ["pass 4 interim 0.5-2.432"]
 
 
-def test_with_the_vads_32_ms_chunks_interims_are_due_every_6_chunks_not_7() -> None:
-    """RealtimeSTT's 512-sample chunks: 0.2 s is 6.25 chunks. The read nearest the due time starts the pass
-    (6 chunks, 0.192 s), where the first read past it would add a chunk to every interval (7 chunks, 0.224 s):
-    the first interim 24 ms late and one interim in nine lost (issue 17's A/B: first interim p50 +0.04 s)."""
+def test_interims_keep_a_beat_of_the_interval_on_the_vads_32_ms_reads() -> None:
+    """RealtimeSTT reads 32 ms chunks; 0.2 s is 6.25 of them. A pass starts at the read nearest its due time
+    (within half a chunk), and the next is due an interval after this one was due: the passes keep a 0.2 s beat
+    on average. Counting each interval from the read that started the pass gave 0.224 s every time (the first
+    read past the due time), and one interim in nine was lost (issue 17's A/B: first interim p50 +0.04 s)."""
     drive = Drive(replace(INTERIMS, preroll=SECOND // 2))  # with a pre-roll, the first pass has audio enough
-    drive.speech(1.024)  # a whole number of chunks, as RealtimeSTT's edges come after a chunk
-    said = drive.audio(1.024 + 24 * 0.032, step=0.032)
-    # each pass reads the utterance (from its pre-roll) up to the read that starts it: every 6 chunks
-    assert [line for line in said if line.startswith("pass")] == [
-        f"pass {n} interim 0.524-{1.024 + 0.192 * n:g}" for n in range(1, 5)
-    ]
+    drive.audio(1.024)
+    drive.send(VoiceStarted(1.028))  # the edge's clock, a little after the chunk's: due 1.228, 1.428, ...
+    said = drive.audio(1.024 + 32 * 0.032, step=0.032)
+    starts = [float(line.split("-")[-1]) for line in said if line.startswith("pass")]
+    assert starts == [1.216, 1.44, 1.632, 1.824, 2.016]
+    assert abs((starts[-1] - starts[0]) / (len(starts) - 1) - 0.2) < 1e-9
 
 
 def test_an_interim_that_comes_back_after_its_utterance_closed_is_not_sent() -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from tests.live import RULES, SECOND
 
 from dictate.server.live.core import LiveCore
 from dictate.server.live.inputs import AudioRead, AudioReceived, EndOfStream, Input, Stalled, VoiceStarted
 from dictate.server.live.outputs import Output, SpeechDropped
-from tests.live import RULES, SECOND
 
 CHUNK = 512  # RealtimeSTT's
 

@@ -10,9 +10,10 @@ dropped). The shells around it (``worker.LiveWorker`` runs the passes it asks fo
 Interim passes are timed here, by the VAD's reading of the audio: while an utterance is open and no pause has
 begun, one every ``interim_interval`` seconds (counted from the start of the previous one, as RealtimeSTT's
 realtime worker did), at most one at a time, skipped when the audio is too short or its tail has gone quiet.
-The VAD reads 32 ms chunks, so a pass is due at the read nearest its time (within half a chunk), not at the
-first read past it: that would add up to a chunk to every interval (0.224 s instead of 0.2 s, and the first
-interim 24 ms later than RealtimeSTT's own timer, which polls every millisecond).
+The VAD reads 32 ms chunks (as the client's 20 ms frames complete them: every 20 or 40 ms), so a pass is due
+at the read nearest its time (within half a chunk), and the next one an interval after this one was due, not
+after the read that started it: counting from the reads added 20-24 ms to every interval (0.22 s instead of
+RealtimeSTT's 0.2 s: its timer polls every millisecond) and to the first interim.
 
 Issue 18's rules: a revising pass is accepted by ``revisions.check_revision`` (its words against the earlier
 finals and the utterance's own text: its latest interim here, else a pass over it alone); the audio a joined
@@ -293,10 +294,13 @@ class LiveCore:
             return []
         _utterance, start, speech_start = current
         last = self._last_interim_at if self._last_interim_at is not None else speech_start
-        nearest = at + self._half_chunk  # due at the read nearest its time
-        if nearest - last < self._rules.interim_interval or nearest - speech_start < self._rules.first_interim_after:
+        due = max(last + self._rules.interim_interval, speech_start + self._rules.first_interim_after)
+        if at + self._half_chunk < due:  # due at the read nearest its time
             return []
-        self._last_interim_at = at
+        # keep the beat (the next is due an interval after this one was due, not after the read that started it:
+        # reads come every 20-40 ms, and counting from them added ~20 ms to every interval); after a long pass
+        # or a pause, a new beat starts here
+        self._last_interim_at = due if at - due < self._rules.interim_interval else at
         end = self._timeline.position
         if end - start < MIN_INTERIM_SAMPLES:
             return []
