@@ -130,7 +130,6 @@ class LiveCore:
         self._ended_at_pause = False  # the core ended the utterance at a pause before the VAD's closing silence
         self._final_for: Span | None = None  # the pause the final-lane pass under way speculates for
         self._read_at = 0.0  # when the latest chunk was read
-        self._half_chunk = 0.0  # half the duration of the latest chunk read (seconds): how early a pass may be due
         self._ended = False  # end of stream: no more audio
         self.failed = False
 
@@ -181,10 +180,9 @@ class LiveCore:
                 self._audio.append(pcm)
                 self._timeline.read(len(pcm) // 2)
                 self._read_at = at
-                self._half_chunk = len(pcm) / (4 * SAMPLE_RATE)
                 out += self._opened(self._timeline.cut_if_too_long(at))
                 self._end_of_turn(at)
-                out += self._interim_due(at)
+                out += self._interim_due(at, len(pcm) / (2 * SAMPLE_RATE))
             case VoiceStarted(at=at):
                 out += self._speech_started(at)
             case VoicePaused(at=at):
@@ -287,15 +285,16 @@ class LiveCore:
         self._passes_asked += 1
         return PassRequest(self._passes_asked, purpose, ranges, options, self._audio.of(ranges))
 
-    def _interim_due(self, at: float) -> list[Output]:
-        """An interim pass over the open utterance's own audio, when one is due (see the module's rules)."""
+    def _interim_due(self, at: float, chunk_seconds: float) -> list[Output]:
+        """An interim pass over the open utterance's own audio, when one is due (see the module's rules); ``at``:
+        when the VAD read the latest chunk, ``chunk_seconds`` long."""
         current = self._timeline.open_span()
         if current is None or self._paused or self._ended or self._interim is not None:
             return []
         _utterance, start, speech_start = current
         last = self._last_interim_at if self._last_interim_at is not None else speech_start
         due = max(last + self._rules.interim_interval, speech_start + self._rules.first_interim_after)
-        if at + self._half_chunk < due:  # due at the read nearest its time
+        if at + chunk_seconds / 2 < due:  # due at the read nearest its time
             return []
         # keep the beat (the next is due an interval after this one was due, not after the read that started it:
         # reads come every 20-40 ms, and counting from them added ~20 ms to every interval); after a long pass

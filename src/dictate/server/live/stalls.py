@@ -16,12 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from dictate.audio import level_dbfs, pcm16_to_float
 from dictate.protocol import SAMPLE_RATE
 
 SPEECH_DBFS = -45.0  # a 32 ms chunk this loud is speech or a noise as loud as speech (rooms: -60 to -50 dBFS)
-SPEECH_RMS = 10 ** (SPEECH_DBFS / 20) * 32768  # in int16 units
 MIN_UNHEARD = SAMPLE_RATE // 4  # less loud audio is a click or a breath: not reported
 
 Range = tuple[int, int]
@@ -50,11 +48,6 @@ class _Window:
     loud: list[Range] = field(default_factory=list)  # loud chunks read outside any utterance
 
 
-def _rms(pcm: bytes) -> float:
-    samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
-    return float(np.sqrt(np.mean(np.square(samples)))) if samples.size else 0.0
-
-
 class StallWatch:
     """The stalls of one session still to be judged, and the loud audio read around them."""
 
@@ -77,7 +70,7 @@ class StallWatch:
         if not in_utterance:
             for window in self._windows:
                 lo, hi = max(start, window.start), min(end, window.end)
-                if lo < hi and _rms(pcm[(lo - start) * 2 : (hi - start) * 2]) >= SPEECH_RMS:
+                if lo < hi and level_dbfs(pcm16_to_float(pcm[(lo - start) * 2 : (hi - start) * 2])) >= SPEECH_DBFS:
                     window.loud.append((lo, hi))
         return self._judge(lambda window: end >= window.end + self._preroll)
 
@@ -91,7 +84,10 @@ class StallWatch:
         return self._judge(lambda _window: True)
 
     def _judge(self, over: Callable[[_Window], bool]) -> list[Unheard]:
-        done = [window for window in self._windows if over(window)]
-        self._windows = [window for window in self._windows if not over(window)]
+        done: list[_Window] = []
+        pending: list[_Window] = []
+        for window in self._windows:
+            (done if over(window) else pending).append(window)
+        self._windows = pending
         verdicts = [Unheard(window.stall_seconds, sum(hi - lo for lo, hi in window.loud)) for window in done]
         return [verdict for verdict in verdicts if verdict.samples >= MIN_UNHEARD]
