@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
-# Issue 18 item 3, the adaptive end of utterance: two servers of this tree, DICTATE_END_OF_UTTERANCE=fixed and
-# =adaptive, one bench client, runs interleaved fixed, adaptive per kind and per round.
-# Usage: docs/bench/turn-ab.sh OUTDIR [ROUND...], each ROUND a list of kinds (plain, pauses, concat),
-# e.g. docs/bench/turn-ab.sh /tmp/turn-ab "plain pauses concat" "pauses plain" (default: one round of all three).
+# Issue 18 item 3, the adaptive end of utterance: one server of this tree per arm, one bench client, runs
+# interleaved arm by arm per kind and per round. Arms (ARMS, default "fixed adaptive"): fixed
+# (DICTATE_END_OF_UTTERANCE=fixed), adaptive (=adaptive, the text alone: DICTATE_TURN_MODEL=off), acoustic
+# (=adaptive with the Smart Turn model scripts/fetch-turn-model.sh installed).
+# Usage: docs/bench/turn-ab.sh OUTDIR [ROUND...], each ROUND a list of kinds (plain, pauses, concat, noise, phone,
+# espeak: as in speech-ab.sh), e.g. ARMS="fixed acoustic" docs/bench/turn-ab.sh /tmp/turn-ab "plain pauses" "pauses plain"
+# (default: one round of plain, pauses, concat).
 set -u
 cd "$(dirname "$0")/../.."
 export HF_HUB_OFFLINE=1 PYTHONPATH=$PWD/src  # this tree, even with a venv of another
 OUT=$1; shift; mkdir -p "$OUT"
 [ $# -gt 0 ] || set -- "plain pauses concat"
 A=${DICTATE_TEST_AUDIO:-../shared/audio}
+ESPEAK=${ESPEAK_DIR:-/tmp/dictate-espeak-speakers}
+read -r -a ARM_LIST <<< "${ARMS:-fixed adaptive}"
+declare -A ARM_ENV=(
+  [fixed]="DICTATE_END_OF_UTTERANCE=fixed"
+  [adaptive]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=off"
+  [acoustic]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=auto"
+)
 PY=.venv/bin/python
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 declare -A PORT PID
-for arm in fixed adaptive; do
+for arm in "${ARM_LIST[@]}"; do
   PORT[$arm]=$(free_port)
-  DICTATE_END_OF_UTTERANCE=$arm "$PY" -m dictate serve --host 127.0.0.1 --port "${PORT[$arm]}" --log-level debug \
+  # shellcheck disable=SC2086
+  env ${ARM_ENV[$arm]} "$PY" -m dictate serve --host 127.0.0.1 --port "${PORT[$arm]}" --log-level debug \
     > "$OUT/server-$arm.log" 2>&1 &
   PID[$arm]=$!
 done
-trap 'kill "${PID[fixed]}" "${PID[adaptive]}" 2>/dev/null; wait' EXIT
-for arm in fixed adaptive; do
+trap 'kill "${PID[@]}" 2>/dev/null; wait' EXIT
+for arm in "${ARM_LIST[@]}"; do
   until curl -sf "http://127.0.0.1:${PORT[$arm]}/readyz" > /dev/null; do sleep 2; done
   echo "$(date -u +%T) $arm ready on ${PORT[$arm]} (pid ${PID[$arm]})"
 done
@@ -27,18 +38,23 @@ declare -A KINDS=(
   [plain]=""
   [pauses]="--pauses 1.0"
   [concat]="$A/ljspeech_LJ001-0001_to_0008_concat.wav"
+  [noise]="--pauses 1.0 --noise -50"
+  [phone]="--pauses 1.0 --telephone"
+  [phoneplain]="--telephone"
+  [espeak]="$ESPEAK/manifest.tsv --pauses 1.0"
 )
+case " $* " in *espeak*) [ -f "$ESPEAK/manifest.tsv" ] || docs/bench/espeak-speakers.sh "$ESPEAK" > /dev/null ;; esac
 round=0
 for kinds in "$@"; do
   round=$((round + 1))
   for kind in $kinds; do
-    for arm in fixed adaptive; do
+    for arm in "${ARM_LIST[@]}"; do
       echo "$(date -u +%T) round $round $kind $arm"
       # shellcheck disable=SC2086
       .venv/bin/dictate bench ${KINDS[$kind]} --server "ws://127.0.0.1:${PORT[$arm]}/stream" --trailing-silence 1.5 \
         --out "$OUT/$arm-$kind-$round.json" > "$OUT/$arm-$kind-$round.txt" 2>&1
     done
-    .venv/bin/dictate bench compare "$OUT/fixed-$kind-$round.json" "$OUT/adaptive-$kind-$round.json" \
+    .venv/bin/dictate bench compare "$OUT/${ARM_LIST[0]}-$kind-$round.json" "$OUT/${ARM_LIST[-1]}-$kind-$round.json" \
       > "$OUT/compare-$kind-$round.txt" 2>&1
   done
 done

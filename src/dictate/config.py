@@ -222,6 +222,18 @@ class ServerSettings(DictateSettings):
     hold_silence: float = dial(
         2.0, gt=0, le=5, description="Adaptive end of utterance: longest silence an unfinished sentence is held open."
     )
+    turn_model: str = dial(
+        "auto",
+        description="Adaptive end of utterance: the acoustic end-of-turn model (Smart Turn v3.2 ONNX file). auto: "
+        "the one scripts/fetch-turn-model.sh installed, if any; off: the text alone decides; or a path.",
+    )
+    turn_threshold: float = dial(
+        0.5,
+        ge=0,
+        le=1,
+        description="Adaptive end of utterance: hold the utterance when the end-of-turn model's probability of a "
+        "finished turn is below this.",
+    )
     pre_roll: float = dial(
         1.0,
         ge=0,

@@ -27,7 +27,7 @@ import logging
 from dataclasses import dataclass, field
 
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.live.end_of_turn import Completeness, EndOfTurnRules, completeness, pause_ends_utterance
+from dictate.server.live.end_of_turn import EndOfTurnRules, Pause, pause_ends_utterance
 from dictate.server.live.finals import ContextPolicy, Coverage, Finals, NeedPass
 from dictate.server.live.inputs import (
     AudioRead,
@@ -40,6 +40,7 @@ from dictate.server.live.inputs import (
     PassFailed,
     RecorderFailed,
     Stalled,
+    TurnJudged,
     VoicePaused,
     VoiceResumed,
     VoiceStarted,
@@ -50,6 +51,7 @@ from dictate.server.live.outputs import (
     CancelPass,
     EngineFailed,
     Interim,
+    JudgeTurn,
     Output,
     PassRequest,
     Purpose,
@@ -64,6 +66,7 @@ from dictate.server.model.pass_types import NO_OPTIONS, PassOptions, PassResult
 logger = logging.getLogger(__name__)
 
 MIN_INTERIM_SAMPLES = SAMPLE_RATE // 4  # an interim pass over less says nothing useful
+TURN_WINDOW = 8 * SAMPLE_RATE  # what the acoustic end-of-turn model hears: the last 8 s up to the pause
 
 
 @dataclass(frozen=True)
@@ -85,13 +88,6 @@ class LiveRules:
     interim_quiet_ratio: float = 0.3
     # adaptive: the core itself ends utterances at pauses (end_of_turn.py)
     end_of_turn: EndOfTurnRules = field(default_factory=EndOfTurnRules)
-
-
-@dataclass
-class _Pause:
-    at_sample: int  # where the VAD's pause edge came
-    span: Span | None  # the span a speculative pass transcribes for it (None: no speculative pass)
-    text: str | None = None  # that pass's text, once back
 
 
 @dataclass
@@ -121,12 +117,13 @@ class LiveCore:
         )
         self._options = NO_OPTIONS
         self._passes_asked = 0
+        self._turns_judged = 0
         self._final_pass: PassRequest | None = None  # the one final-priority pass under way
         self._final_cancelled = False
         self._interim: _InterimPass | None = None  # the one interim pass under way
         self._last_interim_at: float | None = None  # when the latest interim was due (None: none this utterance)
         self._paused = False  # a pause began: the VAD waits for the closing silence; no interims
-        self._pause: _Pause | None = None  # the pause of the open utterance (adaptive end of turn)
+        self._pause: Pause | None = None  # the pause of the open utterance (adaptive end of turn)
         self._ended_at_pause = False  # the core ended the utterance at a pause before the VAD's closing silence
         self._final_for: Span | None = None  # the pause the final-lane pass under way speculates for
         self._read_at = 0.0  # when the latest chunk was read
@@ -186,12 +183,7 @@ class LiveCore:
             case VoiceStarted(at=at):
                 out += self._speech_started(at)
             case VoicePaused(at=at):
-                self._paused = True  # no more interim passes: the final pass is about to start
-                span = self._timeline.pause_started(at)
-                if span is not None and self._rules.speculate:
-                    self._finals.speculate(span)
-                speculated = span if self._rules.speculate else None
-                self._pause = _Pause(self._timeline.position, speculated) if span is not None else None
+                out += self._voice_paused(at)
             case VoiceResumed(at=at):
                 self._paused, self._pause = False, None
                 if self._timeline.open_span() is None:
@@ -208,6 +200,11 @@ class LiveCore:
                 self._ended = True
                 self._close(self._timeline.speech_stopped(at))
                 out += self._unheard(self._stalls.finish())
+            case TurnJudged(judge_id=judge_id, probability=probability):
+                pause = self._pause
+                if pause is not None and pause.judge_id == judge_id:
+                    pause.judge_id, pause.acoustic = None, probability
+                    self._end_of_turn(self._read_at)
             case Stalled(samples=samples, seconds=seconds):
                 self._stalls.stalled(self.coverage.received, samples, seconds)
             case ClientStart():
@@ -243,6 +240,23 @@ class LiveCore:
         self._last_interim_at = at  # RealtimeSTT's realtime timer restarted with each recording
         return [SpeechStarted(utterance, at)]
 
+    def _voice_paused(self, at: float) -> list[Output]:
+        self._paused = True  # no more interim passes: the final pass is about to start
+        span = self._timeline.pause_started(at)
+        if span is None:
+            self._pause = None
+            return []
+        if self._rules.speculate:
+            self._finals.speculate(span)
+        self._pause = Pause(self._timeline.position, span if self._rules.speculate else None)
+        rules, current = self._rules.end_of_turn, self._timeline.open_span()
+        if not (rules.adaptive and rules.acoustic) or current is None:
+            return []
+        self._turns_judged += 1
+        self._pause.judge_id = self._turns_judged
+        end = self._timeline.position
+        return [JudgeTurn(self._turns_judged, self._audio.slice(max(current[1], end - TURN_WINDOW), end))]
+
     def _end_of_turn(self, at: float) -> None:
         """The adaptive end of utterance (``end_of_turn.py``): during a pause, end the utterance when the
         silence so far is enough for how complete its text looks."""
@@ -251,12 +265,7 @@ class LiveCore:
             return
         silence = (self._timeline.position - pause.at_sample) / SAMPLE_RATE
         rules = self._rules.end_of_turn
-        if pause.text is not None:
-            cue: Completeness | None = completeness(pause.text)
-        elif pause.span is None or silence >= rules.unsure:
-            cue = completeness(self._interims.get(current[0], ""))  # no speculative pass, or it is late (busy model)
-        else:
-            cue = None  # the speculative pass's text is the cue: wait for it (the final waits for it anyway)
+        cue = pause.cue(rules, silence, self._interims.get(current[0], ""))
         if pause_ends_utterance(rules, silence, cue):
             logger.debug("%s: pause of %.2f s ends the utterance (%s)", self._name, silence, cue and cue.value)
             self._paused, self._pause, self._ended_at_pause = False, None, True

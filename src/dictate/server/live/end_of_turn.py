@@ -20,8 +20,10 @@ the longest hold, and the core ends the utterance itself, by how complete the se
   final up to ``hold`` seconds.
 
 Whisper closes almost any audio that stops with a full stop ("Ask not."), so "complete" is weak evidence at a
-mid-sentence pause: the revising final stays the fallback there. An acoustic end-of-turn model (Smart Turn) would
-be a second cue; see ``docs/tuning.md`` for why it is not used yet.
+mid-sentence pause. The second cue is acoustic: an end-of-turn model (Smart Turn, ``model/turn.py``) hears the
+speech up to the pause and says how likely the turn is finished. Below ``threshold`` the utterance is held as
+if its text ended on "the" (its answer comes in about 50 ms, before the speculative pass's text); above it the
+text decides as above. The revising final stays the fallback for a pause held too short.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dictate.server.live.timeline import Span
 
 
 class Completeness(Enum):
@@ -72,6 +78,16 @@ class EndOfTurnRules:
     complete: float = 0.15
     unsure: float = 0.45
     hold: float = 2.0
+    acoustic: bool = False  # ask the acoustic end-of-turn model at each pause
+    threshold: float = 0.5  # its probability of a finished turn below which the utterance is held
+
+
+def acoustic_cue(probability: float | None, threshold: float) -> Completeness | None:
+    """The acoustic model's verdict: INCOMPLETE (hold) below ``threshold``; None (the text decides) above it or
+    without an answer."""
+    if probability is not None and probability < threshold:
+        return Completeness.INCOMPLETE
+    return None
 
 
 def pause_ends_utterance(rules: EndOfTurnRules, silence: float, cue: Completeness | None) -> bool:
@@ -88,3 +104,28 @@ def pause_ends_utterance(rules: EndOfTurnRules, silence: float, cue: Completenes
         Completeness.INCOMPLETE: rules.hold,
     }
     return silence >= wait[cue]
+
+
+@dataclass
+class Pause:
+    """The cues gathered at one pause of the open utterance (the live core holds one)."""
+
+    at_sample: int  # where the VAD's pause edge came
+    span: Span | None  # the span a speculative pass transcribes for it (None: no speculative pass)
+    text: str | None = None  # that pass's text, once back
+    judge_id: int | None = None  # the acoustic end-of-turn model's answer awaited (None: not asked, or back)
+    acoustic: float | None = None  # its probability that the turn is complete, once back
+
+    def cue(self, rules: EndOfTurnRules, silence: float, interim: str) -> Completeness | None:
+        """How complete the utterance sounds ``silence`` seconds into the pause (``interim``: its latest interim's
+        text); None: a cue is due, wait for it."""
+        acoustic = acoustic_cue(self.acoustic, rules.threshold)
+        if acoustic is not None:
+            return acoustic  # the speech sounds unfinished: hold (the text cannot say more)
+        if self.judge_id is not None and silence < rules.unsure:
+            return None  # the acoustic model's answer is due (about 50 ms)
+        if self.text is not None:
+            return completeness(self.text)
+        if self.span is None or silence >= rules.unsure:
+            return completeness(interim)  # no speculative pass, or it is late (busy model)
+        return None  # the speculative pass's text is the cue (the final waits for it anyway)

@@ -106,6 +106,15 @@ class Stalled:
 
 
 @dataclass(frozen=True)
+class TurnJudged:
+    """The acoustic end-of-turn model's answer to a ``JudgeTurn``: the probability that the turn is complete (None:
+    the call failed; the text alone decides)."""
+
+    judge_id: int
+    probability: float | None
+
+
+@dataclass(frozen=True)
 class GiveUp:
     """The utterances still without a final will not get one (the end of the stream waited long enough)."""
 
@@ -125,5 +134,6 @@ Input = (
     | PassFailed
     | RecorderFailed
     | Stalled
+    | TurnJudged
     | GiveUp
 )

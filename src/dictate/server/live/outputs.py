@@ -109,4 +109,13 @@ class CancelPass:
     pass_id: int
 
 
-Output = EngineEvent | PassRequest | CancelPass
+@dataclass(frozen=True)
+class JudgeTurn:
+    """Ask the acoustic end-of-turn model (``model/turn.py``) whether the speech in ``audio`` (16 kHz float32, up
+    to a pause) is a finished turn; the answer comes back as ``inputs.TurnJudged``."""
+
+    judge_id: int
+    audio: np.ndarray = field(compare=False, repr=False)
+
+
+Output = EngineEvent | PassRequest | CancelPass | JudgeTurn

@@ -25,8 +25,8 @@ from dictate.server.model.source import ModelChoice
 logger = logging.getLogger(__name__)
 
 
-def live_rules(settings: ServerSettings) -> LiveRules:
-    """The core's dials, from the server's settings."""
+def live_rules(settings: ServerSettings, acoustic: bool = False) -> LiveRules:
+    """The core's dials, from the server's settings (``acoustic``: the server has an end-of-turn model)."""
 
     def samples(seconds: float) -> int:
         return int(seconds * SAMPLE_RATE)
@@ -47,6 +47,8 @@ def live_rules(settings: ServerSettings) -> LiveRules:
             complete=settings.complete_silence,
             unsure=settings.silence_duration,
             hold=max(settings.hold_silence, settings.silence_duration),
+            acoustic=acoustic,
+            threshold=settings.turn_threshold,
         ),
     )
 
@@ -65,7 +67,9 @@ class LivePipeline:
     ) -> None:
         self._scheduler = scheduler
         self._name = name
-        self._worker = LiveWorker(LiveCore(live_rules(settings), name), ScheduledTranscriber(scheduler), emit, name)
+        judge = scheduler.judge_turn
+        core = LiveCore(live_rules(settings, acoustic=judge is not None), name)
+        self._worker = LiveWorker(core, ScheduledTranscriber(scheduler), emit, name, judge)
         self._voice = VoiceActivity(choice, settings, self._worker.put, name)
         self._unwatch: Callable[[], None] = lambda: None  # set by start(): the scheduler watches in_utterance
         self._started = False

@@ -3,7 +3,8 @@
 ``LiveWorker`` owns one thread that takes the session's inputs from a single queue, hands each to the core, and
 acts on the outputs: events go to the session (``emit``), passes go to one of two lanes (a thread each: final
 passes in the order asked, and interim passes), each lane runs its passes through a ``Transcriber`` and puts the
-result back on the same queue as an input. Nothing else touches the core; what other threads need to know is
+result back on the same queue as an input. A third lane asks the acoustic end-of-turn model (``JudgeTurn``), when
+the server has one: it never waits behind a pass. Nothing else touches the core; what other threads need to know is
 published after every input (``in_utterance``, ``settled``).
 """
 
@@ -16,10 +17,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
+import numpy as np
+
 from dictate.server.live.core import LiveCore
 from dictate.server.live.finals import Coverage
-from dictate.server.live.inputs import GiveUp, Input, PassDone, PassFailed
-from dictate.server.live.outputs import CancelPass, EngineFailed, EventSink, PassRequest, Priority
+from dictate.server.live.inputs import GiveUp, Input, PassDone, PassFailed, TurnJudged
+from dictate.server.live.outputs import CancelPass, EngineFailed, EventSink, JudgeTurn, PassRequest, Priority
 from dictate.server.model.pass_types import PassResult
 from dictate.server.model.scheduler import ModelScheduler
 
@@ -45,11 +48,21 @@ class ScheduledTranscriber:
 
 
 class LiveWorker:
-    """Owns the core, its input queue and three threads (``start``/``close``): the core's, and two pass lanes."""
+    """Owns the core, its input queue and its threads (``start``/``close``): the core's, two pass lanes, and one
+    for the end-of-turn model (``judge``: the probability that the audio ends a turn)."""
 
-    def __init__(self, core: LiveCore, transcriber: Transcriber, emit: EventSink, name: str = "session") -> None:
+    def __init__(
+        self,
+        core: LiveCore,
+        transcriber: Transcriber,
+        emit: EventSink,
+        name: str = "session",
+        judge: Callable[[np.ndarray], float] | None = None,
+    ) -> None:
         self._core = core
         self._transcriber = transcriber
+        self._judge = judge
+        self._turn_lane = ThreadPoolExecutor(1, thread_name_prefix=f"dictate-turn-{name}")
         self._emit = emit
         self._name = name
         self._inputs: queue.Queue[Input | None] = queue.Queue()
@@ -92,7 +105,7 @@ class LiveWorker:
                 logger.warning("%s: live thread did not stop", self._name)
         for cancel in list(self._cancels.values()):
             cancel.set()
-        for lane in self._lanes.values():
+        for lane in (*self._lanes.values(), self._turn_lane):
             lane.shutdown(wait=True, cancel_futures=True)
         return self._core.coverage
 
@@ -113,6 +126,8 @@ class LiveWorker:
                 if isinstance(output, PassRequest):
                     self._cancels[output.pass_id] = threading.Event()
                     self._lanes[output.priority].submit(self._run, output)
+                elif isinstance(output, JudgeTurn):
+                    self._turn_lane.submit(self._judge_turn, output)
                 elif isinstance(output, CancelPass):
                     cancel = self._cancels.get(output.pass_id)
                     if cancel is not None:
@@ -125,7 +140,18 @@ class LiveWorker:
                 self._settled = self._core.settled
                 self._published.notify_all()
 
-    # a lane's thread
+    # the lanes' threads
+    def _judge_turn(self, request: JudgeTurn) -> None:
+        probability = None
+        if self._judge is not None:
+            try:
+                probability = self._judge(request.audio)
+            except Exception:
+                logger.exception("%s: the end-of-turn model failed (the text decides)", self._name)
+            else:
+                logger.debug("%s: end of turn %d: P(complete) %.2f", self._name, request.judge_id, probability)
+        self.put(TurnJudged(request.judge_id, probability))
+
     def _run(self, request: PassRequest) -> None:
         cancel = self._cancels[request.pass_id]
         try:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import numpy as np
 
-from dictate.config import ServerSettings
+from dictate.config import EndOfUtterance, ServerSettings
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.voice_activity import warm_up_recorder
 from dictate.server.model.scheduler import ModelScheduler
@@ -32,10 +33,24 @@ def load_scheduler(choice: ModelChoice, settings: ServerSettings) -> ModelSchedu
         ),
         workers=settings.model_workers,
         transcribe_window=lambda audio, options: whisper.transcribe_window(model, audio, options, settings),
+        judge_turn=load_judge(settings),
     )
     warm_up_passes(scheduler)
     warm_up_recorder(choice, settings)
     return scheduler
+
+
+def load_judge(settings: ServerSettings) -> Callable[[np.ndarray], float] | None:
+    """The acoustic end-of-turn model, with the adaptive end of utterance (None: the text alone decides)."""
+    from dictate.server.model.turn import load_turn_model
+
+    if settings.end_of_utterance is not EndOfUtterance.ADAPTIVE:
+        return None
+    model = load_turn_model(settings.turn_model)
+    if model is None:
+        logger.info("end of turn: no acoustic model (scripts/fetch-turn-model.sh installs one); the text decides")
+        return None
+    return model.complete
 
 
 def warm_up_passes(scheduler: ModelScheduler) -> None:

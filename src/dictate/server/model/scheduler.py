@@ -56,10 +56,17 @@ class ModelScheduler:
     """Runs passes of one shared model: at most ``workers`` at once, finals first, interims skipped. Thread-safe."""
 
     def __init__(
-        self, transcribe: TranscribeFn, workers: int = 1, transcribe_window: TranscribeWindowFn | None = None
+        self,
+        transcribe: TranscribeFn,
+        workers: int = 1,
+        transcribe_window: TranscribeWindowFn | None = None,
+        judge_turn: Callable[[np.ndarray], float] | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
+        # the acoustic end-of-turn model (``turn.py``), when loaded: a separate small model, called by each
+        # session's own turn lane, never queued behind the Whisper passes scheduled here
+        self.judge_turn = judge_turn
         self._transcribe = transcribe
         self._transcribe_window = transcribe_window
         self._slots = threading.Semaphore(workers)

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 from faster_whisper import WhisperModel
+from faster_whisper.feature_extractor import FeatureExtractor
 
 from dictate.config import ServerSettings
 from dictate.errors import ModelLoadError, ModelNotFoundError
@@ -235,6 +236,23 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
             logger.debug("a pass looped over %.2f s of audio: repeats collapsed", duration)
         text = collapse_repeats(text, looped)  # what the temperature fallback was for, at no extra decode
         return Transcription(text, info.language, float(info.language_probability))
+
+
+_mel_extractors: dict[int, FeatureExtractor] = {}
+
+
+def log_mel_80(audio: np.ndarray, seconds: int) -> np.ndarray:
+    """Whisper's 80-bin log-Mel features of ``seconds`` of 16 kHz audio (as Smart Turn takes them, ``turn.py``):
+    shape (80, 100 * seconds). The audio is normalised to zero mean and unit variance first, as transformers'
+    WhisperFeatureExtractor(do_normalize=True) does; faster-whisper's extractor then gives its features to within
+    4e-6."""
+    extractor = _mel_extractors.get(seconds)
+    if extractor is None:
+        extractor = _mel_extractors[seconds] = FeatureExtractor(feature_size=80, chunk_length=seconds)
+    audio = audio.astype(np.float32)
+    audio = (audio - audio.mean()) / np.sqrt(audio.var() + 1e-7)
+    features: np.ndarray = extractor(audio, padding=0)
+    return features[:, : FRAMES_PER_SECOND * seconds]
 
 
 def load_model(choice: ModelChoice, settings: ServerSettings) -> WindowedWhisperModel:
