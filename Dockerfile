@@ -68,6 +68,10 @@ RUN mkdir -p src/dictate \
     && touch README.md src/dictate/__init__.py \
     && pip install -c /opt/constraints.txt ".[server]" \
     && pip uninstall -y dictate-stt
+# 2b. The acoustic end-of-turn model (Smart Turn v3.2, 8.7 MB ONNX) into /opt/venv/share/dictate, taken out of
+#     the pipecat-ai wheel without its dependencies, checksum checked (docs/tuning.md).
+COPY scripts/fetch-turn-model.sh ./scripts/
+RUN VENV=/opt/venv scripts/fetch-turn-model.sh
 # 3. The package itself.
 COPY README.md ./
 COPY src ./src

@@ -52,4 +52,6 @@ fi
 # --no-warn-conflicts: pip would otherwise print a red "ERROR: ... realtimestt 1.1.2 requires PyAudio..." block
 # about the pins RealtimeSTT declares and we deliberately skip (see docs/service.md, "Install the service"); nothing is broken.
 "${PIP[@]}" --no-warn-conflicts -e ".[${extras}]"
+# The acoustic end-of-turn model for the adaptive end of utterance (an 8.7 MB ONNX file, docs/tuning.md).
+VENV="$VENV" scripts/fetch-turn-model.sh
 echo "setup: done. Try: $VENV/bin/dictate --help"

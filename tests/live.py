@@ -18,6 +18,7 @@ from dictate.server.live.inputs import (
     EndOfStream,
     Input,
     PassDone,
+    TurnJudged,
     VoicePaused,
     VoiceResumed,
     VoiceStarted,
@@ -28,6 +29,7 @@ from dictate.server.live.outputs import (
     EngineFailed,
     Final,
     Interim,
+    JudgeTurn,
     Output,
     PassRequest,
     Purpose,
@@ -94,6 +96,8 @@ def show(output: Output) -> str:
             return f"pass {pass_id} {purpose.value} {where}"
         case CancelPass(pass_id=pass_id):
             return f"cancel {pass_id}"
+        case JudgeTurn(judge_id=judge_id, audio=audio):
+            return f"judge {judge_id} over {seconds(audio.size)} s"
     raise AssertionError(output)
 
 
@@ -107,6 +111,7 @@ class Drive:
         self.asked: list[PassRequest] = []  # passes not run yet
         self.cancelled: set[int] = set()
         self.hold = False
+        self.turn: float | None = None  # the end-of-turn model's answer to every JudgeTurn (None: the test answers)
         self.read = 0  # samples read
         self._speech_from = 0.0
 
@@ -121,6 +126,9 @@ class Drive:
         self.asked += [o for o in out if isinstance(o, PassRequest)]
         self.cancelled |= {o.pass_id for o in out if isinstance(o, CancelPass)}
         shown = [show(o) for o in out]
+        for judge in (o for o in out if isinstance(o, JudgeTurn)):
+            if self.turn is not None:
+                shown += self.send(TurnJudged(judge.judge_id, self.turn))
         if not self.hold:
             shown += self.run_passes()
         return shown

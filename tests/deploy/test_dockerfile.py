@@ -113,9 +113,10 @@ def test_install_order_torch_then_realtimestt_then_the_package(stages: dict[str,
     realtimestt = position('pip install --no-deps "RealtimeSTT==${REALTIMESTT_VERSION}"')
     copy_pyproject = position("COPY pyproject.toml")
     dependencies = position('".[server]"')
+    turn_model = position("VENV=/opt/venv scripts/fetch-turn-model.sh")
     copy_source = position("COPY src ")
     package = position("pip install --no-deps .")
-    assert torch <= realtimestt < copy_pyproject < dependencies < copy_source < package
+    assert torch <= realtimestt < copy_pyproject < dependencies < turn_model < copy_source < package
     assert "-c /opt/constraints.txt" in flat[dependencies]  # torch stays the variant's build
     args = dict(a.split("=", 1) for a in builder.all("ARG") if "=" in a)
     assert args["TORCH_VERSION"] == "2.5.1"
@@ -154,7 +155,8 @@ def test_cmd_expose_and_healthcheck_agree_with_the_server(runtime: Stage) -> Non
 
 def test_dockerignore_keeps_the_context_to_the_package() -> None:
     patterns = (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
-    for kept in ("pyproject.toml", "README.md", "src/dictate/cli.py", "src/dictate/server/edge/app.py"):
+    kept_files = ("pyproject.toml", "README.md", "src/dictate/cli.py", "src/dictate/server/edge/app.py")
+    for kept in (*kept_files, "scripts/fetch-turn-model.sh"):
         assert not dockerignore_excludes(patterns, kept), kept
     for dropped in (
         ".venv/bin/python",
@@ -163,6 +165,7 @@ def test_dockerignore_keeps_the_context_to_the_package() -> None:
         "k8s/base/deployment.yaml",
         "src/dictate/__pycache__/cli.cpython-311.pyc",
         "bench-out/report.json",
+        "scripts/setup.sh",
     ):
         assert dockerignore_excludes(patterns, dropped), dropped
 

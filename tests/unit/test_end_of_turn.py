@@ -9,7 +9,15 @@ import pytest
 from tests.live import RULES, Drive, FakeModel
 
 from dictate.server.live.core import LiveRules
-from dictate.server.live.end_of_turn import Completeness, EndOfTurnRules, completeness, pause_ends_utterance
+from dictate.server.live.end_of_turn import (
+    Completeness,
+    EndOfTurnRules,
+    Pause,
+    acoustic_cue,
+    completeness,
+    pause_ends_utterance,
+)
+from dictate.server.live.inputs import TurnJudged
 from dictate.server.live.outputs import PassRequest
 from dictate.server.model.pass_types import PassResult
 
@@ -139,3 +147,45 @@ def test_the_vads_resume_edge_after_its_own_close_opens_no_utterance(rules: Live
     said = drive.speech(0.5) + drive.pause(2) + drive.stop(4) + drive.resume(4.25) + drive.end(5)
     assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2", "final 1: w1 w2"]
     assert drive.core.settled and drive.core.coverage.spans == 1
+
+
+ACOUSTIC = replace(ADAPTIVE, end_of_turn=replace(ADAPTIVE.end_of_turn, acoustic=True, threshold=0.5))
+
+
+def test_the_acoustic_cue_holds_below_the_threshold_and_leaves_the_text_to_decide_above_it() -> None:
+    assert acoustic_cue(0.2, 0.5) is Completeness.INCOMPLETE
+    assert acoustic_cue(0.7, 0.5) is None
+    assert acoustic_cue(None, 0.5) is None  # the model failed: the text decides
+    rules = ACOUSTIC.end_of_turn
+    waiting = Pause(at_sample=0, span=None, text="One two.", judge_id=1)
+    assert waiting.cue(rules, 0.2, "") is None  # its answer is due: wait
+    assert waiting.cue(rules, 0.45, "") is Completeness.COMPLETE  # it is late: the text decides
+    assert replace(waiting, judge_id=None, acoustic=0.1).cue(rules, 0.2, "") is Completeness.INCOMPLETE
+    assert replace(waiting, judge_id=None, acoustic=0.9).cue(rules, 0.2, "") is Completeness.COMPLETE
+
+
+def test_a_pause_the_model_hears_as_unfinished_is_held_though_the_text_ends_a_sentence() -> None:
+    drive = Drive(ACOUSTIC, Says(says={"w1 w2": "Ask not.", "w1 w2 w3 w4 w5": "Ask not what your country."}))
+    drive.start(revisions=True)
+    drive.turn = 0.1
+    said = drive.speech(0.5) + drive.pause(2) + drive.audio(3) + drive.resume(3)
+    # the model heard the utterance's 1.5 s (and the pre-roll) up to the pause edge; no final, nothing to revise
+    assert said == ["speech 1 at 0.5", "judge 1 over 1.5 s", "pass 1 speculative 0.5-2"]
+    drive.turn = 0.9
+    said = drive.pause(5) + drive.audio(5.25)
+    assert said == ["judge 2 over 4.5 s", "pass 2 speculative 0.5-5", "final 1: Ask not what your country."]
+
+
+def test_a_pause_the_model_hears_as_finished_ends_as_the_text_says_and_waits_for_its_answer() -> None:
+    drive = Drive(ACOUSTIC, Says(says={"w1 w2": "One two."}))
+    said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25)
+    assert said == ["speech 1 at 0.5", "judge 1 over 1.5 s", "pass 1 speculative 0.5-2"]  # no answer yet: wait
+    assert drive.send(TurnJudged(2, 0.1)) == []  # not this pause's
+    assert drive.send(TurnJudged(1, 0.8)) == ["final 1: One two."]
+
+
+def test_an_answer_that_never_comes_is_not_waited_for_past_the_fixed_silence() -> None:
+    drive = Drive(ACOUSTIC, Says(says={"w1 w2": "One two."}))
+    said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.4, step=0.05)
+    assert said == ["speech 1 at 0.5", "judge 1 over 1.5 s", "pass 1 speculative 0.5-2"]
+    assert drive.audio(2.5, step=0.05) == ["final 1: One two."]

@@ -6,11 +6,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+import numpy as np
+import pytest
 from tests.live import RULES, SECOND, FakeModel, second_of_audio
 
 from dictate.server.live.core import LiveCore
-from dictate.server.live.inputs import AudioRead, EndOfStream, Input, VoicePaused, VoiceResumed, VoiceStarted
-from dictate.server.live.outputs import EngineEvent, EngineFailed, Final, PassRequest, Purpose
+from dictate.server.live.inputs import (
+    AudioRead,
+    EndOfStream,
+    Input,
+    TurnJudged,
+    VoicePaused,
+    VoiceResumed,
+    VoiceStarted,
+)
+from dictate.server.live.outputs import EngineEvent, EngineFailed, Final, JudgeTurn, Output, PassRequest, Purpose
 from dictate.server.live.worker import LiveWorker
 from dictate.server.model.pass_types import PassResult
 
@@ -82,3 +92,41 @@ def test_a_failing_final_pass_fails_the_session_once_and_close_still_joins_every
     assert not [
         thread for thread in threading.enumerate() if thread.name.startswith("dictate-") and "test" in thread.name
     ]
+
+
+class AsksTheTurnModel(LiveCore):
+    """A core that asks the end-of-turn model at the first input and records the answers it is given."""
+
+    def __init__(self) -> None:
+        super().__init__(RULES)
+        self.answers: list[TurnJudged] = []
+        self.answered = threading.Event()
+
+    def handle(self, event: Input) -> list[Output]:
+        if isinstance(event, TurnJudged):
+            self.answers.append(event)
+            self.answered.set()
+            return []
+        return [JudgeTurn(7, np.ones(SECOND, np.float32))]
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_turn_lane_asks_the_model_and_hands_its_answer_back_none_when_it_failed(fails: bool) -> None:
+    heard: list[int] = []
+
+    def judge(audio: np.ndarray) -> float:
+        heard.append(audio.size)
+        if fails:
+            raise RuntimeError("onnxruntime fell over")
+        return 0.25
+
+    core = AsksTheTurnModel()
+    worker = LiveWorker(core, GatedTranscriber(), lambda _event: None, name="test", judge=judge)
+    worker.start()
+    try:
+        worker.put(VoiceStarted(0.0))
+        assert core.answered.wait(DEADLINE)
+    finally:
+        worker.close()
+    assert heard == [SECOND]
+    assert core.answers == [TurnJudged(7, None if fails else 0.25)]
