@@ -2,7 +2,7 @@
 # Issue 18 item 3, the adaptive end of utterance: one server of this tree per arm, one bench client, runs
 # interleaved arm by arm per kind and per round. Arms (ARMS, default "fixed adaptive"): fixed
 # (DICTATE_END_OF_UTTERANCE=fixed), adaptive (=adaptive, the text alone: DICTATE_TURN_MODEL=off), acoustic
-# (=adaptive with the Smart Turn model scripts/fetch-turn-model.sh installed).
+# (=adaptive with the Smart Turn model scripts/fetch-turn-model.sh installed), hold12 (acoustic, holding 1.2 s).
 # Usage: docs/bench/turn-ab.sh OUTDIR [ROUND...], each ROUND a list of kinds (plain, pauses, concat, noise, phone,
 # espeak: as in speech-ab.sh), e.g. ARMS="fixed acoustic" docs/bench/turn-ab.sh /tmp/turn-ab "plain pauses" "pauses plain"
 # (default: one round of plain, pauses, concat).
@@ -18,6 +18,7 @@ declare -A ARM_ENV=(
   [fixed]="DICTATE_END_OF_UTTERANCE=fixed"
   [adaptive]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=off"
   [acoustic]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=auto"
+  [hold12]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=auto DICTATE_HOLD_SILENCE=1.2"
 )
 PY=.venv/bin/python
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

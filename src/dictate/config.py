@@ -211,10 +211,11 @@ class ServerSettings(DictateSettings):
 
     # Tuning dials: latency against accuracy, each set by a bench run. Variables only, on docs/tuning.md.
     end_of_utterance: EndOfUtterance = dial(
-        EndOfUtterance.FIXED,
-        description="fixed: silence_duration seconds of silence end an utterance; adaptive: the text up to the "
-        "pause decides: a complete sentence ends after complete_silence, one that ends on 'to', 'the', 'and'... "
-        "is held open up to hold_silence (no final to revise), else silence_duration.",
+        EndOfUtterance.ADAPTIVE,
+        description="adaptive: at each pause the end-of-turn model (turn_model) and the text up to the pause decide: "
+        "speech that sounds unfinished, or ends on 'to', 'the', 'and'..., is held open up to hold_silence (no final "
+        "to revise); a complete sentence ends after complete_silence, anything else after silence_duration. fixed: "
+        "silence_duration seconds of silence end every utterance.",
     )
     complete_silence: float = dial(
         0.15, ge=0, le=5, description="Adaptive end of utterance: seconds of silence after a complete sentence."
