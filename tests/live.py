@@ -7,11 +7,12 @@ which audio a pass read. Times are seconds of audio read: the VAD's edges are st
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from dictate.server.live.core import LiveCore, LiveRules
+from dictate.server.live.end_of_turn import EndOfTurnRules
 from dictate.server.live.inputs import (
     AudioRead,
     ClientStart,
@@ -42,6 +43,9 @@ SECOND = 16_000
 # no interim passes (they have their own tests), no pre-roll: spans start where the speech does; joined passes
 # read their pauses whole (shortened pauses have their own tests: the synthetic audio is all "quiet")
 RULES = LiveRules(preroll=0, cut_after=None, interim_interval=1e9, keep_pause=0)
+# the adaptive end of utterance (the server's default), on the text alone and with the end-of-turn model
+ADAPTIVE = replace(RULES, end_of_turn=EndOfTurnRules(adaptive=True, complete=0.15, unsure=0.45, hold=2.0))
+ACOUSTIC = replace(ADAPTIVE, end_of_turn=replace(ADAPTIVE.end_of_turn, acoustic=True, threshold=0.5))
 
 
 def second_of_audio(index: int) -> bytes:

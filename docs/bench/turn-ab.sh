@@ -4,7 +4,7 @@
 # (DICTATE_END_OF_UTTERANCE=fixed), adaptive (=adaptive, the text alone: DICTATE_TURN_MODEL=off), acoustic
 # (=adaptive with the Smart Turn model scripts/fetch-turn-model.sh installed), hold12 (acoustic, holding 1.2 s).
 # Usage: docs/bench/turn-ab.sh OUTDIR [ROUND...], each ROUND a list of kinds (plain, pauses, concat, noise, phone,
-# espeak: as in speech-ab.sh), e.g. ARMS="fixed acoustic" docs/bench/turn-ab.sh /tmp/turn-ab "plain pauses" "pauses plain"
+# phoneplain, espeak, espeakplain: as in speech-ab.sh), e.g. ARMS="fixed acoustic" docs/bench/turn-ab.sh /tmp/turn-ab "plain pauses" "pauses plain"
 # (default: one round of plain, pauses, concat).
 set -u
 cd "$(dirname "$0")/../.."
@@ -43,6 +43,7 @@ declare -A KINDS=(
   [phone]="--pauses 1.0 --telephone"
   [phoneplain]="--telephone"
   [espeak]="$ESPEAK/manifest.tsv --pauses 1.0"
+  [espeakplain]="$ESPEAK/manifest.tsv --formatted-offline"
 )
 case " $* " in *espeak*) [ -f "$ESPEAK/manifest.tsv" ] || docs/bench/espeak-speakers.sh "$ESPEAK" > /dev/null ;; esac
 round=0

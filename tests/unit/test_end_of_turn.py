@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import pytest
-from tests.live import RULES, Drive, FakeModel
+from tests.live import ACOUSTIC, ADAPTIVE, RULES, Drive, FakeModel
 
 from dictate.server.live.core import LiveRules
 from dictate.server.live.end_of_turn import (
@@ -20,8 +20,6 @@ from dictate.server.live.end_of_turn import (
 from dictate.server.live.inputs import TurnJudged
 from dictate.server.live.outputs import PassRequest
 from dictate.server.model.pass_types import PassResult
-
-ADAPTIVE = replace(RULES, end_of_turn=EndOfTurnRules(adaptive=True, complete=0.15, unsure=0.45, hold=2.0))
 
 
 @pytest.mark.parametrize(
@@ -149,7 +147,8 @@ def test_the_vads_resume_edge_after_its_own_close_opens_no_utterance(rules: Live
     assert drive.core.settled and drive.core.coverage.spans == 1
 
 
-ACOUSTIC = replace(ADAPTIVE, end_of_turn=replace(ADAPTIVE.end_of_turn, acoustic=True, threshold=0.5))
+def no_commands(_text: str) -> bool:
+    return False
 
 
 def test_the_acoustic_cue_holds_below_the_threshold_and_leaves_the_text_to_decide_above_it() -> None:
@@ -158,10 +157,10 @@ def test_the_acoustic_cue_holds_below_the_threshold_and_leaves_the_text_to_decid
     assert acoustic_cue(None, 0.5) is None  # the model failed: the text decides
     rules = ACOUSTIC.end_of_turn
     waiting = Pause(at_sample=0, span=None, text="One two.", judge_id=1)
-    assert waiting.cue(rules, 0.2, "") is None  # its answer is due: wait
-    assert waiting.cue(rules, 0.45, "") is Completeness.COMPLETE  # it is late: the text decides
-    assert replace(waiting, judge_id=None, acoustic=0.1).cue(rules, 0.2, "") is Completeness.INCOMPLETE
-    assert replace(waiting, judge_id=None, acoustic=0.9).cue(rules, 0.2, "") is Completeness.COMPLETE
+    assert waiting.cue(rules, 0.2, "", no_commands) is None  # its answer is due: wait
+    assert waiting.cue(rules, 0.45, "", no_commands) is Completeness.COMPLETE  # it is late: the text decides
+    assert replace(waiting, judge_id=None, acoustic=0.1).cue(rules, 0.2, "", no_commands) is Completeness.INCOMPLETE
+    assert replace(waiting, judge_id=None, acoustic=0.9).cue(rules, 0.2, "", no_commands) is Completeness.COMPLETE
 
 
 def test_a_pause_the_model_hears_as_unfinished_is_held_though_the_text_ends_a_sentence() -> None:
@@ -189,3 +188,11 @@ def test_an_answer_that_never_comes_is_not_waited_for_past_the_fixed_silence() -
     said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.4, step=0.05)
     assert said == ["speech 1 at 0.5", "judge 1 over 1.5 s", "pass 1 speculative 0.5-2"]
     assert drive.audio(2.5, step=0.05) == ["final 1: One two."]
+
+
+def test_a_voice_command_said_on_its_own_ends_at_once_though_it_sounds_unfinished() -> None:
+    drive = Drive(ACOUSTIC, FakeModel(prompted={"w1 w2": "Scratch that."}))
+    drive.start(revisions=True, commands=("scratch that",))
+    drive.turn = 0.1
+    said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25)
+    assert said == ["speech 1 at 0.5", "judge 1 over 1.5 s", "pass 1 check 0.5-2", "final 1: Scratch that."]

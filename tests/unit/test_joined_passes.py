@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.live import RULES, Drive, FakeModel
+from tests.live import ACOUSTIC, RULES, Drive, FakeModel
 
 from dictate.server.live.joins import KEEP_PAUSE
 
@@ -104,3 +104,19 @@ def test_every_pause_of_a_final_that_revised_others_is_cut_short_again() -> None
     shown = drive.speech(0) + drive.stop(2) + drive.speech(3) + drive.stop(5) + drive.speech(6) + drive.stop(8)
     assert "pass 4 final 0-2.15 + 2.85-5.15 + 5.85-8" in shown
     assert drive.finals()[-1] == "final 3: w1 w2 w3 w4 w5 w6 w7 w8 (revises 2)"
+
+
+def test_a_pause_an_utterance_was_held_through_is_cut_short_too() -> None:
+    """Held open through a thinking pause (2-3 s) by the end-of-turn rule: the one utterance's passes read 0.3 s
+    of that pause, not the whole second (Whisper fills it with words nobody said), and so does a later joined pass."""
+    rules = replace(ACOUSTIC, keep_pause=KEEP_PAUSE)
+    drive = Drive(rules)
+    drive.start(revisions=True)
+    drive.turn = 0.1  # sounds unfinished: held
+    shown = drive.speech(0) + drive.pause(2) + drive.audio(2.5) + drive.resume(3)
+    assert shown == ["speech 1 at 0", "judge 1 over 2 s", "pass 1 speculative 0-2"]  # no final
+    drive.turn = 0.9
+    shown = drive.pause(5) + drive.stop(5.5)
+    assert shown == ["judge 2 over 5 s", "pass 2 speculative 0-2.15 + 2.85-5", "final 1: w1 w2 w3 w4 w5"]
+    shown = drive.speech(6) + drive.stop(8)
+    assert "pass 3 final 0-2.15 + 2.85-5.15 + 5.85-8" in shown

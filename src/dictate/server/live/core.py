@@ -265,7 +265,7 @@ class LiveCore:
             return
         silence = (self._timeline.position - pause.at_sample) / SAMPLE_RATE
         rules = self._rules.end_of_turn
-        cue = pause.cue(rules, silence, self._interims.get(current[0], ""))
+        cue = pause.cue(rules, silence, self._interims.get(current[0], ""), self._finals.is_command)
         if pause_ends_utterance(rules, silence, cue):
             logger.debug("%s: pause of %.2f s ends the utterance (%s)", self._name, silence, cue and cue.value)
             self._paused, self._pause, self._ended_at_pause = False, None, True

@@ -29,6 +29,7 @@ text decides as above. The revising final stays the fallback for a pause held to
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -116,9 +117,14 @@ class Pause:
     judge_id: int | None = None  # the acoustic end-of-turn model's answer awaited (None: not asked, or back)
     acoustic: float | None = None  # its probability that the turn is complete, once back
 
-    def cue(self, rules: EndOfTurnRules, silence: float, interim: str) -> Completeness | None:
+    def cue(
+        self, rules: EndOfTurnRules, silence: float, interim: str, is_command: Callable[[str], bool]
+    ) -> Completeness | None:
         """How complete the utterance sounds ``silence`` seconds into the pause (``interim``: its latest interim's
-        text); None: a cue is due, wait for it."""
+        text); None: a cue is due, wait for it. A voice command said on its own is complete, however it sounds
+        (held, it would be joined to the speech after it and typed as text)."""
+        if self.text is not None and is_command(self.text):
+            return Completeness.COMPLETE
         acoustic = acoustic_cue(self.acoustic, rules.threshold)
         if acoustic is not None:
             return acoustic  # the speech sounds unfinished: hold (the text cannot say more)

@@ -41,7 +41,7 @@ from dictate.server.live.joins import KEEP_PAUSE, joined_ranges, pauses_between
 from dictate.server.live.outputs import EngineEvent, Final, Purpose, SpeechDropped
 from dictate.server.live.revisions import check_revision, command_set, mend_seam
 from dictate.server.live.session_audio import Range
-from dictate.server.live.timeline import Piece, Span, context_for, piece_parts, speech_end
+from dictate.server.live.timeline import Piece, Span, context_for, piece_parts, span_parts, speech_end
 from dictate.server.model.pass_types import PassResult
 from dictate.voice_commands import normalise_phrase
 
@@ -205,11 +205,13 @@ class Finals:
         return context_for(span, self._pieces, self._policy.join_gap, self._policy.max_samples)
 
     def _ranges(self, span: Span, context: Sequence[Piece]) -> tuple[Range, ...]:
-        """The audio a pass over ``context`` + ``span`` reads: with context, the pauses inside cut short."""
-        if not context or self._audio is None:
-            return ((context[0].start if context else span.start, span.end),)
-        parts = [*(part for piece in context for part in piece_parts(piece)), (span.onset, speech_end(span))]
-        return joined_ranges(context[0].start, span.end, pauses_between(parts), self._audio, self._policy.keep_pause)
+        """The audio a pass over ``context`` + ``span`` reads: the pauses between them, and those ``span`` was
+        held open through, cut short."""
+        start = context[0].start if context else span.start
+        if (not context and not span.gaps) or self._audio is None:
+            return ((start, span.end),)
+        parts = [*(part for piece in context for part in piece_parts(piece)), *span_parts(span)]
+        return joined_ranges(start, span.end, pauses_between(parts), self._audio, self._policy.keep_pause)
 
     def _pass(self, span: Span, context: Sequence[Piece], check: bool = False, speculative: bool = False) -> Step:
         """The pass over ``context`` + ``span`` (``check``: alone, favouring the commands): the speculative one
@@ -228,7 +230,8 @@ class Finals:
         """Passes over the same utterance that ended at another pause (speech resumed since) cover other audio."""
         self._passes = {key: result for key, result in self._passes.items() if key[0] == span.key}
 
-    def _is_command(self, text: str) -> bool:
+    def is_command(self, text: str) -> bool:
+        """Whether ``text`` is one of the client's voice commands (said on its own)."""
         return normalise_phrase(text) in self._command_set
 
     def _choose(
@@ -238,7 +241,7 @@ class Finals:
         command is checked first: when it is one, it stays alone."""
         if self._command_set and speech_end(span) - span.onset <= self._policy.command_samples:
             check = yield from self._pass(span, [], check=True, speculative=speculative)
-            if check is None or self._is_command(check.text):
+            if check is None or self.is_command(check.text):
                 return [], check
         context = self._context(span)
         return context, (yield from self._pass(span, context, speculative=speculative))
@@ -276,7 +279,7 @@ class Finals:
                     revision=verdict,
                 )
             )
-        self._remember(span, context, text, standalone=self._is_command(text) and not context)
+        self._remember(span, context, text, standalone=self.is_command(text) and not context)
         self._closing.remove(span)
         self.coverage.final_samples += span.end - span.start
         self.coverage.empty_finals += 0 if text else 1
@@ -317,7 +320,7 @@ class Finals:
         kept = len(self._pieces) - len(context)
         previous = self._pieces[kept - 1] if kept > 0 else None
         onset = context[0].onset if context else span.onset
-        if previous is None or previous.standalone or not previous.text or self._is_command(text):
+        if previous is None or previous.standalone or not previous.text or self.is_command(text):
             return context, text
         if onset - previous.end > self._policy.join_gap:
             return context, text
@@ -337,6 +340,6 @@ class Finals:
             first.onset if first else span.onset,
             text,
             standalone,
-            (*parts, (span.onset, speech_end(span))),
+            (*parts, *span_parts(span)),
         )
         self._pieces = [*self._pieces[: len(self._pieces) - len(context)], piece][-8:]

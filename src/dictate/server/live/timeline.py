@@ -43,6 +43,9 @@ class Span:
     pause: int | None  # where the closing pause began, when no speech followed it (None: closed in speech)
     speech_start: float  # wall clock
     speech_end: float  # wall clock when the speech ended: its closing pause began (else the cut or the end of stream)
+    # pauses inside it that speech resumed after, as (pause edge, resume) samples: an utterance held open through a
+    # thinking pause (``end_of_turn.py``) holds a second or two of silence that its passes leave out (``joins.py``)
+    gaps: tuple[tuple[int, int], ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -63,6 +66,7 @@ class _Open:
     speech_start: float
     pause: int | None = None
     pause_at: float | None = None
+    gaps: tuple[tuple[int, int], ...] = ()
 
 
 class Timeline:
@@ -110,7 +114,7 @@ class Timeline:
         if self._open is None:
             return None
         self._open.pause, self._open.pause_at = self._position, now
-        return self._span(self._open, self._position, now)
+        return self._span(self._open, self._position, now, self._open.pause)
 
     def speech_resumed(self, now: float) -> tuple[Span, int] | None:
         """Speech went on after a pause. When the span had grown past ``cut_after`` (or ``max_span``), it is cut
@@ -121,6 +125,7 @@ class Timeline:
         cut, cut_at = current.pause, current.pause_at or now
         current.pause = current.pause_at = None
         if self._cut_after is None or cut - current.start < self._cut_after:
+            current.gaps = (*current.gaps, (cut, self._position))
             return None
         closed = self._close(current, cut, cut_at, pause=cut)
         return closed, self._begin(cut, self._position, now)
@@ -156,14 +161,15 @@ class Timeline:
         return self._last_id
 
     def _close(self, current: _Open, end: int, now: float, pause: int | None) -> Span:
-        span = Span(current.utterance_id, current.start, end, current.onset, pause, current.speech_start, now)
+        span = self._span(current, end, now, pause)
         self._open = None
         self._last_end = end
         self._closed.append(span.key)
         return span
 
-    def _span(self, current: _Open, end: int, now: float) -> Span:
-        return Span(current.utterance_id, current.start, end, current.onset, current.pause, current.speech_start, now)
+    def _span(self, current: _Open, end: int, now: float, pause: int | None = None) -> Span:
+        gaps = tuple(gap for gap in current.gaps if gap[1] <= end)
+        return Span(current.utterance_id, current.start, end, current.onset, pause, current.speech_start, now, gaps)
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,13 @@ class Piece:
 def speech_end(span: Span) -> int:
     """Where the span's speech ended: its closing pause began there (a span closed in speech: its end)."""
     return span.pause if span.pause is not None else span.end
+
+
+def span_parts(span: Span) -> tuple[tuple[int, int], ...]:
+    """(onset, speech end) of each stretch of speech in ``span``: one, or more when it was held through pauses."""
+    starts = (span.onset, *(resumed for _edge, resumed in span.gaps))
+    ends = (*(edge for edge, _resumed in span.gaps), speech_end(span))
+    return tuple(zip(starts, ends, strict=True))
 
 
 def piece_parts(piece: Piece) -> tuple[tuple[int, int], ...]:
