@@ -36,6 +36,7 @@ from dictate.server.live.outputs import (
     Purpose,
     SpeechDropped,
     SpeechStarted,
+    StopRecording,
 )
 from dictate.server.model.pass_types import PassResult
 
@@ -102,6 +103,8 @@ def show(output: Output) -> str:
             return f"cancel {pass_id}"
         case JudgeTurn(judge_id=judge_id, audio=audio):
             return f"judge {judge_id} over {seconds(audio.size)} s"
+        case StopRecording():
+            return "stop recording"
     raise AssertionError(output)
 
 

@@ -68,7 +68,7 @@ class Says(FakeModel):
 def test_a_complete_sentence_ends_sooner_than_the_fixed_silence() -> None:
     drive = Drive(ADAPTIVE, Says(says={"w1 w2": "One two."}))
     said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25)
-    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2", "final 1: One two."]
+    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2", "final 1: One two.", "stop recording"]
     assert drive.stop(4) == []  # the VAD's own close, later, finds no utterance open
 
 
@@ -78,21 +78,21 @@ def test_an_unfinished_sentence_is_held_open_through_a_thinking_pause_and_ends_i
     said = drive.speech(0.5) + drive.pause(2) + drive.audio(3) + drive.resume(3)
     assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2"]  # no final: nothing to revise later
     said = drive.pause(5) + drive.audio(5.25)
-    assert said == ["pass 2 speculative 0.5-5", "final 1: We went to the moon."]
+    assert said == ["pass 2 speculative 0.5-5", "final 1: We went to the moon.", "stop recording"]
 
 
 def test_an_unfinished_sentence_is_held_no_longer_than_the_hold() -> None:
     drive = Drive(ADAPTIVE, Says(says={"w1 w2": "We went to the"}))
     said = drive.speech(0.5) + drive.pause(2) + drive.audio(3.75)
     assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2"]
-    assert drive.audio(4) == ["final 1: We went to the"]
+    assert drive.audio(4) == ["final 1: We went to the", "stop recording"]
 
 
 def test_a_text_without_closing_punctuation_waits_the_fixed_silence() -> None:
     drive = Drive(ADAPTIVE)
     said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25, step=0.05)
     assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2"]
-    assert drive.audio(2.5, step=0.05) == ["final 1: w1 w2"]  # 0.45 s
+    assert drive.audio(2.5, step=0.05) == ["final 1: w1 w2", "stop recording"]  # 0.45 s
 
 
 def test_the_decision_waits_for_the_speculative_pass_and_ends_at_once_when_it_is_back() -> None:
@@ -103,7 +103,10 @@ def test_the_decision_waits_for_the_speculative_pass_and_ends_at_once_when_it_is
     drive.hold = True
     assert drive.pause(1.25) == ["pass 3 speculative 0-1.25"]
     assert drive.audio(2.25) == []  # the pass is late: the interim is the cue, and it says "hold"
-    assert drive.run_passes() == ["final 1: One two."]  # back: a complete sentence, 1 s into the pause
+    assert drive.run_passes() == [
+        "final 1: One two.",
+        "stop recording",
+    ]  # back: a complete sentence, 1 s into the pause
 
 
 def test_a_late_speculative_pass_does_not_hold_the_utterance_past_the_fixed_silence() -> None:
@@ -111,7 +114,7 @@ def test_a_late_speculative_pass_does_not_hold_the_utterance_past_the_fixed_sile
     drive.hold = True
     said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25, step=0.05)
     assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2"]
-    assert drive.audio(2.5, step=0.05) == []  # closed at 0.45 s (no interim: unsure); the final waits for its pass
+    assert drive.audio(2.5, step=0.05) == ["stop recording"]  # closed at 0.45 s (no interim: unsure); the final waits
     assert drive.resume(3) == ["speech 2 at 3"]
     assert drive.run_passes() == ["final 1: w1 w2"]
 
@@ -120,11 +123,12 @@ def test_speech_after_an_early_end_is_a_new_utterance_and_its_final_revises_the_
     drive = Drive(ADAPTIVE, Says(full_stop=True))
     drive.start(revisions=True)
     said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25) + drive.resume(3)
-    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2", "final 1: w1 w2.", "speech 2 at 3"]
+    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2", "final 1: w1 w2.", "stop recording", "speech 2 at 3"]
     said = drive.pause(4) + drive.audio(4.25) + drive.stop(6)
     assert said == [
         "pass 2 speculative 0.5-4",
         "pass 3 final 3-4.25",  # its own text, for the revision guard (no interim had it)
+        "stop recording",  # the core's early end (shown before the passes, which the test runs after)
         "final 2: w1 w2 w3 w4. (revises 1)",
     ]
     assert drive.core.coverage.holds
@@ -136,14 +140,15 @@ def test_without_a_speculative_pass_the_interim_is_the_cue() -> None:
     said = drive.speech(0) + drive.audio(0.75) + drive.pause(0.75) + drive.audio(1.5)
     assert said[-1:] == ["interim 1: To the"]
     assert drive.audio(2.5) == []  # held
-    assert drive.audio(2.75) == ["pass 4 final 0-2.75", "final 1: w1 w2 w3"]  # 2 s after the pause
+    assert drive.audio(2.75) == ["pass 4 final 0-2.75", "stop recording", "final 1: w1 w2 w3"]  # 2 s after the pause
 
 
 @pytest.mark.parametrize("rules", [RULES, ADAPTIVE])
 def test_the_vads_resume_edge_after_its_own_close_opens_no_utterance(rules: LiveRules) -> None:
     drive = Drive(rules)
     said = drive.speech(0.5) + drive.pause(2) + drive.stop(4) + drive.resume(4.25) + drive.end(5)
-    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2", "final 1: w1 w2"]
+    early_end = ["stop recording"] if rules.end_of_turn.adaptive else []  # the core ended it at 0.45 s
+    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2", "final 1: w1 w2", *early_end]
     assert drive.core.settled and drive.core.coverage.spans == 1
 
 
@@ -172,7 +177,12 @@ def test_a_pause_the_model_hears_as_unfinished_is_held_though_the_text_ends_a_se
     assert said == ["speech 1 at 0.5", "judge 1 over 1.5 s", "pass 1 speculative 0.5-2"]
     drive.turn = 0.9
     said = drive.pause(5) + drive.audio(5.25)
-    assert said == ["judge 2 over 4.5 s", "pass 2 speculative 0.5-5", "final 1: Ask not what your country."]
+    assert said == [
+        "judge 2 over 4.5 s",
+        "pass 2 speculative 0.5-5",
+        "final 1: Ask not what your country.",
+        "stop recording",
+    ]
 
 
 def test_a_pause_the_model_hears_as_finished_ends_as_the_text_says_and_waits_for_its_answer() -> None:
@@ -180,14 +190,14 @@ def test_a_pause_the_model_hears_as_finished_ends_as_the_text_says_and_waits_for
     said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25)
     assert said == ["speech 1 at 0.5", "judge 1 over 1.5 s", "pass 1 speculative 0.5-2"]  # no answer yet: wait
     assert drive.send(TurnJudged(2, 0.1)) == []  # not this pause's
-    assert drive.send(TurnJudged(1, 0.8)) == ["final 1: One two."]
+    assert drive.send(TurnJudged(1, 0.8)) == ["final 1: One two.", "stop recording"]
 
 
 def test_an_answer_that_never_comes_is_not_waited_for_past_the_fixed_silence() -> None:
     drive = Drive(ACOUSTIC, Says(says={"w1 w2": "One two."}))
     said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.4, step=0.05)
     assert said == ["speech 1 at 0.5", "judge 1 over 1.5 s", "pass 1 speculative 0.5-2"]
-    assert drive.audio(2.5, step=0.05) == ["final 1: One two."]
+    assert drive.audio(2.5, step=0.05) == ["final 1: One two.", "stop recording"]
 
 
 def test_a_voice_command_said_on_its_own_ends_at_once_though_it_sounds_unfinished() -> None:
@@ -195,4 +205,10 @@ def test_a_voice_command_said_on_its_own_ends_at_once_though_it_sounds_unfinishe
     drive.start(revisions=True, commands=("scratch that",))
     drive.turn = 0.1
     said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25)
-    assert said == ["speech 1 at 0.5", "judge 1 over 1.5 s", "pass 1 check 0.5-2", "final 1: Scratch that."]
+    assert said == [
+        "speech 1 at 0.5",
+        "judge 1 over 1.5 s",
+        "pass 1 check 0.5-2",
+        "final 1: Scratch that.",
+        "stop recording",
+    ]

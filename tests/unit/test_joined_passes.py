@@ -117,6 +117,11 @@ def test_a_pause_an_utterance_was_held_through_is_cut_short_too() -> None:
     assert shown == ["speech 1 at 0", "judge 1 over 2 s", "pass 1 speculative 0-2"]  # no final
     drive.turn = 0.9
     shown = drive.pause(5) + drive.stop(5.5)
-    assert shown == ["judge 2 over 5 s", "pass 2 speculative 0-2.15 + 2.85-5", "final 1: w1 w2 w3 w4 w5"]
+    assert shown == [
+        "judge 2 over 5 s",
+        "pass 2 speculative 0-2.15 + 2.85-5",
+        "final 1: w1 w2 w3 w4 w5",
+        "stop recording",
+    ]
     shown = drive.speech(6) + drive.stop(8)
     assert "pass 3 final 0-2.15 + 2.85-5.15 + 5.85-8" in shown

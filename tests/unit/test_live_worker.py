@@ -20,7 +20,16 @@ from dictate.server.live.inputs import (
     VoiceResumed,
     VoiceStarted,
 )
-from dictate.server.live.outputs import EngineEvent, EngineFailed, Final, JudgeTurn, Output, PassRequest, Purpose
+from dictate.server.live.outputs import (
+    EngineEvent,
+    EngineFailed,
+    Final,
+    JudgeTurn,
+    Output,
+    PassRequest,
+    Purpose,
+    StopRecording,
+)
 from dictate.server.live.worker import LiveWorker
 from dictate.server.model.pass_types import PassResult
 
@@ -130,3 +139,18 @@ def test_the_turn_lane_asks_the_model_and_hands_its_answer_back_none_when_it_fai
         worker.close()
     assert heard == [SECOND]
     assert core.answers == [TurnJudged(7, None if fails else 0.25)]
+
+
+def test_the_cores_early_end_stops_the_vads_recording() -> None:
+    class EndsEarly(LiveCore):
+        def handle(self, event: Input) -> list[Output]:
+            return [StopRecording()]
+
+    stopped = threading.Event()
+    worker = LiveWorker(EndsEarly(RULES), GatedTranscriber(), lambda _event: None, stop_recording=stopped.set)
+    worker.start()
+    try:
+        worker.put(VoiceStarted(0.0))
+        assert stopped.wait(DEADLINE)
+    finally:
+        worker.close()

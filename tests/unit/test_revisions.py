@@ -208,6 +208,16 @@ def test_a_silence_hallucination_of_the_utterance_alone_may_be_left_out() -> Non
     assert not check_revision([sentence], "Thank you all for coming.", sentence).accepted
 
 
+def test_the_text_of_a_short_utterance_alone_may_be_left_out_as_noise() -> None:
+    """The same crowd, cut off as an utterance of its own after a sentence held through a pause had grown past
+    ``cut_after``, came back alone as "All right, all right." (0.96 s): a revision without it passes."""
+    sentence = "ask not what your country can do for you ask what you can do for your country"
+    assert check_revision([sentence], "All right, all right.", sentence, own_short=True).accepted
+    assert not check_revision([sentence], "All right, all right.", sentence).accepted  # a longer utterance: kept
+    # words that neither had are still refused
+    assert not check_revision([sentence], "All right.", sentence + " and the gold medal", own_short=True).accepted
+
+
 def test_an_interim_vouches_for_a_revision_that_goes_on_past_it_but_not_for_words_inside() -> None:
     """The latest interim of an utterance lacks the words said after the last interim pass: those may follow."""
     earlier = ["And so my fellow Americans"]

@@ -57,6 +57,7 @@ from dictate.server.live.outputs import (
     Purpose,
     SpeechDropped,
     SpeechStarted,
+    StopRecording,
 )
 from dictate.server.live.session_audio import SessionAudio, trailing_quiet
 from dictate.server.live.stalls import StallWatch, Unheard
@@ -125,6 +126,7 @@ class LiveCore:
         self._paused = False  # a pause began: the VAD waits for the closing silence; no interims
         self._pause: Pause | None = None  # the pause of the open utterance (adaptive end of turn)
         self._ended_at_pause = False  # the core ended the utterance at a pause before the VAD's closing silence
+        self._stop_recording = False  # ... and the VAD is to be told (``StopRecording``, the last output)
         self._final_for: Span | None = None  # the pause the final-lane pass under way speculates for
         self._read_at = 0.0  # when the latest chunk was read
         self._ended = False  # end of stream: no more audio
@@ -178,8 +180,8 @@ class LiveCore:
                 self._timeline.read(len(pcm) // 2)
                 self._read_at = at
                 out += self._opened(self._timeline.cut_if_too_long(at))
-                self._end_of_turn(at)
                 out += self._interim_due(at, len(pcm) / (2 * SAMPLE_RATE))
+                self._end_of_turn(at)
             case VoiceStarted(at=at):
                 out += self._speech_started(at)
             case VoicePaused(at=at):
@@ -226,7 +228,11 @@ class LiveCore:
                     self._final_pass, self._final_for = None, None
                 out += self._finals.drop_all(reason)
                 return out
-        return out + self._finals_step()
+        out += self._finals_step()
+        if self._stop_recording:  # after the final it may have sent
+            self._stop_recording = False
+            out.append(StopRecording())
+        return out
 
     # voice activity
     def _speech_started(self, at: float) -> list[Output]:
@@ -259,7 +265,7 @@ class LiveCore:
 
     def _end_of_turn(self, at: float) -> None:
         """The adaptive end of utterance (``end_of_turn.py``): during a pause, end the utterance when the
-        silence so far is enough for how complete its text looks."""
+        silence so far is enough for how complete it sounds (and tell the VAD to stop recording)."""
         pause, current = self._pause, self._timeline.open_span()
         if pause is None or current is None:
             return
@@ -270,6 +276,7 @@ class LiveCore:
             logger.debug("%s: pause of %.2f s ends the utterance (%s)", self._name, silence, cue and cue.value)
             self._paused, self._pause, self._ended_at_pause = False, None, True
             self._close(self._timeline.speech_stopped(at))
+            self._stop_recording = True
 
     def _voice_stopped(self, at: float) -> None:
         """The VAD's closing silence ended the utterance (issue 18: a thinking pause may hold it open here)."""

@@ -39,7 +39,7 @@ import numpy as np
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.joins import KEEP_PAUSE, joined_ranges, pauses_between
 from dictate.server.live.outputs import EngineEvent, Final, Purpose, SpeechDropped
-from dictate.server.live.revisions import check_revision, command_set, mend_seam
+from dictate.server.live.revisions import SHORT_UTTERANCE, check_revision, command_set, mend_seam
 from dictate.server.live.session_audio import Range
 from dictate.server.live.timeline import Piece, Span, context_for, piece_parts, span_parts, speech_end
 from dictate.server.model.pass_types import PassResult
@@ -300,7 +300,8 @@ class Finals:
         own: PassResult | None = None
         if check is None or not check.accepted:
             own = yield from self._pass(span, [])
-            check = check_revision(earlier, own.text if own is not None else "", result.text)
+            short = span.seconds <= SHORT_UTTERANCE
+            check = check_revision(earlier, own.text if own is not None else "", result.text, own_short=short)
         if check.accepted:
             self.coverage.revisions_accepted += 1
             return context, result, "accepted"

@@ -118,4 +118,11 @@ class JudgeTurn:
     audio: np.ndarray = field(compare=False, repr=False)
 
 
-Output = EngineEvent | PassRequest | CancelPass | JudgeTurn
+@dataclass(frozen=True)
+class StopRecording:
+    """The core ended the utterance at a pause before the VAD's own closing silence: the VAD must stop recording
+    too, so that what follows opens an utterance only when it passes the VAD's test for the start of speech, not
+    its weaker one for speech resuming (a noise after the end of a sentence came back as "All right, all right.")."""
+
+
+Output = EngineEvent | PassRequest | CancelPass | JudgeTurn | StopRecording

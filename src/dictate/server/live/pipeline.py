@@ -69,7 +69,14 @@ class LivePipeline:
         self._name = name
         judge = scheduler.judge_turn
         core = LiveCore(live_rules(settings, acoustic=judge is not None), name)
-        self._worker = LiveWorker(core, ScheduledTranscriber(scheduler), emit, name, judge)
+        self._worker = LiveWorker(
+            core,
+            ScheduledTranscriber(scheduler),
+            emit,
+            name,
+            judge,
+            stop_recording=lambda: self._voice.stop_recording(),
+        )
         self._voice = VoiceActivity(choice, settings, self._worker.put, name)
         self._unwatch: Callable[[], None] = lambda: None  # set by start(): the scheduler watches in_utterance
         self._started = False

@@ -47,7 +47,9 @@ heard alone is worse than the sentence: "It's not." -> "Ask not what"), a word w
 ("everyday", "10" for "ten"), one word recovered at the cut that both pieces had lost. And the new utterance's
 own text may be what Whisper writes for a short stretch of noise heard alone ("Thank you very much." for the
 crowd at the end of whisper_jfk.wav, ``SILENCE_PHRASES``): a revision that leaves it out passes when it passes
-without it.
+without it. So may any text of an utterance of at most ``SHORT_UTTERANCE`` seconds (``own_short``): heard alone,
+the same crowd came back as "All right, all right." once an utterance held through a pause had grown long
+enough to be cut there; heard with the sentence before it, Whisper leaves it out.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ OPEN_END_WORDS = 6  # words an interim may lack at the end of the utterance (spe
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 # what Whisper writes for noise or silence heard alone (its well-known hallucinations), as ``words_of`` gives them
+SHORT_UTTERANCE = 1.5  # seconds: an utterance this short, heard alone, may be noise Whisper put words to
 SILENCE_PHRASES = frozenset(
     ("you", "thank you", "thank you very much", "thanks for watching", "thank you for watching", "bye")
 )
@@ -141,15 +144,18 @@ def _repetition(revised: Sequence[str], sources: Sequence[str]) -> str:
     return ""
 
 
-def check_revision(earlier: Sequence[str], own: str, revised: str, open_end: bool = False) -> RevisionCheck:
+def check_revision(
+    earlier: Sequence[str], own: str, revised: str, open_end: bool = False, own_short: bool = False
+) -> RevisionCheck:
     """Whether ``revised`` (a pass over the earlier finals' audio and the new utterance's) may replace the finals
     whose texts are ``earlier``, given ``own``: the new utterance's text transcribed alone.
 
     ``open_end``: ``own`` is an interim, heard before the utterance ended, so it may lack its last words: up to
     ``OPEN_END_WORDS`` words of ``revised`` after the last word it shares with ``own`` are not counted as words
-    that neither had (the rest of the check, repetitions included, still covers them)."""
+    that neither had (the rest of the check, repetitions included, still covers them). ``own_short``: the new
+    utterance is at most ``SHORT_UTTERANCE`` long, so its own text may be left out as noise."""
     found = _aligned(earlier, own, revised, open_end)
-    if not found.accepted and " ".join(words_of(own)) in SILENCE_PHRASES:
+    if not found.accepted and (own_short or " ".join(words_of(own)) in SILENCE_PHRASES):
         without = _aligned(earlier, "", revised)
         return without if without.accepted else found
     return found

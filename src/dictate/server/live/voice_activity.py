@@ -151,6 +151,17 @@ class VoiceActivity:
             self._fed += len(pcm) // 2
             self._recorder.feed_audio(pcm, original_sample_rate=SAMPLE_RATE)
 
+    def stop_recording(self) -> None:
+        """The live core ended the utterance at a pause before the closing silence: stop the recording here too
+        (RealtimeSTT's public ``stop()``; it refuses within ``min_length_of_recording`` of the start), so that the
+        VAD listens for a new start (WebRTC and Silero both hear speech) rather than a resume (Silero alone)."""
+        recorder = self._recorder
+        if recorder is not None and not self._closed.is_set():
+            try:
+                recorder.stop()
+            except Exception:
+                logger.debug("%s: stopping the recording raised", self._name, exc_info=True)
+
     def drain(self) -> None:
         """End of stream: let the VAD read every sample fed (blocking, up to ~2 s)."""
         recorder = self._recorder

@@ -22,7 +22,15 @@ import numpy as np
 from dictate.server.live.core import LiveCore
 from dictate.server.live.finals import Coverage
 from dictate.server.live.inputs import GiveUp, Input, PassDone, PassFailed, TurnJudged
-from dictate.server.live.outputs import CancelPass, EngineFailed, EventSink, JudgeTurn, PassRequest, Priority
+from dictate.server.live.outputs import (
+    CancelPass,
+    EngineFailed,
+    EventSink,
+    JudgeTurn,
+    PassRequest,
+    Priority,
+    StopRecording,
+)
 from dictate.server.model.pass_types import PassResult
 from dictate.server.model.scheduler import ModelScheduler
 
@@ -58,8 +66,10 @@ class LiveWorker:
         emit: EventSink,
         name: str = "session",
         judge: Callable[[np.ndarray], float] | None = None,
+        stop_recording: Callable[[], None] = lambda: None,
     ) -> None:
         self._core = core
+        self._stop_recording = stop_recording  # the VAD's, when the core ended an utterance before it did
         self._transcriber = transcriber
         self._judge = judge
         self._turn_lane = ThreadPoolExecutor(1, thread_name_prefix=f"dictate-turn-{name}")
@@ -126,6 +136,8 @@ class LiveWorker:
                 if isinstance(output, PassRequest):
                     self._cancels[output.pass_id] = threading.Event()
                     self._lanes[output.priority].submit(self._run, output)
+                elif isinstance(output, StopRecording):
+                    self._stop_recording()
                 elif isinstance(output, JudgeTurn):
                     self._turn_lane.submit(self._judge_turn, output)
                 elif isinstance(output, CancelPass):
