@@ -103,3 +103,16 @@ def test_hub_model_offline_says_what_to_do(tmp_path: Any) -> None:
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("dictate: model 'large-v3'") and "packaged:base" in last, last
     assert "Traceback" not in result.stderr
+
+
+def test_missing_turn_model_is_one_line_and_exit_3_before_the_whisper_model_loads(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DICTATE_TURN_MODEL", str(tmp_path / "smart-turn.onnx"))
+    result = _serve()
+    assert result.returncode == 3
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"dictate: turn model '{tmp_path / 'smart-turn.onnx'}' is not a file") and (
+        "fetch-turn-model.sh" in last
+    ), last
+    assert "Traceback" not in result.stderr and "loaded in" not in result.stderr

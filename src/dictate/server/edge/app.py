@@ -29,7 +29,7 @@ from dictate.server.edge.memory import current_rss, trim_when_idle
 from dictate.server.edge.metrics import Metrics
 from dictate.server.edge.session import Session
 from dictate.server.edge.threads import ServiceThreads
-from dictate.server.model.loading import load_scheduler
+from dictate.server.model.loading import load_scheduler, turn_model_path
 from dictate.server.model.scheduler import ModelScheduler
 from dictate.server.model.source import ModelChoice, choose_model
 from dictate.server.uploads.jobs import FileJobLimits
@@ -121,6 +121,7 @@ def create_app(settings: ServerSettings, choice: ModelChoice | None = None, metr
     ``metrics_port`` (the bound port of ``settings.metrics_port``), /metrics is served there only, and only
     /metrics is; without it, /metrics is on the main port, behind the token when there is one."""
     state = ServiceState(settings, choice or choose_model(settings))
+    turn_model_path(settings)  # a named end-of-turn model that is missing: say so now, not after loading Whisper
     logger.info("%s", state.choice.reason)
 
     @asynccontextmanager

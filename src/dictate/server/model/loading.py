@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.voice_activity import warm_up_recorder
 from dictate.server.model.scheduler import ModelScheduler
 from dictate.server.model.source import ModelChoice
+from dictate.server.model.turn import find_turn_model, load_turn_model
 
 logger = logging.getLogger(__name__)
 
@@ -40,17 +42,22 @@ def load_scheduler(choice: ModelChoice, settings: ServerSettings) -> ModelSchedu
     return scheduler
 
 
-def load_judge(settings: ServerSettings) -> Callable[[np.ndarray], float] | None:
-    """The acoustic end-of-turn model, with the adaptive end of utterance (None: the text alone decides)."""
-    from dictate.server.model.turn import load_turn_model
-
+def turn_model_path(settings: ServerSettings) -> Path | None:
+    """The end-of-turn model file the settings ask for, with the adaptive end of utterance; raises
+    ModelNotFoundError for a named file that is missing (checked at start-up, before the Whisper model loads)."""
     if settings.end_of_utterance is not EndOfUtterance.ADAPTIVE:
         return None
-    model = load_turn_model(settings.turn_model)
-    if model is None:
-        logger.info("end of turn: no acoustic model (scripts/fetch-turn-model.sh installs one); the text decides")
+    return find_turn_model(settings.turn_model)
+
+
+def load_judge(settings: ServerSettings) -> Callable[[np.ndarray], float] | None:
+    """The acoustic end-of-turn model, with the adaptive end of utterance (None: the text alone decides)."""
+    path = turn_model_path(settings)
+    if path is None:
+        if settings.end_of_utterance is EndOfUtterance.ADAPTIVE:
+            logger.info("end of turn: no acoustic model (scripts/fetch-turn-model.sh installs one); the text decides")
         return None
-    return model.complete
+    return load_turn_model(path).complete
 
 
 def warm_up_passes(scheduler: ModelScheduler) -> None:

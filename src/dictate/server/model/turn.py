@@ -75,11 +75,8 @@ class TurnModel:
         return float(probability)
 
 
-def load_turn_model(setting: str) -> TurnModel | None:
-    """Load the turn model ``setting`` names (``find_turn_model``), or None."""
-    path = find_turn_model(setting)
-    if path is None:
-        return None
+def load_turn_model(path: Path) -> TurnModel:
+    """Load the turn model in ``path`` (``find_turn_model``), warmed up."""
     model = TurnModel(path)
     model.complete(np.zeros(SAMPLE_RATE, np.float32))  # warm up: the first call pays the graph's set-up
     logger.info("end of turn: %s (%s)", TURN_MODEL_LABEL, path)
