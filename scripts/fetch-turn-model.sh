@@ -15,8 +15,13 @@ if [[ -f "$DEST/$FILE" ]] && echo "$SHA256  $DEST/$FILE" | sha256sum -c --quiet 
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$PY" -m pip download -q --no-deps "pipecat-ai==1.14.0" -d "$tmp" 2>&1 | grep -v "^WARNING: Location" || true
-wheel=$(ls "$tmp"/pipecat_ai-*.whl)
+if ! "$PY" -m pip download -q --no-deps "pipecat-ai==1.14.0" -d "$tmp" > "$tmp/pip.log" 2>&1; then
+  grep -v "^WARNING: Location" "$tmp/pip.log" >&2 || true
+  echo "fetch-turn-model: could not download the pipecat-ai 1.14.0 wheel (it ships the file); without it the" \
+    "server's adaptive end of utterance uses the text alone" >&2
+  exit 1
+fi
+wheel=$(echo "$tmp"/pipecat_ai-*.whl)
 "$PY" - "$wheel" "$tmp/$FILE" <<'PY'
 import shutil, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as wheel, wheel.open("pipecat/audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx") as src, open(sys.argv[2], "wb") as dst:

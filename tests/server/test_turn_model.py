@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from dictate.audiofile import read_wav_as_pcm16
-from dictate.errors import ModelNotFoundError
+from dictate.errors import ModelLoadError, ModelNotFoundError
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.model.turn import TurnModel, find_turn_model, installed_turn_model
+from dictate.server.model.turn import TurnModel, find_turn_model, installed_turn_model, load_turn_model
 from tests.conftest import Clip
 
 pytestmark = pytest.mark.model
@@ -53,3 +53,10 @@ def test_a_turn_model_named_but_missing_is_an_error_and_off_is_none(tmp_path: Pa
     assert find_turn_model("off") is None
     with pytest.raises(ModelNotFoundError, match="fetch-turn-model"):
         find_turn_model(str(tmp_path / "missing.onnx"))
+
+
+def test_a_file_that_is_not_the_model_is_a_load_error_that_says_what_to_do(tmp_path: Path) -> None:
+    lying = tmp_path / "smart-turn-v3.2-cpu.onnx"
+    lying.write_bytes(b"<html>404 Not Found</html>")
+    with pytest.raises(ModelLoadError, match="fetch-turn-model"):
+        load_turn_model(lying)

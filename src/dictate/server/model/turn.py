@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dictate.errors import ModelNotFoundError
+from dictate.errors import ModelLoadError, ModelNotFoundError
 from dictate.protocol import SAMPLE_RATE
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,13 @@ class TurnModel:
 
 def load_turn_model(path: Path) -> TurnModel:
     """Load the turn model in ``path`` (``find_turn_model``), warmed up."""
-    model = TurnModel(path)
-    model.complete(np.zeros(SAMPLE_RATE, np.float32))  # warm up: the first call pays the graph's set-up
+    try:
+        model = TurnModel(path)
+        model.complete(np.zeros(SAMPLE_RATE, np.float32))  # warm up: the first call pays the graph's set-up
+    except Exception as exc:  # not an ONNX file, or not this model's inputs
+        raise ModelLoadError(
+            f"cannot load turn model {str(path)!r}: {exc}. "
+            "Run scripts/fetch-turn-model.sh, or set DICTATE_TURN_MODEL=off"
+        ) from exc
     logger.info("end of turn: %s (%s)", TURN_MODEL_LABEL, path)
     return model
