@@ -212,3 +212,17 @@ def test_a_voice_command_said_on_its_own_ends_at_once_though_it_sounds_unfinishe
         "final 1: Scratch that.",
         "stop recording",
     ]
+
+
+def test_with_commands_a_short_stretch_of_speech_is_not_held_on_the_acoustic_cue() -> None:
+    """ "Thank you [pause] scratch that [pause] see you soon": held on the model's answer, the pauses would join the
+    command into the sentence, and a pass over all of it mishears it ("Thank you. Scratch mat.")."""
+    drive = Drive(ACOUSTIC, FakeModel(full_stop=True))
+    drive.start(revisions=True, commands=("scratch that",))
+    drive.turn = 0.1  # it sounds unfinished
+    said = drive.speech(0.5) + drive.pause(1.5) + drive.audio(1.75)
+    assert said[-3:] == ["pass 2 speculative 0.5-1.5", "final 1: w1 w2.", "stop recording"]  # not held: the text decides
+    long = Drive(ACOUSTIC, FakeModel(full_stop=True))
+    long.start(revisions=True, commands=("scratch that",))
+    long.turn = 0.1
+    assert "final 1: w1 w2 w3." not in long.speech(0.5) + long.pause(3.5) + long.audio(4.5)  # longer: held

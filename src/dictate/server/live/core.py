@@ -61,7 +61,7 @@ from dictate.server.live.outputs import (
 )
 from dictate.server.live.session_audio import SessionAudio, trailing_quiet
 from dictate.server.live.stalls import StallWatch, Unheard
-from dictate.server.live.timeline import Span, Timeline
+from dictate.server.live.timeline import Span, Timeline, span_parts
 from dictate.server.model.pass_types import NO_OPTIONS, PassOptions, PassResult
 
 logger = logging.getLogger(__name__)
@@ -254,7 +254,12 @@ class LiveCore:
             return []
         if self._rules.speculate:
             self._finals.speculate(span)
-        self._pause = Pause(self._timeline.position, span if self._rules.speculate else None)
+        onset, speech_end = span_parts(span)[-1]  # the latest stretch of speech
+        self._pause = Pause(
+            self._timeline.position,
+            span if self._rules.speculate else None,
+            command_sized=self._finals.might_be_command(speech_end - onset),
+        )
         rules, current = self._rules.end_of_turn, self._timeline.open_span()
         if not (rules.adaptive and rules.acoustic) or current is None:
             return []

@@ -116,6 +116,9 @@ class Pause:
     text: str | None = None  # that pass's text, once back
     judge_id: int | None = None  # the acoustic end-of-turn model's answer awaited (None: not asked, or back)
     acoustic: float | None = None  # its probability that the turn is complete, once back
+    # the speech since the utterance began or last resumed is short enough to be one of the client's voice
+    # commands: not held on the acoustic cue (held, a command would be joined to the speech around it)
+    command_sized: bool = False
 
     def cue(
         self, rules: EndOfTurnRules, silence: float, interim: str, is_command: Callable[[str], bool]
@@ -125,10 +128,10 @@ class Pause:
         (held, it would be joined to the speech after it and typed as text)."""
         if self.text is not None and is_command(self.text):
             return Completeness.COMPLETE
-        acoustic = acoustic_cue(self.acoustic, rules.threshold)
+        acoustic = None if self.command_sized else acoustic_cue(self.acoustic, rules.threshold)
         if acoustic is not None:
             return acoustic  # the speech sounds unfinished: hold (the text cannot say more)
-        if self.judge_id is not None and silence < rules.unsure:
+        if self.judge_id is not None and not self.command_sized and silence < rules.unsure:
             return None  # the acoustic model's answer is due (about 50 ms)
         if self.text is not None:
             return completeness(self.text)

@@ -230,6 +230,10 @@ class Finals:
         """Passes over the same utterance that ended at another pause (speech resumed since) cover other audio."""
         self._passes = {key: result for key, result in self._passes.items() if key[0] == span.key}
 
+    def might_be_command(self, samples: int) -> bool:
+        """Whether speech this long may be one of the client's voice commands (it has some)."""
+        return bool(self._command_set) and samples <= self._policy.command_samples
+
     def is_command(self, text: str) -> bool:
         """Whether ``text`` is one of the client's voice commands (said on its own)."""
         return normalise_phrase(text) in self._command_set
