@@ -221,7 +221,7 @@ def test_with_commands_a_short_stretch_of_speech_is_not_held_on_the_acoustic_cue
     drive.start(revisions=True, commands=("scratch that",))
     drive.turn = 0.1  # it sounds unfinished
     said = drive.speech(0.5) + drive.pause(1.5) + drive.audio(1.75)
-    assert said[-3:] == ["pass 2 speculative 0.5-1.5", "final 1: w1 w2.", "stop recording"]  # not held: the text decides
+    assert said[-3:] == ["pass 2 speculative 0.5-1.5", "final 1: w1 w2.", "stop recording"]  # not held
     long = Drive(ACOUSTIC, FakeModel(full_stop=True))
     long.start(revisions=True, commands=("scratch that",))
     long.turn = 0.1
