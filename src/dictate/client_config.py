@@ -103,7 +103,7 @@ class ClientSettings(DictateSettings):
     )
     input_device: str | None = Field(None, description="Input device name or index; default: the system's.")
     final_grace: float = Field(
-        3.0, ge=0, description="After OFF, seconds to wait for the last final text (it is still typed)."
+        5.0, ge=0, description="After OFF, seconds to wait for the last final text (it is still typed)."
     )
     history_path: Path | None = Field(
         None,

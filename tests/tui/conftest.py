@@ -68,8 +68,7 @@ def make_app(
         server=server,
         type_mode=mode,
         history_path=tmp_path / "history.sqlite3",
-        final_grace=3.0,
-        **settings,  # type: ignore[arg-type]
+        **{"final_grace": 3.0, **settings},  # type: ignore[arg-type]
     )
     options = TuiOptions(settings=client, source=source, global_hotkey=False)
     return DictateApp(options, sink=sink if sink is not None else RecordingSink())
@@ -118,7 +117,31 @@ def real_server() -> Iterator[str]:
     from dictate.client.embedded import EmbeddedServer
 
     with EmbeddedServer() as server:
+        _SERVER_LOGS[server.url] = server.log_path
         yield server.url
+        _SERVER_LOGS.pop(server.url, None)
+
+
+_SERVER_LOGS: dict[str, Path] = {}  # stream URL -> the real server's log, for a failing test's report
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(no file)"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failing test that ran the real server or a dashboard's log file shows the end of both: a test that
+    fails on CI only (under load) must say what the server and the dashboard did."""
+    report = yield
+    if report.failed and call.when == "call":
+        funcargs = getattr(item, "funcargs", {})
+        url, tmp = funcargs.get("real_server"), funcargs.get("tmp_path")
+        if isinstance(url, str) and url in _SERVER_LOGS:
+            report.sections.append(("the real server's log", _tail(_SERVER_LOGS[url], 400)))
+        if isinstance(tmp, Path) and (tmp / "tui.log").exists():
+            report.sections.append(("the dashboard's log", _tail(tmp / "tui.log")))
+    return report
 
 
 def poll_until(condition: Callable[[], bool], timeout: float, what: str) -> None:

@@ -78,6 +78,26 @@ def test_off_types_the_last_final_within_grace_then_nothing(tmp_path: Path, clip
     assert server.connections[0].ended
 
 
+def test_a_final_later_than_the_grace_is_not_typed_and_the_dashboard_says_so(tmp_path: Path, clips: dict) -> None:
+    server = FakeServer([Script(final="Typed.")], late_final="Too late to type.").start()  # 2 s after end
+    sink = RecordingSink()
+    app = make_app(tmp_path, server.url, source=clips[CLIP].path, sink=sink, final_grace=1.0)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(100, 34)) as pilot:
+            await pilot.press("space")
+            await wait_until(lambda: sink.text == "Typed.", what="the first final typed")
+            await turn_off(app, pilot)
+            await wait_until(lambda: "did not finish the last words" in text_of(app, "#alert"), what="the warning")
+            assert history_texts(app) == ["Typed."]
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        server.stop()
+    assert sink.text == "Typed.", "a final after the grace period is never typed"
+
+
 def test_reconnect_keeps_history_and_types_nothing_twice(tmp_path: Path, clips: dict) -> None:
     server = FakeServer([Script(final="First utterance."), Script(final="Second utterance.", after_bytes=8000)]).start()
     sink = RecordingSink()

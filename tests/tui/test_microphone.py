@@ -76,14 +76,7 @@ def say(
 
 def settled(target: TypingTarget, quiet: float = 1.5, timeout: float = 20.0) -> str:
     """The window's text once nothing has been typed into it for ``quiet`` seconds (a final is typed key by key)."""
-    deadline = time.monotonic() + timeout
-    text, since = target.text(), time.monotonic()
-    while time.monotonic() - since < quiet:
-        assert time.monotonic() < deadline, f"typing did not stop; the window holds {target.text()!r}"
-        time.sleep(0.1)
-        if target.text() != text:
-            text, since = target.text(), time.monotonic()
-    return text
+    return wait_text(target, lambda _text: True, timeout, "typing to stop", quiet=quiet)
 
 
 def listening(screen: str) -> bool:

@@ -28,14 +28,19 @@ def stays(read: object, seconds: float) -> str:
     return str(first)
 
 
-def wait_text(target: TypingTarget, condition: object, timeout: float, what: str) -> str:
+def wait_text(target: TypingTarget, condition: object, timeout: float, what: str, quiet: float = 0.5) -> str:
+    """The window's text once ``condition`` holds and no key has arrived for ``quiet`` seconds: a final is typed
+    key by key, and under load a read can land between its last word and its full stop."""
     assert callable(condition)
     deadline = time.monotonic() + timeout
-    while not condition(target.text()):
+    text, since = target.text(), time.monotonic()
+    while not condition(text) or time.monotonic() - since < quiet:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}; the window holds {target.text()!r}")
         time.sleep(0.1)
-    return target.text()
+        if target.text() != text:
+            text, since = target.text(), time.monotonic()
+    return text
 
 
 @pytest.mark.model

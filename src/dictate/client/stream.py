@@ -62,7 +62,7 @@ class Stream:
         reconnect: bool = False,
         until_source_ends: bool = False,
         connect_timeout: float = 10.0,
-        final_grace: float | None = 3.0,
+        final_grace: float | None = 5.0,
         rewrite: Callable[[str], str] | None = None,
         record_pcm: Path | None = None,
         on_sent: Callable[[bytes], None] | None = None,
@@ -275,8 +275,15 @@ class Stream:
                 await ws.send(control)
         try:
             await asyncio.wait_for(asyncio.shield(receiver), self._final_grace)
-        except TimeoutError:
-            logger.info("no close within the %.1f s grace period after end", self._final_grace)
+        except TimeoutError:  # the server has not sent its last final: say so, never drop words silently
+            logger.warning("no close within the %.1f s grace period after end", self._final_grace)
+            self._emit(
+                ServerWarning(
+                    f"the server did not finish the last words within {self._final_grace:g} s of the end: "
+                    "text still coming is not typed (raise final_grace if the server is busy)",
+                    code="final_timeout",
+                )
+            )
 
     async def _receive(self, ws: ClientConnection) -> None:
         """Every server message to the core and on to the client, until the server closes."""

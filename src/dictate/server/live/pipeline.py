@@ -23,6 +23,7 @@ from dictate.server.model.scheduler import ModelScheduler
 from dictate.server.model.source import ModelChoice
 
 logger = logging.getLogger(__name__)
+SLOW_END_S = 1.0  # finals at the end of a stream slower than this are logged at INFO
 
 
 def live_rules(settings: ServerSettings, acoustic: bool = False) -> LiveRules:
@@ -115,10 +116,21 @@ class LivePipeline:
         the finals of every utterance still pending; what cannot be finished in time is reported as dropped."""
         if not self._started or self._closed:
             return
+        began = time.monotonic()
         self._voice.drain()
+        drained = time.monotonic()
         self._worker.put(EndOfStream(time.time()))
         wait = timeout + self._worker.pending_seconds  # a pass costs well under a second per second of audio
-        if not self._worker.wait_settled(wait):
+        settled = self._worker.wait_settled(wait)
+        finals = time.monotonic() - drained
+        logger.log(  # slow finals at the end are what a client's grace period has to cover: say so
+            logging.INFO if finals > SLOW_END_S else logging.DEBUG,
+            "%s: end of stream: VAD drained in %.2f s, finals in %.2f s",
+            self._name,
+            drained - began,
+            finals,
+        )
+        if not settled:
             logger.warning("%s: utterances got no final within %.0f s of the end", self._name, wait)
             self._worker.give_up(f"not transcribed within {wait:.0f} s of the end of the stream")
 
