@@ -37,12 +37,14 @@ sys.path.insert(0, str(REPO_ROOT))
 from tests.conftest import shared_audio_dir  # noqa: E402
 
 from dictate import transcript  # noqa: E402
+from dictate.audio import DEFAULT_FRAME_MS  # noqa: E402
 from dictate.bench.inputs import read_manifest  # noqa: E402
 from dictate.bench.paused import offline_clips  # noqa: E402
 from dictate.bench.run import prepare_jobs  # noqa: E402
-from dictate.client.connection import open_stream  # noqa: E402
-from dictate.client.dispatch import Dispatcher  # noqa: E402
-from dictate.client.sender import stream_pcm  # noqa: E402
+from dictate.client.events import StreamEvent  # noqa: E402
+from dictate.client.session import SessionOptions  # noqa: E402
+from dictate.client.sources import PcmSource  # noqa: E402
+from dictate.client.stream import Stream  # noqa: E402
 from dictate.protocol import FinalMessage, InterimMessage  # noqa: E402
 from dictate.transcript import Transcript, TypingMode  # noqa: E402
 
@@ -51,41 +53,37 @@ PLAIN = [f"ps_cards_00{n}.wav" for n in range(1, 6)]
 
 
 async def _record_one(url: str, job: Any) -> dict[str, Any]:
+    """One clip through the clients' own ``Stream`` at real-time pace; every interim and final, timed."""
     messages: list[dict[str, Any]] = []
     started: list[float] = []
 
-    def on_frame(_seconds_sent: float) -> None:
+    def on_sent(_frame: bytes) -> None:
         if not started:
             started.append(time.monotonic())
 
     def at() -> float:
         return time.monotonic() - started[0] if started else 0.0
 
-    def interim(message: InterimMessage) -> None:
-        start = message.speech_start
-        messages.append(
-            {"at": at(), "kind": "interim", "id": message.utterance_id, "text": message.text, "start": start}
-        )
+    def on_event(event: StreamEvent) -> None:
+        match event:
+            case InterimMessage():
+                item = {"kind": "interim", "id": event.utterance_id, "text": event.text, "start": event.speech_start}
+                messages.append({"at": at(), **item})
+            case FinalMessage():
+                item = {"kind": "final", "id": event.utterance_id, "text": event.text, "end": event.speech_end}
+                messages.append({"at": at(), **item, "revises": list(event.revises)})
 
-    def final(message: FinalMessage) -> None:
-        messages.append(
-            {
-                "at": at(),
-                "kind": "final",
-                "id": message.utterance_id,
-                "text": message.text,
-                "revises": message.revises,
-                "end": message.speech_end,
-            }
-        )
-
-    ws = await open_stream(url, None, 10.0)
-    try:
-        receiver = asyncio.create_task(Dispatcher(interim=interim, final=final).run(ws))
-        await stream_pcm(ws, job.audio.pcm, 1.0, on_frame=on_frame)
-        await asyncio.wait_for(receiver, 60)
-    finally:
-        await ws.close()
+    stream = Stream(
+        url,
+        PcmSource(job.audio.pcm, job.clip.name, DEFAULT_FRAME_MS),
+        on_event,
+        options=SessionOptions(revisions=True),
+        until_source_ends=True,
+        final_grace=None,
+        on_sent=on_sent,
+        levels=False,
+    )
+    await asyncio.wait_for(stream.run(), job.audio.seconds * 1.5 + 60)
     return {
         "clip": job.clip.name,
         "variant": job.clip.variant,
