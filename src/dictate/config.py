@@ -249,6 +249,14 @@ class ServerSettings(DictateSettings):
         description="Seconds of non-speech before the closing silence counts as started (RealtimeSTT "
         "deactivity_silence_confirmation_duration).",
     )
+    vad_sensitivity: float = dial(
+        0.4,
+        ge=0.05,
+        le=0.95,
+        description="Silero VAD sensitivity (RealtimeSTT silero_sensitivity): a chunk is speech when Silero's "
+        "probability is over 1 minus this. Higher hears quieter and band-limited speech (a telephone line), "
+        "and more noise.",
+    )
     join_pause: float = dial(
         2.0,
         ge=0,

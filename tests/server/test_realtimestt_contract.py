@@ -160,3 +160,35 @@ def test_after_shutdown_is_shut_down_is_set_and_wait_audio_returns_at_once() -> 
     waiter.start()
     waiter.join(10)
     assert returned.is_set()
+
+
+@pytest.mark.parametrize(("sensitivity", "speech"), [(0.4, False), (0.6, True)])
+def test_silero_sensitivity_is_one_minus_the_probability_threshold(sensitivity: float, speech: bool) -> None:
+    # config.vad_sensitivity (DICTATE_VAD_SENSITIVITY) is passed as silero_sensitivity: a chunk is speech when
+    # Silero's probability is over 1 - sensitivity (0.4: over 0.6); docs/tuning.md says so
+    from types import SimpleNamespace
+
+    from RealtimeSTT.core.voice_activity import is_silero_speech
+
+    recorder = SimpleNamespace(
+        sample_rate=SAMPLE_RATE,
+        silero_sensitivity=sensitivity,
+        silero_vad_model=lambda _chunk, _rate: 0.5,  # Silero's probability for this chunk
+        is_silero_speech_active=False,
+        use_extended_logging=False,
+    )
+    assert is_silero_speech(recorder, bytes(1024)) is speech
+
+
+def test_the_vad_sensitivity_setting_reaches_the_recorder() -> None:
+    from dictate.config import ServerSettings
+    from dictate.server.live.voice_activity import VoiceActivity
+    from dictate.server.model.source import ModelChoice
+
+    choice = ModelChoice("/nonexistent", "packaged:base", "cpu", "int8", True, "test")
+    voice = VoiceActivity(choice, ServerSettings(vad_sensitivity=0.7), lambda _input: None, name="test")
+    voice.start()
+    try:
+        assert voice._recorder.silero_sensitivity == 0.7
+    finally:
+        voice.close()

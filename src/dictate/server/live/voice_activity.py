@@ -105,6 +105,7 @@ class VoiceActivity:
             enable_realtime_transcription=False,  # the core times the interim passes
             transcription_executor=_ExternalExecutor("final", _no_final_pass),
             deactivity_silence_confirmation_duration=settings.silence_confirmation,
+            silero_sensitivity=settings.vad_sensitivity,
             silero_deactivity_detection=True,  # Silero ends speech ~0.17 s sooner than WebRTC (docs/tuning.md)
             post_speech_silence_duration=closing_silence(settings),
             early_transcription_on_silence=0,  # ours: the core's speculative pass at the pause
