@@ -192,3 +192,50 @@ def test_the_vad_sensitivity_setting_reaches_the_recorder() -> None:
         assert voice._recorder.silero_sensitivity == 0.7
     finally:
         voice.close()
+
+
+def test_a_recording_stopped_in_a_pause_reports_no_resume_until_new_speech(clips: dict[str, Clip]) -> None:
+    # the live core's early end (StopRecording): RealtimeSTT then reports the end of the pause it was in, in
+    # silence; VoiceActivity must not pass that on as speech going on (it opened a 0.03 s utterance)
+    from dictate.config import ServerSettings
+    from dictate.server.live.inputs import AudioRead, Input, VoicePaused, VoiceResumed, VoiceStarted, VoiceStopped
+    from dictate.server.live.voice_activity import VoiceActivity
+    from dictate.server.model.source import ModelChoice
+
+    seen: list[Input] = []
+    paused = threading.Event()
+
+    def put(item: Input) -> None:
+        if not isinstance(item, AudioRead):
+            seen.append(item)
+        if isinstance(item, VoicePaused):
+            paused.set()
+
+    choice = ModelChoice("/nonexistent", "packaged:base", "cpu", "int8", True, "test")
+    voice = VoiceActivity(choice, ServerSettings(), put, name="test")
+    voice.start()
+    stopped_at: list[int] = []  # how many edges were seen when the recording was stopped
+
+    def stop_in_the_pause() -> None:
+        if paused.wait(30):
+            stopped_at.append(len(seen))
+            voice.stop_recording()
+
+    stopper = threading.Thread(target=stop_in_the_pause, name="test-stopper")
+    stopper.start()
+    try:
+        pcm = b"".join(silence(0.5) + read_wav_as_pcm16(clips[name].path) + silence(1.5) for name in CLIPS)
+        started = time.monotonic()
+        for index, frame in enumerate(split_frames(pcm, 20)):
+            voice.feed(frame)
+            time.sleep(max(0.0, started + (index + 1) * 0.02 - time.monotonic()))
+        voice.drain()
+    finally:
+        stopper.join(30)
+        voice.close()
+    kinds = [type(item).__name__ for item in seen]
+    assert stopped_at, kinds
+    after = kinds[stopped_at[0] :]
+    assert VoiceStopped.__name__ in after and VoiceStarted.__name__ in after, kinds  # the second sentence heard
+    until_new_speech = after[: after.index(VoiceStarted.__name__)]
+    assert VoiceResumed.__name__ not in until_new_speech, f"the stopped recording's pause ended as speech: {kinds}"

@@ -87,6 +87,7 @@ class VoiceActivity:
         self._fed = 0  # samples fed to the recorder
         self._recorder: Any = None
         self._thread: threading.Thread | None = None
+        self._stopped_by_us = threading.Event()  # we stopped the recording in a pause (see ``_resumed``)
 
     def start(self) -> None:
         """Build the recorder (blocking: ~1-2 s of VAD warm-up), start the listening thread."""
@@ -114,10 +115,10 @@ class VoiceActivity:
             faster_whisper_vad_filter=False,
             ensure_sentence_ends_with_period=False,
             on_recorded_chunk=self._on_chunk,
-            on_recording_start=self._edge(VoiceStarted),
+            on_recording_start=self._started,
             on_recording_stop=self._edge(VoiceStopped),
             on_turn_detection_start=self._edge(VoicePaused),
-            on_turn_detection_stop=self._edge(VoiceResumed),
+            on_turn_detection_stop=self._resumed,
             handle_buffer_overflow=False,
             silero_onnx_threads=1,
         )
@@ -130,6 +131,21 @@ class VoiceActivity:
 
     def _edge(self, kind: type[VoiceStarted | VoicePaused | VoiceResumed | VoiceStopped]) -> Callable[[], None]:
         return lambda: self._put(kind(time.time()))
+
+    def _started(self) -> None:
+        self._stopped_by_us.clear()
+        self._put(VoiceStarted(time.time()))
+
+    def _resumed(self) -> None:
+        """The end of a pause. After ``stop_recording`` RealtimeSTT reports one more, in silence: it leaves the
+        pause of the recording it no longer has (on its next chunk, or even before ``stop()`` has reported the
+        stop). That one is not speech, and the core would take it for speech going on (a 0.03 s utterance whose
+        passes held the last final back by 1.3 s): it is not passed on."""
+        if self._stopped_by_us.is_set():
+            self._stopped_by_us.clear()
+            logger.debug("%s: the pause's end after our stop of the recording: not speech", self._name)
+            return
+        self._put(VoiceResumed(time.time()))
 
     def _listen_loop(self) -> None:
         """RealtimeSTT listens for the next utterance only while someone waits for one: wait, forever."""
@@ -158,10 +174,13 @@ class VoiceActivity:
         VAD listens for a new start (WebRTC and Silero both hear speech) rather than a resume (Silero alone)."""
         recorder = self._recorder
         if recorder is not None and not self._closed.is_set():
+            self._stopped_by_us.set()
             try:
                 recorder.stop()
             except Exception:
                 logger.debug("%s: stopping the recording raised", self._name, exc_info=True)
+            if getattr(recorder, "is_recording", False):  # refused: the recording goes on, and so do its pauses
+                self._stopped_by_us.clear()
 
     def drain(self) -> None:
         """End of stream: let the VAD read every sample fed (blocking, up to ~2 s)."""
