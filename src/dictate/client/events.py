@@ -35,7 +35,8 @@ class Disconnected:
 
 @dataclass(frozen=True)
 class ServerWarning:
-    """An error message from the server (a fatal one is followed by the close)."""
+    """An error message from the server (a fatal one is followed by the close), or the stream's own word about
+    the server: ``final_timeout``, no close within the grace period after our end (text still coming is lost)."""
 
     reason: str
     code: str = ""
