@@ -358,20 +358,26 @@ def dictate_into_window(
     server: str, source: Path, display: str, tmp_path: Path, speech_seconds: float, settle: float = 6.0
 ) -> tuple[str, str]:
     """The real `dictate tui --source SOURCE --on --type final` in tmux, typing into a focused Tk window under
-    ``display``: (the window's text, the dashboard's screen) once the audio has played and nothing was typed for
-    ``settle`` seconds (at most 60 s after the audio)."""
+    ``display``: (the window's text, the dashboard's screen) once its log says the whole file was sent and then
+    nothing was typed for ``settle`` seconds (at most 60 s after the audio). The clock starts at that log line,
+    not at the launch: the dashboard starts and connects first, and the last utterance may be long."""
     target = TypingTarget(display, tmp_path)
-    command = tui_command(server, source, tmp_path, "--on", "--type", "final", "--no-global-hotkey")
+    log = tmp_path / "tui.log"
+    command = tui_command(
+        server, source, tmp_path, "--on", "--type", "final", "--no-global-hotkey", "--log-file", str(log)
+    )
     tmux = Tmux(command, env={"DISPLAY": display})
     try:
-        started = time.monotonic()
-        typed, changed = target.text(), started
-        while time.monotonic() - started < speech_seconds + 60:
+        played = f"file {source.name} played ("
+        poll_until(
+            lambda: log.exists() and played in log.read_text(errors="replace"), speech_seconds + 60, "the file sent"
+        )
+        deadline = time.monotonic() + 60
+        typed, changed = target.text(), time.monotonic()
+        while time.monotonic() - changed < settle and time.monotonic() < deadline:
             time.sleep(0.2)
             if target.text() != typed:
                 typed, changed = target.text(), time.monotonic()
-            elif time.monotonic() - started > speech_seconds and time.monotonic() - changed > settle:
-                break
         return target.text(), tmux.screen()
     finally:
         tmux.close()

@@ -8,7 +8,8 @@ The microphone source lives with the dashboard (``tui/sources.py``: it needs Por
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -16,6 +17,8 @@ from dictate.audio import DEFAULT_FRAME_MS, frame_bytes, split_frames
 from dictate.audiofile import read_wav_as_pcm16
 from dictate.client.sender import paced
 from dictate.protocol import frame_seconds
+
+logger = logging.getLogger(__name__)
 
 
 class AudioSource(Protocol):
@@ -51,9 +54,13 @@ class FileSource:
         self.description = f"file {path.name}"
 
     async def frames(self) -> AsyncIterator[bytes]:
-        silent_room = itertools.repeat(bytes(frame_bytes(self._frame_ms)))
-        async for frame in paced(itertools.chain(split_frames(self._pcm, self._frame_ms), silent_room), self._speed):
+        async for frame in paced(self._clip_then_silence(), self._speed):
             yield frame
+
+    def _clip_then_silence(self) -> Iterator[bytes]:
+        yield from split_frames(self._pcm, self._frame_ms)
+        logger.info("%s played (%.1f s); silence follows", self.description, self.clip_seconds)
+        yield from itertools.repeat(bytes(frame_bytes(self._frame_ms)))
 
 
 class PcmSource:
