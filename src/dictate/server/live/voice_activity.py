@@ -129,7 +129,7 @@ class VoiceActivity:
     def _on_chunk(self, chunk: bytes) -> None:
         self._put(AudioRead(bytes(chunk), time.time()))
 
-    def _edge(self, kind: type[VoiceStarted | VoicePaused | VoiceResumed | VoiceStopped]) -> Callable[[], None]:
+    def _edge(self, kind: type[VoicePaused | VoiceStopped]) -> Callable[[], None]:
         return lambda: self._put(kind(time.time()))
 
     def _started(self) -> None:
