@@ -4,7 +4,8 @@
 # (DICTATE_END_OF_UTTERANCE=fixed), adaptive (=adaptive, the text alone: DICTATE_TURN_MODEL=off), acoustic
 # (=adaptive with the Smart Turn model scripts/fetch-turn-model.sh installed), hold12 (acoustic, holding 1.2 s),
 # vad04 and vad06 (acoustic, DICTATE_VAD_SENSITIVITY=0.4, RealtimeSTT's default and ours before issue 18's
-# round 4; 0.6, the default since).
+# round 4; 0.6, the default since), before and after (every default; the server of the tree BEFORE names, e.g. a
+# worktree of an earlier commit, against this one's).
 # Usage: docs/bench/turn-ab.sh OUTDIR [ROUND...], each ROUND a list of kinds (plain, pauses, concat, noise, phone,
 # phoneplain, espeak, espeakplain: as in speech-ab.sh), e.g. ARMS="fixed acoustic" docs/bench/turn-ab.sh /tmp/turn-ab "plain pauses" "pauses plain"
 # (default: one round of plain, pauses, concat).
@@ -23,6 +24,8 @@ declare -A ARM_ENV=(
   [hold12]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=auto DICTATE_HOLD_SILENCE=1.2"
   [vad04]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=auto DICTATE_VAD_SENSITIVITY=0.4"
   [vad06]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=auto DICTATE_VAD_SENSITIVITY=0.6"
+  [before]="PYTHONPATH=${BEFORE:-$PWD}/src"
+  [after]=""
 )
 PY=.venv/bin/python
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

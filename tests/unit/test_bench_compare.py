@@ -112,3 +112,5 @@ def test_lost_words_are_listed() -> None:
     assert lost_lines(report) == []
     report["levels"][0]["streams"][0].update(words_lost=3, lost_runs=["10 of clubs"])
     assert lost_lines(report) == ['N=1 a.wav: 3 words lost: "10 of clubs"']
+    report["levels"][0]["streams"][0].update(dropped_reports=["speech_dropped: 0.5 s ..."])
+    assert lost_lines(report)[1:] == ["N=1 a.wav: the server reported speech_dropped: 0.5 s ..."]

@@ -91,6 +91,14 @@ def test_error_message_and_transport_failure() -> None:
     assert refused.failure == "the server is busy: full"
 
 
+def test_speech_reported_dropped_is_counted_not_a_failure() -> None:
+    dropped = 'speech_dropped: 1.4 s of speech that the voice detector did not take for speech ...: "is to be"'
+    result = score_stream(record([Event(12.0, "error", dropped), Event(14.0, "final", "ten")]), lambda r, h: 0.0)
+    assert result.ok and result.wer == 0.0 and result.dropped_reports == (dropped,)
+    summary = summarise([result], 1, lambda refs, hyps: 0.0, 5.0)
+    assert summary.dropped_reports == 1 and summary.failures == 0
+
+
 @given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50), st.floats(0, 100))
 def test_percentile_matches_numpy_linear(values: list[float], q: float) -> None:
     assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)), rel=1e-9, abs=1e-6)

@@ -182,6 +182,7 @@ def test_the_books_and_the_state_print() -> None:
         "  Timeline(read 112000, silence, last end 112000)\n"
         "  SessionAudio(samples 0..112000)\n"
         "  Finals(idle; queued []; closing []; revisions False)\n"
+        "  UnheardSpeech(StallWatch([]), UnheardWatch(floor 112000, no loud audio), queued 0, checking none)\n"
         "  passes under way: final none, interim none\n"
         "  books: audio 7.0 s received, 5.5 s in 2 utterances: 5.5 s in finals (0 without text), 0.0 s dropped"
     )

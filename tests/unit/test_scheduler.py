@@ -154,3 +154,30 @@ def test_each_pass_carries_its_sessions_options(model: GatedModel) -> None:
     scheduler.run_interim(ONE_SECOND, options=cards)
     assert seen == [(True, cards), (False, PassOptions()), (False, cards)]
     assert cards.prompt == "Vocabulary: clubs, spades." and PassOptions().prompt is None
+
+
+def test_an_idle_pass_waits_for_a_free_model_and_never_goes_ahead_of_a_final(
+    model: GatedModel, pool: ThreadPoolExecutor
+) -> None:
+    scheduler = ModelScheduler(model)
+    running = busy_with_final(scheduler, model, pool)
+    idle = pool.submit(scheduler.run_idle, ONE_SECOND)
+    waiting = pool.submit(scheduler.run_final, ONE_SECOND)
+    until(lambda: scheduler.finals_waiting == 1)
+    assert not idle.done()
+    model.gate.set()
+    idle_result, final_result = idle.result(WAIT), waiting.result(WAIT)
+    assert running.result(WAIT) is not None and final_result is not None and idle_result is not None
+    assert idle_result.text == "interim 16000" and model.calls[:2] == ["final", "final"]
+
+
+def test_an_idle_pass_gives_up_when_cancelled_or_out_of_time(model: GatedModel, pool: ThreadPoolExecutor) -> None:
+    scheduler = ModelScheduler(model)
+    running = busy_with_final(scheduler, model, pool)
+    closing = threading.Event()
+    cancelled = pool.submit(scheduler.run_idle, ONE_SECOND, closing.is_set)
+    assert scheduler.run_idle(ONE_SECOND, wait=0.0) is None  # no wait at all: one try
+    closing.set()
+    assert cancelled.result(WAIT) is None
+    model.gate.set()
+    assert running.result(WAIT) is not None and model.calls == ["final"]

@@ -13,6 +13,7 @@ from itertools import pairwise
 from typing import Literal
 
 from dictate.bench.stats import Distribution
+from dictate.protocol import ErrorCode
 from dictate.transcript import join_utterance, normalise_utterance, plan_edit
 
 EventKind = Literal["interim", "final", "error"]
@@ -98,6 +99,7 @@ class StreamResult:
     revising_finals: int = 0  # finals that replaced earlier ones (revisions and mended seams)
     typed_chars: int = 0  # characters a dashboard typing the finals would have typed (retyped ones included)
     backspaced_chars: int = 0  # ... and backspaced, to apply the revising finals
+    dropped_reports: tuple[str, ...] = ()  # the server's speech_dropped errors: speech it said got no final
 
     @property
     def ok(self) -> bool:
@@ -239,7 +241,10 @@ def score_stream(
     scorers = clip_wer if isinstance(clip_wer, Scorers) else Scorers(wer=clip_wer)
     events = record.events
     failure = record.failure
-    errors = [e for e in events if e.kind == "error"]
+    # a speech_dropped error is not a failure of the stream: the server says what it could not transcribe, and
+    # the stream goes on (the words are scored as lost); the report counts them
+    dropped = tuple(e.text for e in events if e.kind == "error" and e.text.startswith(f"{ErrorCode.SPEECH_DROPPED}:"))
+    errors = [e for e in events if e.kind == "error" and e.text not in dropped]
     if failure is None and errors:
         failure = f"server error: {errors[0].text}"
     hypothesis = hypothesis_text(events)
@@ -284,6 +289,7 @@ def score_stream(
         revising_finals=sum(1 for e in events if e.kind == "final" and e.revises),
         typed_chars=typed,
         backspaced_chars=backspaced,
+        dropped_reports=dropped,
         final_timings=final_timings(
             events, record.segment_ends_sent, record.wall_minus_monotonic, record.end_sent_at, record.onset_sent_at
         ),
@@ -315,6 +321,7 @@ class Summary:
     backspaced_per_100_typed: float | None = None  # a dashboard's churn: characters backspaced per 100 typed
     revisions_accepted: int | None = None  # the server's revising passes used (its /metrics; None: not known)
     revisions_rejected: int | None = None  # ... and refused (the utterance's own final was sent)
+    dropped_reports: int = 0  # the server's speech_dropped errors, over the successful streams
 
 
 def keeps_up(results: Sequence[StreamResult], max_final_latency: float) -> bool:
@@ -370,6 +377,7 @@ def summarise(
         interim_gap=Distribution.of(gap for r in good for gap in r.interim_gaps),
         revising_finals=sum(r.revising_finals for r in good),
         backspaced_per_100_typed=churn_per_100(good),
+        dropped_reports=sum(len(r.dropped_reports) for r in good),
     )
 
 

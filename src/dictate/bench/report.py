@@ -48,6 +48,7 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("wer", "WER", "%"),
     ("formatted_wer", "formatted WER (case, punctuation)", "%"),
     ("words_lost", "words lost (runs of >= 3)", ""),
+    ("dropped_reports", "server: speech reported dropped", ""),
     ("revising_finals", "finals that revised earlier ones", ""),
     ("revisions_accepted", "server: revising passes accepted", ""),
     ("revisions_rejected", "server: revising passes rejected", ""),
@@ -268,13 +269,16 @@ def length_table(report: Mapping[str, Any]) -> Table | None:
 
 
 def lost_lines(report: Mapping[str, Any]) -> list[str]:
-    """One line per stream that lost words: level, clip, and the words of each lost run. Pure."""
+    """One line per stream that lost words (level, clip, the words of each lost run), and one per speech_dropped
+    error the server sent. Pure."""
     lines = []
     for level in report["levels"]:
         for stream in level.get("streams", []):
             if stream.get("lost_runs"):
                 runs = "; ".join(f'"{run}"' for run in stream["lost_runs"])
                 lines.append(f"N={level['concurrency']} {stream['clip']}: {stream['words_lost']} words lost: {runs}")
+            for message in stream.get("dropped_reports") or ():
+                lines.append(f"N={level['concurrency']} {stream['clip']}: the server reported {message}")
     return lines
 
 

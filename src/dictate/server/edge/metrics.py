@@ -26,6 +26,12 @@ class Metrics:
         )
         self.audio_seconds = Counter("dictate_audio_seconds", "Seconds of audio received.", registry=self.registry)
         self.finals = Counter("dictate_finals", "Final utterances sent.", registry=self.registry)
+        self.dropped_seconds = Counter(
+            "dictate_speech_dropped_seconds",
+            "Seconds of speech reported to clients as getting no final (speech_dropped errors: not transcribed "
+            "before the end of the stream, hidden by a stall, or not taken for speech by the VAD).",
+            registry=self.registry,
+        )
         self.revisions = Counter(
             "dictate_revisions",
             "Revising final passes (speech joined across a thinking pause), by result: accepted (the final revises "

@@ -293,8 +293,9 @@ class Session:
             elif isinstance(event, SpeechDropped):
                 ids = ", ".join(str(utterance) for utterance in event.utterance_ids)
                 message = f"{event.seconds:.1f} s of speech (utterances {ids}) got no final: {event.reason}"
-                if not ids:  # not known to be in any utterance (a stall of the server)
+                if not ids:  # in no utterance (a stall of the server, speech the VAD did not hear)
                     message = event.reason
+                self._metrics.dropped_seconds.inc(event.seconds)
                 await self._send_error(ErrorCode.SPEECH_DROPPED, message, fatal=False)
             elif isinstance(event, EngineFailed):
                 self._failed = True

@@ -55,13 +55,12 @@ from dictate.server.live.outputs import (
     Output,
     PassRequest,
     Purpose,
-    SpeechDropped,
     SpeechStarted,
     StopRecording,
 )
 from dictate.server.live.session_audio import SessionAudio, trailing_quiet
-from dictate.server.live.stalls import StallWatch, Unheard
 from dictate.server.live.timeline import Span, Timeline, span_parts
+from dictate.server.live.unheard import UnheardSpeech
 from dictate.server.model.pass_types import NO_OPTIONS, PassOptions, PassResult
 
 logger = logging.getLogger(__name__)
@@ -105,7 +104,6 @@ class LiveCore:
         self._name = name
         self._timeline = Timeline(rules.preroll, rules.cut_after, rules.max_span)
         self._audio = SessionAudio(keep=rules.keep)
-        self._stalls = StallWatch(rules.preroll)  # speech a stall of the server may have hidden from the VAD
         # the latest interim of each utterance that had one: it gets a final, even an empty one, and its text
         # vouches for a revising pass (``revisions.check_revision``)
         self._interims: dict[int, str] = {}
@@ -118,6 +116,13 @@ class LiveCore:
         )
         self._options = NO_OPTIONS
         self._passes_asked = 0
+        # speech no utterance covers: hidden by a stall of the server, or not taken for speech by the VAD
+        self._unheard = UnheardSpeech(
+            rules.preroll,
+            self._finals.coverage,
+            lambda purpose, ranges: self._request(purpose, ranges, NO_OPTIONS),
+            name,
+        )
         self._turns_judged = 0
         self._final_pass: PassRequest | None = None  # the one final-priority pass under way
         self._final_cancelled = False
@@ -138,7 +143,7 @@ class LiveCore:
         flags = [name for name, on in (("paused", self._paused), ("ended", self._ended), ("failed", self.failed)) if on]
         return (
             f"LiveCore({self._name}{': ' + ', '.join(flags) if flags else ''})\n"
-            f"  {self._timeline!r}\n  {self._audio!r}\n  {self._finals!r}\n"
+            f"  {self._timeline!r}\n  {self._audio!r}\n  {self._finals!r}\n  {self._unheard!r}\n"
             f"  passes under way: final {final}, interim {interim}\n  books: {self.coverage.summary()}"
         )
 
@@ -150,8 +155,9 @@ class LiveCore:
 
     @property
     def settled(self) -> bool:
-        """The stream ended and every utterance has its final (or was dropped), or recognition failed."""
-        return self.failed or (self._ended and not self.in_utterance)
+        """The stream ended and every utterance has its final (or was dropped) and every stretch of loud audio
+        outside them was checked, or recognition failed."""
+        return self.failed or (self._ended and not self.in_utterance and not self._unheard.busy)
 
     @property
     def pending_seconds(self) -> float:
@@ -173,9 +179,8 @@ class LiveCore:
         out: list[Output] = []
         match event:
             case AudioRead(pcm=pcm, at=at):
-                out += self._unheard(
-                    self._stalls.read(self._timeline.position, pcm, self._timeline.open_span() is not None)
-                )
+                open_span = self._timeline.open_span() is not None
+                out += self._unheard.read(self._timeline.position, pcm, open_span, open_span and self._paused)
                 self._audio.append(pcm)
                 self._timeline.read(len(pcm) // 2)
                 self._read_at = at
@@ -195,20 +200,21 @@ class LiveCore:
                         out += self._speech_started(at)
                 else:
                     out += self._opened(self._timeline.speech_resumed(at))
+                    self._heard()  # the pause is inside it now
             case VoiceStopped(at=at):
                 self._paused, self._pause, self._ended_at_pause = False, None, False
                 self._voice_stopped(at)
             case EndOfStream(at=at):
                 self._ended = True
                 self._close(self._timeline.speech_stopped(at))
-                out += self._unheard(self._stalls.finish())
+                out += self._unheard.finish(self._timeline.position)
             case TurnJudged(judge_id=judge_id, probability=probability):
                 pause = self._pause
                 if pause is not None and pause.judge_id == judge_id:
                     pause.judge_id, pause.acoustic = None, probability
                     self._end_of_turn(self._read_at)
             case Stalled(samples=samples, seconds=seconds):
-                self._stalls.stalled(self.coverage.received, samples, seconds)
+                self._unheard.stalled(self.coverage.received, samples, seconds)
             case ClientStart():
                 self._finals.revisions = event.revisions and self._rules.joins_allowed
                 self._options = PassOptions(vocabulary=tuple(event.vocabulary))
@@ -218,6 +224,8 @@ class LiveCore:
             case PassFailed(pass_id=pass_id, message=message):
                 if self._interim is not None and pass_id == self._interim.request.pass_id:
                     out += self._pass_done(pass_id, None)  # a preview that failed is a preview skipped
+                elif (checked := self._unheard.checked(pass_id, None)) is not None:
+                    out += checked  # so is a check
                 else:
                     return self._fail(f"speech recognition failed: {message}")
             case RecorderFailed(message=message):
@@ -240,11 +248,15 @@ class LiveCore:
         self._paused, self._pause, self._ended_at_pause = False, None, False
         if utterance is None:
             return []
-        opened = self._timeline.open_span()
-        if opened is not None:
-            self._stalls.heard_from(opened[1])
+        self._heard()
         self._last_interim_at = at  # RealtimeSTT's realtime timer restarted with each recording
         return [SpeechStarted(utterance, at)]
+
+    def _heard(self) -> None:
+        """Loud audio from the open utterance's start on is in its passes."""
+        opened = self._timeline.open_span()
+        if opened is not None:
+            self._unheard.heard_from(opened[1])
 
     def _voice_paused(self, at: float) -> list[Output]:
         self._paused = True  # no more interim passes: the final pass is about to start
@@ -331,6 +343,8 @@ class LiveCore:
         return [request]
 
     def _pass_done(self, pass_id: int, result: PassResult | None) -> list[Output]:
+        if (checked := self._unheard.checked(pass_id, result)) is not None:
+            return checked
         if self._interim is not None and pass_id == self._interim.request.pass_id:
             utterance = self._interim.utterance
             self._interim = None
@@ -377,13 +391,6 @@ class LiveCore:
 
     def _stale(self, need: NeedPass | None) -> bool:
         return need is not None and need.for_pause is not None and not self._timeline.still_wanted(need.for_pause)
-
-    def _unheard(self, verdicts: list[Unheard]) -> list[Output]:
-        """Speech around a stall of the server that no utterance covers: dropped, and booked."""
-        for verdict in verdicts:
-            logger.warning("%s: %s", self._name, verdict.reason)
-            self.coverage.unheard_samples += verdict.samples
-        return [SpeechDropped((), verdict.samples / SAMPLE_RATE, verdict.reason) for verdict in verdicts]
 
     def _fail(self, message: str) -> list[Output]:
         self.failed = True

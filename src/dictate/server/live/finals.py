@@ -78,7 +78,8 @@ class Coverage:
     dropped_ids: list[int] = field(default_factory=list)
     revisions_accepted: int = 0  # revising passes used (the final revises earlier ones)
     revisions_rejected: int = 0  # revising passes refused by ``check_revision`` (the span's own final was sent)
-    unheard_samples: int = 0  # loud audio around a stall of the server that no utterance covers (``stalls.py``)
+    # speech no utterance covers, reported dropped: around a stall, or words the VAD missed (``unheard.py``)
+    unheard_samples: int = 0
 
     def summary(self) -> str:
         revisions = self.revisions_accepted + self.revisions_rejected
@@ -91,7 +92,7 @@ class Coverage:
                 if revisions
                 else ""
             )
-            + (f"; {self.unheard_samples / SAMPLE_RATE:.1f} s not heard (a stall)" if self.unheard_samples else "")
+            + (f"; {self.unheard_samples / SAMPLE_RATE:.1f} s of speech not heard" if self.unheard_samples else "")
         )
 
     @property

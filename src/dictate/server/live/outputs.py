@@ -53,7 +53,8 @@ class Final:
 
 @dataclass(frozen=True)
 class SpeechDropped:
-    """Utterances that will get no final (the stream ended before their passes could run)."""
+    """Speech that will get no final: utterances whose passes could not run before the stream ended, or speech
+    that no utterance covers (no ids: a stall of the server, or speech the VAD did not hear, ``unheard.py``)."""
 
     utterance_ids: tuple[int, ...]
     seconds: float
@@ -76,6 +77,7 @@ class Priority(Enum):
 
     FINAL = "final"  # waits for the model, ahead of every interim pass; a cancelled one is dropped
     INTERIM = "interim"  # never waits: skipped (result None) when the model is busy
+    IDLE = "idle"  # runs when the model is free (as an interim would), waiting for that in its own lane
 
 
 class Purpose(Enum):
@@ -85,6 +87,7 @@ class Purpose(Enum):
     SPECULATIVE = "speculative"  # at a pause, before the utterance closes: the final when no speech follows
     FINAL = "final"  # the utterance closed and no speculative pass covers it
     COMMAND_CHECK = "check"  # a short utterance heard alone with the commands in the prompt
+    UNHEARD = "unheard"  # loud audio outside any utterance: does it hold words the VAD missed? (``unheard.py``)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ class PassRequest:
 
     @property
     def priority(self) -> Priority:
+        if self.purpose is Purpose.UNHEARD:
+            return Priority.IDLE
         return Priority.INTERIM if self.purpose is Purpose.INTERIM else Priority.FINAL
 
 

@@ -74,6 +74,10 @@ class StallWatch:
                     window.loud.append((lo, hi))
         return self._judge(lambda window: end >= window.end + self._preroll)
 
+    def in_window(self, start: int, end: int) -> bool:
+        """Whether samples [start, end) overlap a window still to be judged (its loud audio is judged here)."""
+        return any(start < window.end and window.start < end for window in self._windows)
+
     def heard_from(self, span_start: int) -> None:
         """An utterance opened, its audio starting at ``span_start``: loud audio from there on was heard."""
         for window in self._windows:

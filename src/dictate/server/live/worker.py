@@ -1,11 +1,11 @@
 """The thin shell that runs one session's live core (``core.LiveCore``) on threads.
 
 ``LiveWorker`` owns one thread that takes the session's inputs from a single queue, hands each to the core, and
-acts on the outputs: events go to the session (``emit``), passes go to one of two lanes (a thread each: final
-passes in the order asked, and interim passes), each lane runs its passes through a ``Transcriber`` and puts the
-result back on the same queue as an input. A third lane asks the acoustic end-of-turn model (``JudgeTurn``), when
-the server has one: it never waits behind a pass. Nothing else touches the core; what other threads need to know is
-published after every input (``in_utterance``, ``settled``).
+acts on the outputs: events go to the session (``emit``), passes go to one of three lanes (a thread each: final
+passes in the order asked; interim passes; idle ones, the checks of loud audio outside utterances), each lane runs
+its passes through a ``Transcriber`` and puts the result back on the same queue as an input. A fourth lane asks the
+acoustic end-of-turn model (``JudgeTurn``), when the server has one: it never waits behind a pass. Nothing else
+touches the core; what other threads need to know is published after every input (``in_utterance``, ``settled``).
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ class ScheduledTranscriber:
     def transcribe(self, request: PassRequest, cancelled: Callable[[], bool]) -> PassResult | None:
         if request.priority is Priority.INTERIM:
             return self._scheduler.run_interim(request.audio, None, request.options)
+        if request.priority is Priority.IDLE:
+            return self._scheduler.run_idle(request.audio, cancelled, request.options)
         return self._scheduler.run_final(request.audio, None, cancelled, request.options)
 
 
@@ -79,6 +81,7 @@ class LiveWorker:
         self._lanes = {
             Priority.FINAL: ThreadPoolExecutor(1, thread_name_prefix=f"dictate-final-{name}"),
             Priority.INTERIM: ThreadPoolExecutor(1, thread_name_prefix=f"dictate-interim-{name}"),
+            Priority.IDLE: ThreadPoolExecutor(1, thread_name_prefix=f"dictate-idle-{name}"),
         }
         self._cancels: dict[int, threading.Event] = {}
         self._published = threading.Condition()
@@ -169,8 +172,8 @@ class LiveWorker:
         try:
             result = self._transcriber.transcribe(request, cancel.is_set)
         except Exception as exc:
-            if request.priority is Priority.INTERIM:
-                logger.warning("%s: interim pass failed: %s", self._name, exc)
+            if request.priority is not Priority.FINAL:
+                logger.warning("%s: %s pass failed: %s", self._name, request.purpose.value, exc)
             else:
                 logger.exception("%s: final pass failed", self._name)
             self.put(PassFailed(request.pass_id, str(exc)))

@@ -196,6 +196,24 @@ class ModelScheduler:
             self._end(number)
             self._slots.release()
 
+    def run_idle(
+        self,
+        audio: np.ndarray,
+        cancelled: Callable[[], bool] = _never,
+        options: PassOptions = NO_OPTIONS,
+        wait: float = 30.0,
+    ) -> PassResult | None:
+        """A pass that runs when the model is free, as an interim pass would, waiting up to ``wait`` seconds for
+        that in the caller's thread (a check of loud audio outside any utterance, ``live/unheard.py``: it never
+        delays a final or takes an interim's turn). None when ``cancelled()`` turns true or the wait runs out."""
+        deadline = time.monotonic() + wait
+        while not cancelled():
+            result = self.run_interim(audio, None, options)
+            if result is not None or time.monotonic() >= deadline:
+                return result
+            time.sleep(SLOT_POLL_SECONDS)
+        return None
+
     def _run(self, audio: np.ndarray, final: bool, language: str | None, options: PassOptions) -> PassResult:
         started = time.monotonic()
         transcription = self._transcribe(audio, final, language, options)
