@@ -110,7 +110,9 @@ class UnheardWatch:
         samples = sum(hi - lo for lo, hi in loud)
         if samples < MIN_LOUD:
             return None
-        return Candidate(max(self._floor, loud[0][0] - MARGIN), min(end, loud[-1][1] + MARGIN), samples)
+        last = min(end, loud[-1][1] + MARGIN)
+        first = max(self._floor, loud[0][0] - MARGIN, last - MAX_CHECK)
+        return Candidate(first, last, min(samples, last - first))
 
 
 class UnheardSpeech:
