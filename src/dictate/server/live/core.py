@@ -301,6 +301,7 @@ class LiveCore:
 
     def _close(self, span: Span | None) -> None:
         if span is not None:
+            span = self._unheard.closing(span)  # words the VAD took for its closing pause: read to the end
             logger.debug("%s: utterance %d closed (%.2f s)", self._name, span.utterance_id, span.seconds)
             self._finals.close(span)
 

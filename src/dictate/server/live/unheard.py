@@ -1,27 +1,31 @@
-"""Speech that no utterance covers: a stall's burst (``stalls.py``), and speech the VAD did not take for speech.
-Pure: no model call, no clock (the core's passes do the checking).
+"""Speech that no utterance's final reads: a stall's burst (``stalls.py``), and speech the VAD did not take for
+speech. Pure: no model call, no clock (the core's passes do the reading and the checking).
 
 Every second of speech the server receives ends in a final, or in an error that says it was dropped. Speech that
 the VAD scores under its threshold (band-limited, soft, fast or robotic speech; Silero's sensitivity is
-``DICTATE_VAD_SENSITIVITY``) opens no utterance, and nothing said so: issue 18's telephone-band clip lost "is to be
-ill-disposed" that way, with "0.0 s dropped" in the books.
+``DICTATE_VAD_SENSITIVITY``) opens no utterance, or is taken for an utterance's closing pause, and nothing said
+so: issue 18's telephone-band clip lost "is to be ill-disposed" that way, with "0.0 s dropped" in the books.
 
-``UnheardWatch`` keeps the loud chunks (``SPEECH_DBFS``) the VAD reads outside any utterance's speech and outside
-a stall's window (``StallWatch`` judges those). An utterance's closing pause counts as outside: its final is the
-pass over the audio up to where the pause began, so a word the VAD heard as that pause's silence ("is to be
-ill-disposed", at the end of a telephone-band sentence) is in no final; a pause that speech resumes after is heard
-(a joined pass reads it, ``joins.py``). A stretch of them becomes a *candidate* once the VAD has read a pre-roll past
-its last loud chunk without opening an utterance (one opened then reaches back over it), once it spans
-``MAX_CHECK``, or at the end of the stream; less than ``MIN_LOUD`` of loud audio (a click, a breath) is not one.
-``UnheardSpeech`` asks the model for one pass over each candidate (``Purpose.UNHEARD``: it runs only when the model
-is free, behind every live pass), one at a time. Words in it are reported to the client as dropped, with their
-text, and booked (``Coverage.unheard_samples``); a cough, a door or music that the model finds no words in is
-forgotten. The words are not made a final: the VAD and the model disagree about that audio, and Whisper finds words
-in noise ("Thank you."); the person sees what was missed and can say it again.
+``UnheardWatch`` keeps the loud chunks the VAD reads outside any utterance's speech and outside a stall's window
+(``StallWatch`` judges those). Loud: as loud as speech (``SPEECH_DBFS``) and ``ABOVE_FLOOR_DB`` over the noise
+floor, the 10th percentile of the levels outside speech lately (a fan or a street at speech level is the floor,
+not speech). A pause that speech resumes after is heard (a joined pass reads it, ``joins.py``). An utterance's
+closing pause is not: its final is the pass over the audio up to where the pause began. So when an utterance
+closes with ``MIN_LOUD`` of loud audio in its closing pause, its final reads the pause too (``closing``): the
+words the VAD took for silence are transcribed in their sentence, and the speculative pass is given up for it.
+
+Other loud audio becomes a *candidate* once the VAD has read a pre-roll past its last loud chunk without opening
+an utterance (one opened then reaches back over it), once it spans ``MAX_CHECK``, or at the end of the stream;
+less than ``MIN_LOUD`` of loud audio (a click, a breath) is not one. ``UnheardSpeech`` asks the model for one pass
+over each candidate (``Purpose.UNHEARD``: it runs only when the model is free, behind every live pass), one at a
+time. Words in it are reported to the client as dropped, with their text, and booked
+(``Coverage.unheard_samples``); a cough, a door or music that the model finds no words in is forgotten. These
+words are not made a final: with no speech around them, the VAD and the model disagree about audio that may be
+noise, and Whisper finds words in noise ("Thank you."); the person sees what was missed and can say it again.
 
 What checking costs is bounded: ``MAX_CHECK`` seconds a pass, one pass at a time, at most ``MAX_QUEUED`` waiting,
-and in all at most ``CHECK_SHARE`` of the audio received plus ``CHECK_ALLOWANCE``: loud audio over that (a session
-streaming a loud fan) is logged, not checked.
+and in all at most ``CHECK_SHARE`` of the audio received plus ``CHECK_ALLOWANCE``: loud audio over that is logged,
+not checked.
 """
 
 from __future__ import annotations
@@ -29,19 +33,25 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from dictate.audio import level_dbfs, pcm16_to_float
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.finals import Coverage
 from dictate.server.live.outputs import Output, PassRequest, Purpose, SpeechDropped
 from dictate.server.live.stalls import SPEECH_DBFS, StallWatch, Unheard
+from dictate.server.live.timeline import Span
 from dictate.server.model.pass_types import PassResult
 
 logger = logging.getLogger(__name__)
 
 Range = tuple[int, int]
 MIN_LOUD = int(0.3 * SAMPLE_RATE)  # loud audio in a candidate: less is a click or a breath
+FLOOR_CHUNKS = 300  # the noise floor: the 10th percentile of the levels of the last ~10 s read outside speech
+FLOOR_MIN_CHUNKS = 30  # ... once there are this many (about a second)
+ABOVE_FLOOR_DB = 12.0  # loud: this far over the floor too (a room whose noise is itself at -45 dBFS)
 MAX_CHECK = 10 * SAMPLE_RATE  # one check pass reads at most this much
 MARGIN = int(0.2 * SAMPLE_RATE)  # read around the loud chunks (a word's soft edges)
 MAX_QUEUED = 4
@@ -70,6 +80,7 @@ class UnheardWatch:
         self._preroll = preroll
         self._floor = 0  # the end of the latest chunk read inside an utterance: candidates start after it
         self._loud: list[Range] = []
+        self._levels: deque[float] = deque(maxlen=FLOOR_CHUNKS)
 
     def __repr__(self) -> str:
         if not self._loud:
@@ -84,7 +95,10 @@ class UnheardWatch:
             self._floor = end
             self._loud.clear()
             return None
-        if not in_stall and level_dbfs(pcm16_to_float(pcm)) >= SPEECH_DBFS:
+        level = level_dbfs(pcm16_to_float(pcm))
+        loud = level >= self.threshold
+        self._levels.append(level)  # the floor is heard outside speech
+        if not in_stall and loud:
             if self._loud and self._loud[-1][1] == start:
                 self._loud[-1] = (self._loud[-1][0], end)
             else:
@@ -96,6 +110,17 @@ class UnheardWatch:
         ):
             return self._candidate(end)
         return None
+
+    @property
+    def threshold(self) -> float:
+        """The level of a loud chunk (dBFS): as loud as speech (``SPEECH_DBFS``), and well over the noise floor."""
+        if len(self._levels) < FLOOR_MIN_CHUNKS:
+            return SPEECH_DBFS
+        return max(SPEECH_DBFS, float(np.percentile(self._levels, 10)) + ABOVE_FLOOR_DB)
+
+    def loud_from(self, sample: int) -> int:
+        """Samples of loud audio kept from ``sample`` on (an utterance's closing pause: ``UnheardSpeech``)."""
+        return sum(hi - max(lo, sample) for lo, hi in self._loud if hi > sample)
 
     def heard_from(self, span_start: int) -> None:
         """An utterance opened, its audio starting at ``span_start``: loud audio from there on was heard."""
@@ -159,6 +184,22 @@ class UnheardSpeech:
     def heard_from(self, span_start: int) -> None:
         self._stalls.heard_from(span_start)
         self._watch.heard_from(span_start)
+
+    def closing(self, span: Span) -> Span:
+        """An utterance closes: the span its final is to read. Its final reads the audio up to where its closing
+        pause began; when that pause holds ``MIN_LOUD`` of speech-level audio (the VAD took words for silence: "is
+        to be ill-disposed" over a telephone line), it reads to the span's end instead, so the words are in the
+        final (at the cost of the speculative pass: the final pass runs now), and nothing is left to check."""
+        if span.pause is None or self._watch.loud_from(span.pause) < MIN_LOUD:
+            return span
+        logger.debug(
+            "%s: utterance %d's closing pause holds %.2f s at speech level: its final reads it",
+            self._name,
+            span.utterance_id,
+            self._watch.loud_from(span.pause) / SAMPLE_RATE,
+        )
+        self._watch.heard_from(span.start)
+        return replace(span, pause=None)
 
     def finish(self, end: int) -> list[Output]:
         """End of stream: judge the stalls, check the last stretch."""
