@@ -299,3 +299,20 @@ def test_a_pause_that_speech_resumes_after_is_heard() -> None:
     session.send(VoiceStopped(3.6))
     session.vad_reads(2.0, None)
     assert session.checks == []
+
+
+def test_a_recordings_hiss_far_under_its_speech_is_not_speech() -> None:
+    """The JFK clip: hiss at -41 dBFS between sentences peaking at -11, after a client's digital silence (no
+    floor to learn from): its pauses are neither read by the final nor checked."""
+    session = Session(preroll=SECOND)
+    session.vad_reads(1.0, None)
+    session.send(VoiceStarted(1.0))
+    session.vad_reads(3.0, -11.0)
+    (speculative,) = [o for o in session.send(VoicePaused(4.0)) if isinstance(o, PassRequest)]
+    session.vad_reads(0.5, -41.0)
+    session.send(VoiceStopped(4.5))
+    out = session.send(PassDone(speculative.pass_id, PassResult("and so my fellow americans", "en", 1.0, 3.0, 0.1)))
+    assert [o.text for o in out if isinstance(o, Final)] == ["and so my fellow americans"]
+    session.vad_reads(2.0, -41.0)
+    session.send(EndOfStream(6.5))
+    assert session.checks == []

@@ -7,12 +7,14 @@ the VAD scores under its threshold (band-limited, soft, fast or robotic speech; 
 so: issue 18's telephone-band clip lost "is to be ill-disposed" that way, with "0.0 s dropped" in the books.
 
 ``UnheardWatch`` keeps the loud chunks the VAD reads outside any utterance's speech and outside a stall's window
-(``StallWatch`` judges those). Loud: as loud as speech (``SPEECH_DBFS``) and ``ABOVE_FLOOR_DB`` over the noise
-floor, the 10th percentile of the levels outside speech lately (a fan or a street at speech level is the floor,
-not speech). A pause that speech resumes after is heard (a joined pass reads it, ``joins.py``). An utterance's
-closing pause is not: its final is the pass over the audio up to where the pause began. So when an utterance
-closes with ``MIN_LOUD`` of loud audio in its closing pause, its final reads the pause too (``closing``): the
-words the VAD took for silence are transcribed in their sentence, and the speculative pass is given up for it.
+(``StallWatch`` judges those). Loud: as loud as speech (``SPEECH_DBFS``), ``ABOVE_FLOOR_DB`` over the noise
+floor (the 10th percentile of the levels outside speech lately: a fan or a street at speech level is the floor,
+not speech), and at most ``UNDER_PEAK_DB`` under the peaks of the speech the VAD heard (a recording's hiss between
+sentences, when the floor heard so far is a client's digital silence). A pause that speech resumes after is
+heard (a joined pass reads it, ``joins.py``). An utterance's closing pause is not: its final is the pass over the
+audio up to where the pause began. So when an utterance closes with ``MIN_LOUD`` of loud audio in its closing
+pause, its final reads the pause too (``closing``): the words the VAD took for silence are transcribed in their
+sentence, and the speculative pass is given up for it.
 
 Other loud audio becomes a *candidate* once the VAD has read a pre-roll past its last loud chunk without opening
 an utterance (one opened then reaches back over it), once it spans ``MAX_CHECK``, or at the end of the stream;
@@ -52,6 +54,7 @@ MIN_LOUD = int(0.3 * SAMPLE_RATE)  # loud audio in a candidate: less is a click 
 FLOOR_CHUNKS = 300  # the noise floor: the 10th percentile of the levels of the last ~10 s read outside speech
 FLOOR_MIN_CHUNKS = 30  # ... once there are this many (about a second)
 ABOVE_FLOOR_DB = 12.0  # loud: this far over the floor too (a room whose noise is itself at -45 dBFS)
+UNDER_PEAK_DB = 20.0  # ... and at most this far under the speech's peaks (the 90th percentile of levels in speech)
 MAX_CHECK = 10 * SAMPLE_RATE  # one check pass reads at most this much
 MARGIN = int(0.2 * SAMPLE_RATE)  # read around the loud chunks (a word's soft edges)
 MAX_QUEUED = 4
@@ -80,7 +83,8 @@ class UnheardWatch:
         self._preroll = preroll
         self._floor = 0  # the end of the latest chunk read inside an utterance: candidates start after it
         self._loud: list[Range] = []
-        self._levels: deque[float] = deque(maxlen=FLOOR_CHUNKS)
+        self._levels: deque[float] = deque(maxlen=FLOOR_CHUNKS)  # outside speech: the floor
+        self._speech_levels: deque[float] = deque(maxlen=FLOOR_CHUNKS)  # in speech: its peaks
 
     def __repr__(self) -> str:
         if not self._loud:
@@ -91,13 +95,14 @@ class UnheardWatch:
         """The VAD read ``pcm`` from sample ``start``: in an utterance's speech, in its closing pause (``paused``:
         not judged until the pause ends), or outside any; returns a candidate when a stretch is over."""
         end = start + len(pcm) // 2
+        level = level_dbfs(pcm16_to_float(pcm))
         if in_speech:
+            self._speech_levels.append(level)
             self._floor = end
             self._loud.clear()
             return None
-        level = level_dbfs(pcm16_to_float(pcm))
         loud = level >= self.threshold
-        self._levels.append(level)  # the floor is heard outside speech
+        self._levels.append(level)
         if not in_stall and loud:
             if self._loud and self._loud[-1][1] == start:
                 self._loud[-1] = (self._loud[-1][0], end)
@@ -113,10 +118,15 @@ class UnheardWatch:
 
     @property
     def threshold(self) -> float:
-        """The level of a loud chunk (dBFS): as loud as speech (``SPEECH_DBFS``), and well over the noise floor."""
-        if len(self._levels) < FLOOR_MIN_CHUNKS:
-            return SPEECH_DBFS
-        return max(SPEECH_DBFS, float(np.percentile(self._levels, 10)) + ABOVE_FLOOR_DB)
+        """The level of a loud chunk (dBFS): as loud as speech (``SPEECH_DBFS``), well over the noise floor, and not
+        far under the peaks of this session's speech (a recording's own hiss at -41 dBFS under speech peaking at
+        -11, as in the JFK clip, while the floor heard so far is a client's digital silence)."""
+        threshold = SPEECH_DBFS
+        if len(self._levels) >= FLOOR_MIN_CHUNKS:
+            threshold = max(threshold, float(np.percentile(self._levels, 10)) + ABOVE_FLOOR_DB)
+        if len(self._speech_levels) >= FLOOR_MIN_CHUNKS:
+            threshold = max(threshold, float(np.percentile(self._speech_levels, 90)) - UNDER_PEAK_DB)
+        return threshold
 
     def loud_from(self, sample: int) -> int:
         """Samples of loud audio kept from ``sample`` on (an utterance's closing pause: ``UnheardSpeech``)."""
