@@ -22,6 +22,7 @@ from dictate.server.live.inputs import (
     AudioRead,
     AudioReceived,
     EndOfStream,
+    GiveUp,
     Input,
     PassDone,
     PassFailed,
@@ -31,7 +32,7 @@ from dictate.server.live.inputs import (
     VoiceStarted,
     VoiceStopped,
 )
-from dictate.server.live.outputs import Final, Output, PassRequest, Priority, Purpose, SpeechDropped
+from dictate.server.live.outputs import CancelPass, Final, Output, PassRequest, Priority, Purpose, SpeechDropped
 from dictate.server.live.unheard import CHECK_ALLOWANCE, CHECK_SHARE, MAX_CHECK
 from dictate.server.model.pass_types import PassResult
 
@@ -316,3 +317,18 @@ def test_a_recordings_hiss_far_under_its_speech_is_not_speech() -> None:
     session.vad_reads(2.0, -41.0)
     session.send(EndOfStream(6.5))
     assert session.checks == []
+
+
+def test_giving_up_at_the_end_does_not_wait_for_checks() -> None:
+    session = Session(preroll=SECOND)
+    session.receive(8.0)
+    for _ in range(2):
+        session.vad_reads(1.0, -25.0)
+        session.vad_reads(1.5, None)
+    (check,) = session.checks  # the second waits for it
+    session.send(EndOfStream(5.0))
+    assert not session.core.settled
+    out = session.send(GiveUp("not transcribed within 10 s of the end of the stream"))
+    assert [o for o in out if isinstance(o, CancelPass)] == [CancelPass(check.pass_id)]
+    assert session.core.settled and session.dropped == []
+    assert session.answer(check, "words") == []  # a result after that is not used

@@ -235,6 +235,7 @@ class LiveCore:
                     out.append(CancelPass(self._final_pass.pass_id))
                     self._final_pass, self._final_for = None, None
                 out += self._finals.drop_all(reason)
+                out += self._unheard.give_up()
                 return out
         out += self._finals_step()
         if self._stop_recording:  # after the final it may have sent

@@ -42,7 +42,7 @@ import numpy as np
 from dictate.audio import level_dbfs, pcm16_to_float
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.finals import Coverage
-from dictate.server.live.outputs import Output, PassRequest, Purpose, SpeechDropped
+from dictate.server.live.outputs import CancelPass, Output, PassRequest, Purpose, SpeechDropped
 from dictate.server.live.stalls import SPEECH_DBFS, StallWatch, Unheard
 from dictate.server.live.timeline import Span
 from dictate.server.model.pass_types import PassResult
@@ -248,6 +248,21 @@ class UnheardSpeech:
         else:
             logger.debug("%s: %.1f s of loud audio outside any utterance holds no words", self._name, candidate.seconds)
         return out + self._next()
+
+    def give_up(self) -> list[Output]:
+        """The end of the stream waited long enough: the checks not back are not waited for (cancelled, logged)."""
+        left = list(self._queued) + ([self._checking[1]] if self._checking is not None else [])
+        self._queued.clear()
+        out: list[Output] = [CancelPass(self._checking[0])] if self._checking is not None else []
+        self._checking = None
+        if left:
+            self.unchecked_samples += sum(candidate.loud for candidate in left)
+            logger.info(
+                "%s: %.1f s of loud audio outside any utterance not checked (the stream ended)",
+                self._name,
+                sum(candidate.seconds for candidate in left),
+            )
+        return out
 
     def _queue(self, candidate: Candidate | None) -> None:
         if candidate is None:
