@@ -131,7 +131,7 @@ class LivePipeline:
             finals,
         )
         if not settled:
-            logger.warning("%s: utterances got no final within %.0f s of the end", self._name, wait)
+            logger.warning("%s: finals (or checks of unheard speech) still due %.0f s after the end", self._name, wait)
             self._worker.give_up(f"not transcribed within {wait:.0f} s of the end of the stream")
 
     def close(self) -> None:
