@@ -27,7 +27,7 @@ noise, and Whisper finds words in noise ("Thank you."); the person sees what was
 
 What checking costs is bounded: ``MAX_CHECK`` seconds a pass, one pass at a time, at most ``MAX_QUEUED`` waiting,
 and in all at most ``CHECK_SHARE`` of the audio received plus ``CHECK_ALLOWANCE``: loud audio over that is logged,
-not checked.
+not checked; so are the checks not back when the end of the stream gives up waiting (``give_up``).
 """
 
 from __future__ import annotations
