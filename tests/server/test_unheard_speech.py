@@ -21,10 +21,10 @@ import pytest
 from dictate.audio import silence
 from dictate.audiofile import read_wav_as_pcm16
 from dictate.bench.channel import telephone_band
+from dictate.bench.wer import clip_lost_words
 from dictate.client.embedded import EmbeddedServer
 from dictate.protocol import ErrorCode
 from tests.conftest import Clip
-from tests.server.test_paused_speech import lost_runs
 from tests.streaming import stream_session
 
 pytestmark = pytest.mark.model
@@ -45,9 +45,12 @@ def test_words_the_vad_missed_are_in_a_final_or_quoted_as_dropped(
     log = asyncio.run(stream_session(deaf_server.url, pcm))
     dropped = [m["message"] for m in log.of_type("error") if m["code"] == ErrorCode.SPEECH_DROPPED]
     assert not [m for m in log.of_type("error") if m["fatal"]], log.messages
-    said = " ".join([log.final_text, *dropped])
-    assert lost_runs(clip.transcript, said) == [], (log.final_text, dropped, deaf_server.log_path.read_text()[-3000:])
-    assert "disposed" in said.lower(), (log.final_text, dropped)  # the last word, the one the VAD missed
+    quoted = [match.group(1) for message in dropped if (match := re.search(r'"([^"]*)"', message))]
+    said = " ".join([log.final_text, *quoted])
+    # no run of 3 or more words deleted (the bench's "words lost": a misheard word has a counterpart; with so deaf a
+    # VAD the fragments are often misheard: "around their selfie" for "and rather selfish")
+    lost, runs = clip_lost_words(clip.transcript, said)
+    assert lost == 0, (runs, log.final_text, dropped, deaf_server.log_path.read_text()[-3000:])
     if dropped:  # a report names the words, and /metrics counts them
         assert all('"' in message and "voice detector" in message for message in dropped), dropped
         with urllib.request.urlopen(f"{deaf_server.http_url}/metrics", timeout=5) as response:
