@@ -60,6 +60,12 @@ class Session:
         self.checks += [o for o in out if isinstance(o, PassRequest) and o.purpose is Purpose.UNHEARD]
         return out
 
+    def unheard_bursts(self, count: int) -> None:
+        """``count`` seconds of speech-level audio the VAD ignores, each followed by 1.5 s of digital silence."""
+        for _ in range(count):
+            self.vad_reads(1.0, -25.0)
+            self.vad_reads(1.5, None)
+
     def answer(self, check: PassRequest, text: str | None) -> list[Output]:
         """The check pass comes back with ``text`` (None: it could not run)."""
         result = None if text is None else PassResult(text, "en", 1.0, check.audio.size / SECOND, 0.1)
@@ -239,9 +245,7 @@ def test_a_steady_noise_is_the_floor_not_speech(dbfs: float) -> None:
 def test_one_check_at_a_time() -> None:
     session = Session(preroll=SECOND)
     session.receive(10.0)
-    for _ in range(3):
-        session.vad_reads(1.0, -25.0)
-        session.vad_reads(1.5, None)
+    session.unheard_bursts(3)
     (first,) = session.checks  # the others wait for it
     session.answer(first, "")
     assert len(session.checks) == 2
@@ -322,9 +326,7 @@ def test_a_recordings_hiss_far_under_its_speech_is_not_speech() -> None:
 def test_giving_up_at_the_end_does_not_wait_for_checks() -> None:
     session = Session(preroll=SECOND)
     session.receive(8.0)
-    for _ in range(2):
-        session.vad_reads(1.0, -25.0)
-        session.vad_reads(1.5, None)
+    session.unheard_bursts(2)
     (check,) = session.checks  # the second waits for it
     session.send(EndOfStream(5.0))
     assert not session.core.settled
