@@ -308,8 +308,9 @@ class ServerSettings(DictateSettings):
         3.0,
         ge=0,
         le=30,
-        description="The same for final passes; one that shows a trimmed window's hallucination, or comes back "
-        "empty, is redone with the full window. 0: always the full 30 s window, Whisper's trained setting.",
+        description="The same for final passes; one that shows a trimmed window's hallucination (text after the "
+        "audio, an echo of the utterance, a second decode of the silence after the speech, which invents words), or "
+        "comes back empty, is redone with the full window. 0: always the full 30 s window, Whisper's trained setting.",
     )
     full_window_under: float | None = dial(
         None,

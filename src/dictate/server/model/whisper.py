@@ -244,15 +244,8 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
                 again = decoded_again(segment.seek for segment in kept)
         looped = compression_ratio(text) > COMPRESSION_RATIO_LIMIT
         if (dropped or looped or again or not text) and window_margin is not None and not preview:
-            why = (
-                "looped"
-                if looped
-                else "dropped segments"
-                if dropped
-                else "decoded its tail again"
-                if again
-                else "came back empty"
-            )
+            reasons = (("looped", looped), ("dropped segments", dropped), ("decoded its tail again", again))
+            why = next((reason for reason, seen in reasons if seen), "came back empty")
             logger.debug("windowed final pass %s: redone with the full window", why)
             return self.transcribe_text(audio, beam_size, language)
         if looped:
