@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.live import RULES, SECOND, Drive, FakeModel
+import pytest
+from tests.live import ACOUSTIC, RULES, SECOND, Drive, FakeModel
 
 from dictate.server.live.inputs import GiveUp
 
@@ -210,3 +211,36 @@ def test_the_speculative_passes_are_the_final_passes_for_a_command_and_for_text(
         drive.utterance(3, 4)
         assert drive.model.passes == passes  # no pass made twice
         assert drive.finals()[-1].split(": ", 1)[1].split(" (")[0] == passes[-1].lstrip("?")
+
+
+@pytest.mark.parametrize("full_stop", [False, True])
+def test_past_cut_after_only_a_pause_that_ends_a_sentence_cuts_until_cut_any_after(full_stop: bool) -> None:
+    """A cut inside a sentence saves no pass (the next final reads the cut part too) and makes a revision of text
+    already typed: past ``cut_after`` (5 s) the utterance is cut where its text ends a sentence, and inside a
+    sentence only past ``cut_any_after`` (8 s)."""
+    drive = Drive(replace(RULES, cut_after=5 * SECOND, cut_any_after=8 * SECOND), FakeModel(full_stop=full_stop))
+    drive.speech(0)
+    drive.pause(6)
+    drive.resume(6.25)  # "w1 ... w6." ends a sentence: cut; "w1 ... w6" does not
+    drive.pause(9)
+    drive.resume(9.25)  # 9 s: past cut_any_after, any pause cuts
+    drive.pause(10)
+    drive.stop(10.5)
+    if full_stop:
+        assert drive.finals() == ["final 1: w1 w2 w3 w4 w5 w6.", "final 2: w7 w8 w9 w10."]
+    else:
+        assert drive.finals() == ["final 1: w1 w2 w3 w4 w5 w6 w7 w8 w9", "final 2: w10"]
+
+
+@pytest.mark.parametrize(("turn", "cut"), [(0.2, False), (0.9, True)])
+def test_a_sentence_end_the_turn_model_hears_unfinished_does_not_cut(turn: float, cut: bool) -> None:
+    rules = replace(ACOUSTIC, cut_after=5 * SECOND, cut_any_after=20 * SECOND)
+    drive = Drive(rules, FakeModel(full_stop=True))
+    drive.turn = turn
+    drive.speech(0)
+    drive.pause(6)
+    drive.resume(6.1)  # before the 0.15 s a complete sentence waits for: the pause did not end the utterance
+    drive.pause(8)
+    drive.stop(8.5)
+    expected = ["final 1: w1 w2 w3 w4 w5 w6.", "final 2: w7 w8."] if cut else ["final 1: w1 w2 w3 w4 w5 w6 w7 w8."]
+    assert drive.finals() == expected

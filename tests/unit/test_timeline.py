@@ -115,3 +115,29 @@ def test_no_span_joins_a_standalone_final_nor_anything_before_it() -> None:
     pieces = [piece(1, 0, 3), command]
     assert context_for(span(3, 5, 7, onset=5.5), pieces, join, limit) == []
     assert context_for(span(4, 8, 9, onset=8.5), [*pieces, piece(3, 5, 7)], join, limit) == [piece(3, 5, 7)]
+
+
+def test_inside_a_sentence_a_long_utterance_is_cut_only_past_cut_any_after() -> None:
+    """Past ``cut_after`` a pause that ends a sentence cuts; one inside a sentence does not until ``cut_any_after``
+    (before that, the next final would read the cut part again anyway, and revise text already typed)."""
+    timeline = Timeline(preroll=0, cut_after=8 * SECOND, cut_any_after=15 * SECOND)
+    timeline.speech_started(now=0.0)
+    for at in (9, 12):  # inside a sentence: held together
+        timeline.read(at * SECOND - timeline.position)
+        timeline.pause_started(now=at)
+        timeline.read(SECOND // 4)
+        assert timeline.speech_resumed(now=at + 0.25, sentence_end=False) is None
+    timeline.read(13 * SECOND - timeline.position)
+    timeline.pause_started(now=13.0)
+    timeline.read(SECOND // 4)
+    cut = timeline.speech_resumed(now=13.25, sentence_end=True)  # a sentence ended: cut here
+    assert cut is not None and (cut[0].start, cut[0].end, cut[0].gaps) == (
+        0,
+        13 * SECOND,
+        ((9 * SECOND, 9 * SECOND + SECOND // 4), (12 * SECOND, 12 * SECOND + SECOND // 4)),
+    )
+    timeline.read(29 * SECOND - timeline.position)  # 15.75 s into the next utterance
+    timeline.pause_started(now=29.0)
+    timeline.read(SECOND // 4)
+    cut = timeline.speech_resumed(now=29.25, sentence_end=False)  # past cut_any_after: any pause cuts
+    assert cut is not None and (cut[0].start, cut[0].end) == (13 * SECOND, 29 * SECOND)

@@ -10,15 +10,12 @@ dropped). The shells around it (``worker.LiveWorker`` runs the passes it asks fo
 Interim passes are timed here, by the VAD's reading of the audio: while an utterance is open and no pause has
 begun, one every ``interim_interval`` seconds (counted from the start of the previous one, as RealtimeSTT's
 realtime worker did), at most one at a time, skipped when the audio is too short or its tail has gone quiet.
-The VAD reads 32 ms chunks (as the client's 20 ms frames complete them: every 20 or 40 ms), so a pass is due
-at the read nearest its time (within half a chunk), and the next one an interval after this one was due, not
-after the read that started it: counting from the reads added 20-24 ms to every interval (0.22 s instead of
-RealtimeSTT's 0.2 s: its timer polls every millisecond) and to the first interim.
+The VAD reads 32 ms chunks, so a pass is due at the read nearest its time, and the next one an interval after
+this one was due, not after the read that started it (that added 20-24 ms to every interval and to the first).
 
-Issue 18's rules: a revising pass is accepted by ``revisions.check_revision`` (its words against the earlier
-finals and the utterance's own text: its latest interim here, else a pass over it alone); the audio a joined
-pass reads is ``Finals._ranges`` (sample ranges that leave out the middle of each pause, ``joins.py``); the end
-of an utterance is decided in ``_voice_stopped`` (an input, not RealtimeSTT's timer alone).
+Issue 18's rules: a revising pass is accepted by ``revisions.check_revision`` (against the earlier finals and
+the utterance's own text); a joined pass reads ``Finals._ranges`` (the middle of each pause left out,
+``joins.py``); the end of an utterance is decided at pauses (``_end_of_turn``), not by RealtimeSTT's timer alone.
 """
 
 from __future__ import annotations
@@ -75,7 +72,8 @@ class LiveRules:
     server's settings."""
 
     preroll: int = SAMPLE_RATE
-    cut_after: int | None = 8 * SAMPLE_RATE  # None: never cut at a pause
+    cut_after: int | None = 8 * SAMPLE_RATE  # cut at a pause that ends a sentence past this; None: never at a pause
+    cut_any_after: int | None = None  # ... and at any pause past this (None: ``cut_after``)
     max_span: int = 25 * SAMPLE_RATE
     keep: int = 70 * SAMPLE_RATE  # audio kept for passes
     join_gap: int = 2 * SAMPLE_RATE
@@ -102,7 +100,7 @@ class LiveCore:
     def __init__(self, rules: LiveRules, name: str = "session") -> None:
         self._rules = rules
         self._name = name
-        self._timeline = Timeline(rules.preroll, rules.cut_after, rules.max_span)
+        self._timeline = Timeline(rules.preroll, rules.cut_after, rules.max_span, rules.cut_any_after)
         self._audio = SessionAudio(keep=rules.keep)
         # the latest interim of each utterance that had one: it gets a final, even an empty one, and its text
         # vouches for a revising pass (``revisions.check_revision``)
@@ -192,14 +190,17 @@ class LiveCore:
             case VoicePaused(at=at):
                 out += self._voice_paused(at)
             case VoiceResumed(at=at):
+                pause, current = self._pause, self._timeline.open_span()
                 self._paused, self._pause = False, None
-                if self._timeline.open_span() is None:
+                if current is None:
                     # the core ended the utterance at this pause, the VAD had not: speech goes on as a new one
                     # (RealtimeSTT also calls this after its own stop, in silence: that opens nothing)
                     if self._ended_at_pause:
                         out += self._speech_started(at)
                 else:
-                    out += self._opened(self._timeline.speech_resumed(at))
+                    interim = self._interims.get(current[0], "")
+                    sentence_end = pause is None or pause.ended_sentence(self._rules.end_of_turn, interim)
+                    out += self._opened(self._timeline.speech_resumed(at, sentence_end))  # a long one may be cut
                     self._heard()  # the pause is inside it now
             case VoiceStopped(at=at):
                 self._paused, self._pause, self._ended_at_pause = False, None, False

@@ -120,6 +120,14 @@ class Pause:
     # commands: not held on the acoustic cue (held, a command would be joined to the speech around it)
     command_sized: bool = False
 
+    def ended_sentence(self, rules: EndOfTurnRules, interim: str) -> bool:
+        """Whether the speech before this pause ended a sentence, where a long utterance may be cut
+        (``timeline.py``): the text up to it (the speculative pass's, else ``interim``) ends one, and the end-of-turn
+        model, when it was asked, did not hear the speech unfinished."""
+        text = self.text if self.text is not None else interim
+        unfinished = acoustic_cue(self.acoustic, rules.threshold) is not None
+        return completeness(text) is Completeness.COMPLETE and not unfinished
+
     def cue(
         self, rules: EndOfTurnRules, silence: float, interim: str, is_command: Callable[[str], bool]
     ) -> Completeness | None:

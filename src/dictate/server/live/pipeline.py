@@ -35,6 +35,8 @@ def live_rules(settings: ServerSettings, acoustic: bool = False) -> LiveRules:
     return LiveRules(
         preroll=samples(settings.pre_roll),
         cut_after=samples(settings.cut_after) or None,
+        # inside a sentence, cut only where the next final could not read the cut part too
+        cut_any_after=samples(max(settings.cut_after, settings.context_seconds)) or None,
         max_span=samples(settings.max_utterance),
         keep=samples(settings.max_utterance + settings.context_seconds + 30),
         join_gap=samples(settings.join_pause),

@@ -11,9 +11,12 @@ from 1, each closed exactly once, so that every stretch of speech ends in exactl
 * a pause starts: the span up to here is what a speculative final pass transcribes, while the VAD waits to
   be sure that the speaker has stopped;
 * speech resumes after that pause: the speculative pass no longer covers the span, unless the span is longer
-  than ``cut_after`` already. Then it is cut at the pause, the pass becomes its final, and the speech goes on
+  than ``cut_after`` already and the pause ended a sentence (the live core judges that), or the span is longer
+  than ``cut_any_after``. Then it is cut at the pause, the pass becomes its final, and the speech goes on
   in a new span: a long passage is transcribed piece by piece while it is spoken, so its last final costs
-  what a short one does, and no pass re-reads a minute of audio;
+  what a short one does, and no pass re-reads a minute of audio. A cut inside a sentence is left for as long as
+  it can be: the next final would be transcribed together with the cut part anyway (``context_for``), so such a
+  cut saves no pass, and the revision it causes rewrites text already typed;
 * speech stops: the span closes.
 
 ``context_for`` picks the finals that a new span is transcribed together with (``Piece``s): Whisper on half a
@@ -72,9 +75,12 @@ class _Open:
 class Timeline:
     """The VAD's decisions, as spans."""
 
-    def __init__(self, preroll: int, cut_after: int | None = None, max_span: int | None = None) -> None:
+    def __init__(
+        self, preroll: int, cut_after: int | None = None, max_span: int | None = None, cut_any_after: int | None = None
+    ) -> None:
         self._preroll = preroll
-        self._cut_after = cut_after
+        self._cut_after = cut_after  # cut at a pause that ends a sentence past this (None: never cut at a pause)
+        self._cut_any_after = cut_any_after  # ... and at any pause past this (None: ``cut_after``)
         self._max_span = max_span
         self._position = 0
         self._last_end = 0
@@ -116,19 +122,25 @@ class Timeline:
         self._open.pause, self._open.pause_at = self._position, now
         return self._span(self._open, self._position, now, self._open.pause)
 
-    def speech_resumed(self, now: float) -> tuple[Span, int] | None:
-        """Speech went on after a pause. When the span had grown past ``cut_after`` (or ``max_span``), it is cut
-        at the pause: returns (the closed span, the id of the utterance that goes on); else None."""
+    def speech_resumed(self, now: float, sentence_end: bool = True) -> tuple[Span, int] | None:
+        """Speech went on after a pause (``sentence_end``: the speech before it ended a sentence). When the span had
+        grown past ``cut_after`` at a sentence end, or past ``cut_any_after``, it is cut at the pause: returns (the
+        closed span, the id of the utterance that goes on); else None."""
         current = self._open
         if current is None or current.pause is None:
             return None
         cut, cut_at = current.pause, current.pause_at or now
         current.pause = current.pause_at = None
-        if self._cut_after is None or cut - current.start < self._cut_after:
+        if not self._cuts_at(cut - current.start, sentence_end):
             current.gaps = (*current.gaps, (cut, self._position))
             return None
         closed = self._close(current, cut, cut_at, pause=cut)
         return closed, self._begin(cut, self._position, now)
+
+    def _cuts_at(self, length: int, sentence_end: bool) -> bool:
+        if self._cut_after is None or length < self._cut_after:
+            return False
+        return sentence_end or self._cut_any_after is None or length >= self._cut_any_after
 
     def cut_if_too_long(self, now: float) -> tuple[Span, int] | None:
         """Cut an utterance without a pause once it reaches ``max_span`` (so that no pass grows without bound)."""
