@@ -275,8 +275,9 @@ class ServerSettings(DictateSettings):
         8.0,
         ge=0,
         le=60,
-        description="An utterance longer than this many seconds is cut at its next short pause and goes on as a "
-        "new one, so a long passage is transcribed while it is spoken; 0 disables.",
+        description="An utterance longer than this many seconds is cut at its next short pause that ends a "
+        "sentence (inside a sentence, once it is longer than DICTATE_CONTEXT_SECONDS) and goes on as a new one, so "
+        "a long passage is transcribed while it is spoken; 0 disables.",
     )
     max_utterance: float = dial(
         25.0,
