@@ -141,3 +141,13 @@ def test_inside_a_sentence_a_long_utterance_is_cut_only_past_cut_any_after() -> 
     timeline.read(SECOND // 4)
     cut = timeline.speech_resumed(now=29.25, sentence_end=False)  # past cut_any_after: any pause cuts
     assert cut is not None and (cut[0].start, cut[0].end) == (13 * SECOND, 29 * SECOND)
+
+
+def test_the_server_cuts_inside_a_sentence_only_where_the_next_final_could_not_join_the_cut_part() -> None:
+    from dictate.config import ServerSettings
+    from dictate.server.live.pipeline import live_rules
+
+    rules = live_rules(ServerSettings())
+    assert (rules.cut_after, rules.cut_any_after, rules.context_samples) == (8 * SECOND, 15 * SECOND, 15 * SECOND)
+    assert live_rules(ServerSettings(cut_after=20)).cut_any_after == 20 * SECOND  # never sooner than cut_after
+    assert live_rules(ServerSettings(cut_after=0)).cut_after is None
