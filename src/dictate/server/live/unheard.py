@@ -101,7 +101,7 @@ class UnheardWatch:
             self._floor = end
             self._loud.clear()
             return None
-        loud = level >= self.threshold
+        loud = level >= SPEECH_DBFS and level >= self.threshold  # the floor's percentiles only for speech-level chunks
         self._levels.append(level)
         if not in_stall and loud:
             if self._loud and self._loud[-1][1] == start:
@@ -200,13 +200,14 @@ class UnheardSpeech:
         pause began; when that pause holds ``MIN_LOUD`` of speech-level audio (the VAD took words for silence: "is
         to be ill-disposed" over a telephone line), it reads to the span's end instead, so the words are in the
         final (at the cost of the speculative pass: the final pass runs now), and nothing is left to check."""
-        if span.pause is None or self._watch.loud_from(span.pause) < MIN_LOUD:
+        loud = self._watch.loud_from(span.pause) if span.pause is not None else 0
+        if loud < MIN_LOUD:
             return span
         logger.debug(
             "%s: utterance %d's closing pause holds %.2f s at speech level: its final reads it",
             self._name,
             span.utterance_id,
-            self._watch.loud_from(span.pause) / SAMPLE_RATE,
+            loud / SAMPLE_RATE,
         )
         self._watch.heard_from(span.start)
         return replace(span, pause=None)
