@@ -7,11 +7,9 @@ It holds the session's audio (``SessionAudio``), its timeline of utterances (``T
 dropped). The shells around it (``worker.LiveWorker`` runs the passes it asks for and sends its events,
 ``voice_activity.VoiceActivity`` turns RealtimeSTT's callbacks into inputs) hold no rule of their own.
 
-Interim passes are timed here, by the VAD's reading of the audio: while an utterance is open and no pause has
-begun, one every ``interim_interval`` seconds (counted from the start of the previous one, as RealtimeSTT's
-realtime worker did), at most one at a time, skipped when the audio is too short or its tail has gone quiet.
-The VAD reads 32 ms chunks, so a pass is due at the read nearest its time, and the next one an interval after
-this one was due, not after the read that started it (that added 20-24 ms to every interval and to the first).
+Interim passes are timed here, by the VAD's reading of the audio (``interims.InterimBeat``): while an utterance
+is open and no pause has begun, at most one at a time, skipped when the audio is too short or its tail has gone
+quiet.
 
 Issue 18's rules: a revising pass is accepted by ``revisions.check_revision`` (against the earlier finals and
 the utterance's own text); a joined pass reads ``Finals._ranges`` (the middle of each pause left out,
@@ -24,7 +22,7 @@ import logging
 from dataclasses import dataclass, field
 
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.live.end_of_turn import EndOfTurnRules, Pause, pause_ends_utterance
+from dictate.server.live.end_of_turn import EndOfTurnRules, PassCost, Pause, pause_ends_utterance
 from dictate.server.live.finals import ContextPolicy, Coverage, Finals, NeedPass
 from dictate.server.live.inputs import (
     AudioRead,
@@ -43,6 +41,7 @@ from dictate.server.live.inputs import (
     VoiceStarted,
     VoiceStopped,
 )
+from dictate.server.live.interims import MIN_INTERIM_SAMPLES, InterimBeat, InterimPass
 from dictate.server.live.joins import KEEP_PAUSE
 from dictate.server.live.outputs import (
     CancelPass,
@@ -62,7 +61,6 @@ from dictate.server.model.pass_types import NO_OPTIONS, PassOptions, PassResult
 
 logger = logging.getLogger(__name__)
 
-MIN_INTERIM_SAMPLES = SAMPLE_RATE // 4  # an interim pass over less says nothing useful
 TURN_WINDOW = 8 * SAMPLE_RATE  # what the acoustic end-of-turn model hears: the last 8 s up to the pause
 
 
@@ -86,12 +84,6 @@ class LiveRules:
     interim_quiet_ratio: float = 0.3
     # adaptive: the core itself ends utterances at pauses (end_of_turn.py)
     end_of_turn: EndOfTurnRules = field(default_factory=EndOfTurnRules)
-
-
-@dataclass
-class _InterimPass:
-    request: PassRequest
-    utterance: tuple[int, int, float]  # Timeline.open_span() when it was asked for
 
 
 class LiveCore:
@@ -122,10 +114,11 @@ class LiveCore:
             name,
         )
         self._turns_judged = 0
+        self._pass_cost = PassCost()  # what a speculative pass is expected to cost (end_of_turn.py)
         self._final_pass: PassRequest | None = None  # the one final-priority pass under way
         self._final_cancelled = False
-        self._interim: _InterimPass | None = None  # the one interim pass under way
-        self._last_interim_at: float | None = None  # when the latest interim was due (None: none this utterance)
+        self._interim: InterimPass | None = None  # the one interim pass under way
+        self._beat = InterimBeat(rules.first_interim_after, rules.interim_interval)
         self._paused = False  # a pause began: the VAD waits for the closing silence; no interims
         self._pause: Pause | None = None  # the pause of the open utterance (adaptive end of turn)
         self._ended_at_pause = False  # the core ended the utterance at a pause before the VAD's closing silence
@@ -251,7 +244,7 @@ class LiveCore:
         if utterance is None:
             return []
         self._heard()
-        self._last_interim_at = at  # RealtimeSTT's realtime timer restarted with each recording
+        self._beat.last = at  # RealtimeSTT's realtime timer restarted with each recording
         return [SpeechStarted(utterance, at)]
 
     def _heard(self) -> None:
@@ -266,16 +259,20 @@ class LiveCore:
         if span is None:
             self._pause = None
             return []
-        if self._rules.speculate:
-            self._finals.speculate(span)
         onset, speech_end = span_parts(span)[-1]  # the latest stretch of speech
-        self._pause = Pause(
+        self._pause = pause = Pause(
             self._timeline.position,
             span if self._rules.speculate else None,
             command_sized=self._finals.might_be_command(speech_end - onset),
         )
         rules, current = self._rules.end_of_turn, self._timeline.open_span()
-        if not (rules.adaptive and rules.acoustic) or current is None:
+        judged = rules.adaptive and rules.acoustic and current is not None
+        if self._rules.speculate:
+            costly = rules.defer_cost is not None and self._pass_cost.estimate(span.seconds) > rules.defer_cost
+            pause.deferred = judged and costly and not pause.command_sized  # end_of_turn.py says why
+            if not pause.deferred:
+                self._finals.speculate(span)
+        if not judged or current is None:
             return []
         self._turns_judged += 1
         self._pause.judge_id = self._turns_judged
@@ -290,6 +287,9 @@ class LiveCore:
             return
         silence = (self._timeline.position - pause.at_sample) / SAMPLE_RATE
         rules = self._rules.end_of_turn
+        if pause.span is not None and pause.speculate_now(rules, silence, self._pass_cost.estimate(pause.span.seconds)):
+            pause.deferred = False
+            self._finals.speculate(pause.span)
         cue = pause.cue(rules, silence, self._interims.get(current[0], ""), self._finals.is_command)
         if pause_ends_utterance(rules, silence, cue):
             logger.debug("%s: pause of %.2f s ends the utterance (%s)", self._name, silence, cue and cue.value)
@@ -328,27 +328,25 @@ class LiveCore:
         if current is None or self._paused or self._ended or self._interim is not None:
             return []
         _utterance, start, speech_start = current
-        last = self._last_interim_at if self._last_interim_at is not None else speech_start
-        due = max(last + self._rules.interim_interval, speech_start + self._rules.first_interim_after)
-        if at + chunk_seconds / 2 < due:  # due at the read nearest its time
+        if not self._beat.due(at, chunk_seconds, speech_start):
             return []
-        # keep the beat (the next is due an interval after this one was due, not after the read that started it:
-        # reads come every 20-40 ms, and counting from them added ~20 ms to every interval); after a long pass
-        # or a pause, a new beat starts here
-        self._last_interim_at = due if at - due < self._rules.interim_interval else at
         end = self._timeline.position
         if end - start < MIN_INTERIM_SAMPLES:
             return []
         if trailing_quiet(self._audio.slice(start, end), self._rules.interim_quiet_ratio):
             return []
         request = self._request(Purpose.INTERIM, ((start, end),), self._options)
-        self._interim = _InterimPass(request, current)
+        self._interim = InterimPass(request, current)
         return [request]
 
     def _pass_done(self, pass_id: int, result: PassResult | None) -> list[Output]:
         if (checked := self._unheard.checked(pass_id, result)) is not None:
             return checked
-        if self._interim is not None and pass_id == self._interim.request.pass_id:
+        interim = self._interim is not None and pass_id == self._interim.request.pass_id
+        final_lane = self._final_pass is not None and pass_id == self._final_pass.pass_id
+        if result is not None and (interim or final_lane):
+            self._pass_cost.add(result, final_lane)
+        if interim and self._interim is not None:
             utterance = self._interim.utterance
             self._interim = None
             text = result.text.strip() if result is not None else ""
