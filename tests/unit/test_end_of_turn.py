@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import pytest
-from tests.live import ACOUSTIC, ADAPTIVE, RULES, Drive, FakeModel
+from tests.live import ACOUSTIC, ADAPTIVE, RULES, SECOND, Drive, FakeModel
 
 from dictate.server.live.core import LiveRules
 from dictate.server.live.end_of_turn import (
@@ -229,9 +229,9 @@ def test_with_commands_a_short_stretch_of_speech_is_not_held_on_the_acoustic_cue
     assert "final 1: w1 w2 w3." not in long.speech(0.5) + long.pause(3.5) + long.audio(4.5)  # longer: held
 
 
-def costly(defer_cost: float | None = 0.5) -> Drive:
+def costly(defer_cost: float | None = 0.5, **cuts: int) -> Drive:
     """A session whose passes cost 0.2 s a second of audio, after a first short utterance that taught it so."""
-    rules = replace(ACOUSTIC, end_of_turn=replace(ACOUSTIC.end_of_turn, defer_cost=defer_cost))
+    rules = replace(ACOUSTIC, end_of_turn=replace(ACOUSTIC.end_of_turn, defer_cost=defer_cost), **cuts)
     drive = Drive(rules, FakeModel(full_stop=True, cost=0.2))
     drive.turn = 0.9
     said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25)  # its pass: 0.3 s, asked for at once
@@ -256,7 +256,7 @@ def test_a_costly_speculative_pass_waits_for_the_acoustic_answer_and_starts_at_o
 def test_a_costly_speculative_pass_at_a_held_pause_starts_only_when_the_hold_would_run_out_before_it_is_back() -> None:
     drive = costly()
     assert drive.speech(3) + drive.pause(7) + drive.send(TurnJudged(2, 0.1)) == ["speech 2 at 3", "judge 2 over 4 s"]
-    assert drive.audio(7.75) == []  # held: 0.8 s expected, asked for 1.5 x 0.8 s before the 2 s hold runs out
+    assert drive.audio(7.75) == []  # held: asked for halfway through the 2 s hold (1.5 x 0.8 s expected is less)
     assert drive.audio(8) == ["pass 2 speculative 3-7"]
     assert drive.audio(8.75) == []
     assert drive.audio(9) == ["final 2: w4 w5 w6 w7.", "stop recording"]  # the hold ran out: its pass is the final
@@ -278,6 +278,18 @@ def test_a_late_acoustic_answer_or_no_deferral_asks_for_the_costly_pass_as_witho
     assert said == ["pass 2 speculative 3-7", "stop recording", "final 2: w4 w5 w6 w7."]
     never = costly(defer_cost=None)
     assert never.speech(3) + never.pause(7) == ["speech 2 at 3", "judge 2 over 4 s", "pass 2 speculative 3-7"]
+    # past the length where any pause cuts the utterance, the pass is that part's final whatever the answer
+    cut = costly(cut_after=2 * SECOND, cut_any_after=4 * SECOND)
+    assert cut.speech(3) + cut.pause(7) == ["speech 2 at 3", "judge 2 over 4 s", "pass 2 speculative 3-7"]
+    shorter = costly(cut_after=2 * SECOND, cut_any_after=5 * SECOND)
+    assert shorter.speech(3) + shorter.pause(7) == ["speech 2 at 3", "judge 2 over 4 s"]
+
+
+def test_a_held_pass_that_is_back_in_time_from_later_on_is_asked_for_later_than_halfway() -> None:
+    drive = costly()
+    said = drive.speech(3) + drive.pause(6) + drive.send(TurnJudged(2, 0.1)) + drive.audio(7)
+    assert said == ["speech 2 at 3", "judge 2 over 3 s"]  # 0.6 s expected: from 1.1 s on it is back in time
+    assert drive.audio(7.25) == ["pass 2 speculative 3-6"]
 
 
 def test_the_expected_cost_of_a_pass_is_the_sessions_own_final_passes_else_its_interims() -> None:

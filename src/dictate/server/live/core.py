@@ -269,7 +269,8 @@ class LiveCore:
         judged = rules.adaptive and rules.acoustic and current is not None
         if self._rules.speculate:
             costly = rules.defer_cost is not None and self._pass_cost.estimate(span.seconds) > rules.defer_cost
-            pause.deferred = judged and costly and not pause.command_sized  # end_of_turn.py says why
+            cut = self._timeline.cuts_at(span.end - span.start, sentence_end=False)  # its pass is a final anyway
+            pause.deferred = judged and costly and not cut and not pause.command_sized  # end_of_turn.py says why
             if not pause.deferred:
                 self._finals.speculate(span)
         if not judged or current is None:

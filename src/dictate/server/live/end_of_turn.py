@@ -29,8 +29,10 @@ A speculative pass holds the model until it is back: at a pause inside a long ut
 on this CPU (twice that when the trimmed window had to be redone), and the interims of the speech that resumed,
 and every other session's passes, waited behind it. Where that pass would cost more than ``defer_cost`` seconds
 (``PassCost``: the session's own passes so far), it waits for the acoustic model's answer (about 70 ms):
-finished, it starts then; unfinished (held), it starts only when the hold would run out before it is back
-(``Pause.speculate_now``), and not at all when speech resumes first.
+finished, it starts then; unfinished (held), it starts halfway through the hold, or later as long as it is back
+before the hold runs out (``Pause.speculate_now``), and not at all when speech resumes first. Past the length
+where any pause cuts the utterance (``Timeline.cuts_at``), the pass is that part's final whatever the answer,
+and starts at once.
 """
 
 from __future__ import annotations
@@ -160,14 +162,16 @@ class Pause:
     def speculate_now(self, rules: EndOfTurnRules, silence: float, cost: float) -> bool:
         """Whether the deferred speculative pass is to be asked for ``silence`` seconds into the pause (``cost``:
         its expected seconds): once the acoustic model heard the speech as finished (or failed, or is later than
-        the fixed silence), or, held, when the hold would run out before a pass started later is back."""
+        the fixed silence), or, held, halfway through the hold, or sooner when the hold would run out before a pass
+        started then is back."""
         if not self.deferred:
             return False
         if self.judge_id is not None:
             return silence >= rules.unsure
         if acoustic_cue(self.acoustic, rules.threshold) is None:
             return True
-        return silence >= rules.hold - 1.5 * cost  # a margin: a redone window costs twice
+        # a margin: a redone window costs twice; and never in the first half of the hold, where speech resumes
+        return silence >= max(rules.hold / 2, rules.hold - 1.5 * cost)
 
     def ended_sentence(self, rules: EndOfTurnRules, interim: str) -> bool:
         """Whether the speech before this pause ended a sentence, where a long utterance may be cut
