@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """One line per `dictate bench` report: the figures issue 18 asks for (latency, WER, words lost, revisions,
-typing churn), for side-by-side tables. Usage: docs/bench/ab-table.py REPORT.json..."""
+typing churn, gaps between interims), for side-by-side tables. Usage: docs/bench/ab-table.py REPORT.json..."""
 
 import json
 import os
 import sys
 
-print("report | final p50 / p95 | each final p95 | WER | formatted WER | words lost | revising (acc/rej) | per pause | bs/100")
+print("report | final p50 / p95 | each final p95 | WER | formatted WER | words lost | revising (acc/rej) | per pause | bs/100 | interim gap p95 / max")
 for path in sys.argv[1:]:
     report = json.load(open(path))
     summary = report["levels"][0]["summary"]
@@ -18,5 +18,6 @@ for path in sys.argv[1:]:
         f"{100 * summary['wer']:.1f} | {100 * summary['formatted_wer']:.1f} | {summary['words_lost']} | "
         f"{summary['revising_finals']} ({summary['revisions_accepted']}/{summary['revisions_rejected']}) | "
         f"{summary['revising_finals'] / pauses if pauses else float('nan'):.2f} | "
-        f"{summary['backspaced_per_100_typed']:.1f}"
+        f"{summary['backspaced_per_100_typed']:.1f} | "
+        f"{summary['interim_gap']['p95']:.2f} / {summary['interim_gap']['max']:.2f}"
     )

@@ -303,3 +303,14 @@ def test_the_expected_cost_of_a_pass_is_the_sessions_own_final_passes_else_its_i
     assert cost.estimate(10) == pytest.approx(10 * (0.7 * 0.1 + 0.3 * 0.2))  # a running mean
     cost.add(PassResult("", "en", 1.0, 0.0, 0.1), final=True)  # no audio: nothing learnt
     assert cost.estimate(10) == pytest.approx(1.3)
+
+
+def test_a_long_utterance_is_not_cut_at_a_pause_whose_acoustic_answer_is_still_due() -> None:
+    rules = replace(ACOUSTIC, cut_after=8 * SECOND, cut_any_after=15 * SECOND)
+    answered = Drive(rules, FakeModel(full_stop=True))
+    answered.turn = 0.9
+    said = answered.speech(0.5) + answered.pause(9) + answered.resume(9.1)
+    assert said[-2:] == ["speech 2 at 9", "final 1: w1 w2 w3 w4 w5 w6 w7 w8 w9."]  # a sentence end: cut
+    blind = Drive(rules, FakeModel(full_stop=True))
+    said = blind.speech(0.5) + blind.pause(9) + blind.resume(9.1)
+    assert said == ["speech 1 at 0.5", "judge 1 over 8 s", "pass 1 speculative 0.5-9"]  # resumed before the answer

@@ -92,7 +92,7 @@ class EndOfTurnRules:
     acoustic: bool = False  # ask the acoustic end-of-turn model at each pause
     threshold: float = 0.5  # its probability of a finished turn below which the utterance is held
     # a speculative pass expected to cost more (seconds) waits for the acoustic model's answer (None: never)
-    defer_cost: float | None = 0.5
+    defer_cost: float | None = 1.0
 
 
 def acoustic_cue(probability: float | None, threshold: float) -> Completeness | None:
@@ -162,21 +162,23 @@ class Pause:
     def speculate_now(self, rules: EndOfTurnRules, silence: float, cost: float) -> bool:
         """Whether the deferred speculative pass is to be asked for ``silence`` seconds into the pause (``cost``:
         its expected seconds): once the acoustic model heard the speech as finished (or failed, or is later than
-        the fixed silence), or, held, halfway through the hold, or sooner when the hold would run out before a pass
-        started then is back."""
+        the fixed silence); held, as late as lets it be back before the hold runs out, but not before halfway
+        through the hold (a longer pass then makes a final later than the hold: the price of leaving the model free
+        while the speaker thinks)."""
         if not self.deferred:
             return False
         if self.judge_id is not None:
             return silence >= rules.unsure
         if acoustic_cue(self.acoustic, rules.threshold) is None:
             return True
-        # a margin: a redone window costs twice; and never in the first half of the hold, where speech resumes
-        return silence >= max(rules.hold / 2, rules.hold - 1.5 * cost)
+        return silence >= max(rules.hold / 2, rules.hold - 1.5 * cost)  # 1.5: a redone window costs twice
 
     def ended_sentence(self, rules: EndOfTurnRules, interim: str) -> bool:
         """Whether the speech before this pause ended a sentence, where a long utterance may be cut
         (``timeline.py``): the text up to it (the speculative pass's, else ``interim``) ends one, and the end-of-turn
-        model, when it was asked, did not hear the speech unfinished."""
+        model, when it was asked, has answered and did not hear the speech unfinished."""
+        if self.judge_id is not None:
+            return False  # speech resumed within ~70 ms of the pause edge: not cut blind on the text alone
         text = self.text if self.text is not None else interim
         unfinished = acoustic_cue(self.acoustic, rules.threshold) is not None
         return completeness(text) is Completeness.COMPLETE and not unfinished
