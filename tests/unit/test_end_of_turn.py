@@ -12,7 +12,6 @@ from dictate.server.live.core import LiveRules
 from dictate.server.live.end_of_turn import (
     Completeness,
     EndOfTurnRules,
-    PassCost,
     Pause,
     acoustic_cue,
     completeness,
@@ -227,82 +226,6 @@ def test_with_commands_a_short_stretch_of_speech_is_not_held_on_the_acoustic_cue
     long.start(revisions=True, commands=("scratch that",))
     long.turn = 0.1
     assert "final 1: w1 w2 w3." not in long.speech(0.5) + long.pause(3.5) + long.audio(4.5)  # longer: held
-
-
-def costly(defer_cost: float | None = 0.5, **cuts: int) -> Drive:
-    """A session whose passes cost 0.2 s a second of audio, after a first short utterance that taught it so."""
-    rules = replace(ACOUSTIC, end_of_turn=replace(ACOUSTIC.end_of_turn, defer_cost=defer_cost), **cuts)
-    drive = Drive(rules, FakeModel(full_stop=True, cost=0.2))
-    drive.turn = 0.9
-    said = drive.speech(0.5) + drive.pause(2) + drive.audio(2.25)  # its pass: 0.3 s, asked for at once
-    assert said == [
-        "speech 1 at 0.5",
-        "judge 1 over 1.5 s",
-        "pass 1 speculative 0.5-2",
-        "final 1: w1 w2.",
-        "stop recording",
-    ]
-    drive.turn = None  # the test answers
-    return drive
-
-
-def test_a_costly_speculative_pass_waits_for_the_acoustic_answer_and_starts_at_once_when_it_sounds_finished() -> None:
-    drive = costly()
-    assert drive.speech(3) + drive.pause(7) == ["speech 2 at 3", "judge 2 over 4 s"]  # 0.8 s expected: no pass yet
-    assert drive.send(TurnJudged(2, 0.9)) == ["pass 2 speculative 3-7"]
-    assert drive.audio(7.25) == ["final 2: w4 w5 w6 w7.", "stop recording"]
-
-
-def test_a_costly_speculative_pass_at_a_held_pause_starts_only_when_the_hold_would_run_out_before_it_is_back() -> None:
-    drive = costly()
-    assert drive.speech(3) + drive.pause(7) + drive.send(TurnJudged(2, 0.1)) == ["speech 2 at 3", "judge 2 over 4 s"]
-    assert drive.audio(7.75) == []  # held: asked for halfway through the 2 s hold (1.5 x 0.8 s expected is less)
-    assert drive.audio(8) == ["pass 2 speculative 3-7"]
-    assert drive.audio(8.75) == []
-    assert drive.audio(9) == ["final 2: w4 w5 w6 w7.", "stop recording"]  # the hold ran out: its pass is the final
-
-
-def test_a_costly_speculative_pass_at_a_held_pause_is_never_made_when_speech_resumes_first() -> None:
-    drive = costly()
-    said = drive.speech(3) + drive.pause(7) + drive.send(TurnJudged(2, 0.1)) + drive.resume(7.75)
-    assert said == ["speech 2 at 3", "judge 2 over 4 s"]  # the model stayed free for the speech that goes on
-    said = drive.pause(9) + drive.send(TurnJudged(3, 0.9)) + drive.audio(9.25)
-    assert said == ["judge 3 over 6 s", "pass 2 speculative 3-9", "final 2: w4 w5 w6 w7 w8 w9.", "stop recording"]
-    assert drive.model.passes == ["w1 w2.", "w4 w5 w6 w7 w8 w9."]
-
-
-def test_a_late_acoustic_answer_or_no_deferral_asks_for_the_costly_pass_as_without_the_model() -> None:
-    drive = costly()
-    assert drive.speech(3) + drive.pause(7) + drive.audio(7.4, step=0.05) == ["speech 2 at 3", "judge 2 over 4 s"]
-    said = drive.audio(7.45, step=0.05)  # the fixed silence: the judge is late, the text decides
-    assert said == ["pass 2 speculative 3-7", "stop recording", "final 2: w4 w5 w6 w7."]
-    never = costly(defer_cost=None)
-    assert never.speech(3) + never.pause(7) == ["speech 2 at 3", "judge 2 over 4 s", "pass 2 speculative 3-7"]
-    # past the length where any pause cuts the utterance, the pass is that part's final whatever the answer
-    cut = costly(cut_after=2 * SECOND, cut_any_after=4 * SECOND)
-    assert cut.speech(3) + cut.pause(7) == ["speech 2 at 3", "judge 2 over 4 s", "pass 2 speculative 3-7"]
-    shorter = costly(cut_after=2 * SECOND, cut_any_after=5 * SECOND)
-    assert shorter.speech(3) + shorter.pause(7) == ["speech 2 at 3", "judge 2 over 4 s"]
-
-
-def test_a_held_pass_that_is_back_in_time_from_later_on_is_asked_for_later_than_halfway() -> None:
-    drive = costly()
-    said = drive.speech(3) + drive.pause(6) + drive.send(TurnJudged(2, 0.1)) + drive.audio(7)
-    assert said == ["speech 2 at 3", "judge 2 over 3 s"]  # 0.6 s expected: from 1.1 s on it is back in time
-    assert drive.audio(7.25) == ["pass 2 speculative 3-6"]
-
-
-def test_the_expected_cost_of_a_pass_is_the_sessions_own_final_passes_else_its_interims() -> None:
-    cost = PassCost()
-    assert cost.estimate(10) == 0  # nothing known: no pass waits
-    cost.add(PassResult("", "en", 1.0, 2.0, 0.1), final=False)
-    assert cost.estimate(10) == pytest.approx(0.5)
-    cost.add(PassResult("", "en", 1.0, 4.0, 0.4), final=True)
-    assert cost.estimate(10) == pytest.approx(1.0)  # a final's beam costs more than an interim's
-    cost.add(PassResult("", "en", 1.0, 4.0, 0.8), final=True)
-    assert cost.estimate(10) == pytest.approx(10 * (0.7 * 0.1 + 0.3 * 0.2))  # a running mean
-    cost.add(PassResult("", "en", 1.0, 0.0, 0.1), final=True)  # no audio: nothing learnt
-    assert cost.estimate(10) == pytest.approx(1.3)
 
 
 def test_a_long_utterance_is_not_cut_at_a_pause_whose_acoustic_answer_is_still_due() -> None:

@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass, field
 
 from dictate.protocol import SAMPLE_RATE
-from dictate.server.live.end_of_turn import EndOfTurnRules, PassCost, Pause, pause_ends_utterance
+from dictate.server.live.end_of_turn import EndOfTurnRules, Pause, pause_ends_utterance
 from dictate.server.live.finals import ContextPolicy, Coverage, Finals, NeedPass
 from dictate.server.live.inputs import (
     AudioRead,
@@ -114,7 +114,6 @@ class LiveCore:
             name,
         )
         self._turns_judged = 0
-        self._pass_cost = PassCost()  # what a speculative pass is expected to cost (end_of_turn.py)
         self._final_pass: PassRequest | None = None  # the one final-priority pass under way
         self._final_cancelled = False
         self._interim: InterimPass | None = None  # the one interim pass under way
@@ -259,21 +258,16 @@ class LiveCore:
         if span is None:
             self._pause = None
             return []
+        if self._rules.speculate:
+            self._finals.speculate(span)
         onset, speech_end = span_parts(span)[-1]  # the latest stretch of speech
-        self._pause = pause = Pause(
+        self._pause = Pause(
             self._timeline.position,
             span if self._rules.speculate else None,
             command_sized=self._finals.might_be_command(speech_end - onset),
         )
         rules, current = self._rules.end_of_turn, self._timeline.open_span()
-        judged = rules.adaptive and rules.acoustic and current is not None
-        if self._rules.speculate:
-            costly = rules.defer_cost is not None and self._pass_cost.estimate(span.seconds) > rules.defer_cost
-            cut = self._timeline.cuts_at(span.end - span.start, sentence_end=False)  # its pass is a final anyway
-            pause.deferred = judged and costly and not cut and not pause.command_sized  # end_of_turn.py says why
-            if not pause.deferred:
-                self._finals.speculate(span)
-        if not judged or current is None:
+        if not (rules.adaptive and rules.acoustic) or current is None:
             return []
         self._turns_judged += 1
         self._pause.judge_id = self._turns_judged
@@ -288,9 +282,6 @@ class LiveCore:
             return
         silence = (self._timeline.position - pause.at_sample) / SAMPLE_RATE
         rules = self._rules.end_of_turn
-        if pause.span is not None and pause.speculate_now(rules, silence, self._pass_cost.estimate(pause.span.seconds)):
-            pause.deferred = False
-            self._finals.speculate(pause.span)
         cue = pause.cue(rules, silence, self._interims.get(current[0], ""), self._finals.is_command)
         if pause_ends_utterance(rules, silence, cue):
             logger.debug("%s: pause of %.2f s ends the utterance (%s)", self._name, silence, cue and cue.value)
@@ -343,11 +334,7 @@ class LiveCore:
     def _pass_done(self, pass_id: int, result: PassResult | None) -> list[Output]:
         if (checked := self._unheard.checked(pass_id, result)) is not None:
             return checked
-        interim = self._interim is not None and pass_id == self._interim.request.pass_id
-        final_lane = self._final_pass is not None and pass_id == self._final_pass.pass_id
-        if result is not None and (interim or final_lane):
-            self._pass_cost.add(result, final_lane)
-        if interim and self._interim is not None:
+        if self._interim is not None and pass_id == self._interim.request.pass_id:
             utterance = self._interim.utterance
             self._interim = None
             text = result.text.strip() if result is not None else ""

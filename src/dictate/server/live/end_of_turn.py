@@ -24,15 +24,6 @@ mid-sentence pause. The second cue is acoustic: an end-of-turn model (Smart Turn
 speech up to the pause and says how likely the turn is finished. Below ``threshold`` the utterance is held as
 if its text ended on "the" (its answer comes in about 50 ms, before the speculative pass's text); above it the
 text decides as above. The revising final stays the fallback for a pause held too short.
-
-A speculative pass holds the model until it is back: at a pause inside a long utterance that was over a second
-on this CPU (twice that when the trimmed window had to be redone), and the interims of the speech that resumed,
-and every other session's passes, waited behind it. Where that pass would cost more than ``defer_cost`` seconds
-(``PassCost``: the session's own passes so far), it waits for the acoustic model's answer (about 70 ms):
-finished, it starts then; unfinished (held), it starts halfway through the hold, or later as long as it is back
-before the hold runs out (``Pause.speculate_now``), and not at all when speech resumes first. Past the length
-where any pause cuts the utterance (``Timeline.cuts_at``), the pass is that part's final whatever the answer,
-and starts at once.
 """
 
 from __future__ import annotations
@@ -45,7 +36,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dictate.server.live.timeline import Span
-    from dictate.server.model.pass_types import PassResult
 
 
 class Completeness(Enum):
@@ -91,8 +81,6 @@ class EndOfTurnRules:
     hold: float = 2.0
     acoustic: bool = False  # ask the acoustic end-of-turn model at each pause
     threshold: float = 0.5  # its probability of a finished turn below which the utterance is held
-    # a speculative pass expected to cost more (seconds) waits for the acoustic model's answer (None: never)
-    defer_cost: float | None = 1.0
 
 
 def acoustic_cue(probability: float | None, threshold: float) -> Completeness | None:
@@ -120,31 +108,6 @@ def pause_ends_utterance(rules: EndOfTurnRules, silence: float, cue: Completenes
 
 
 @dataclass
-class PassCost:
-    """Seconds of model time per second of audio, a running mean of one session's passes: its final-lane passes
-    (a final's beam), else its interims until a final-lane pass is back."""
-
-    final: float | None = None
-    interim: float | None = None
-
-    def add(self, result: PassResult, final: bool) -> None:
-        if result.audio_seconds <= 0:
-            return
-        rate = result.compute_seconds / result.audio_seconds
-        previous = self.final if final else self.interim
-        mean = rate if previous is None else 0.7 * previous + 0.3 * rate
-        if final:
-            self.final = mean
-        else:
-            self.interim = mean
-
-    def estimate(self, seconds: float) -> float:
-        """The expected cost of a final-lane pass over ``seconds`` of audio (0 before any pass is back)."""
-        rate = self.final if self.final is not None else self.interim
-        return seconds * (rate or 0.0)
-
-
-@dataclass
 class Pause:
     """The cues gathered at one pause of the open utterance (the live core holds one)."""
 
@@ -156,22 +119,6 @@ class Pause:
     # the speech since the utterance began or last resumed is short enough to be one of the client's voice
     # commands: not held on the acoustic cue (held, a command would be joined to the speech around it)
     command_sized: bool = False
-    # its speculative pass (over ``span``) is not asked for yet: it waits for the acoustic model's answer
-    deferred: bool = False
-
-    def speculate_now(self, rules: EndOfTurnRules, silence: float, cost: float) -> bool:
-        """Whether the deferred speculative pass is to be asked for ``silence`` seconds into the pause (``cost``:
-        its expected seconds): once the acoustic model heard the speech as finished (or failed, or is later than
-        the fixed silence); held, as late as lets it be back before the hold runs out, but not before halfway
-        through the hold (a longer pass then makes a final later than the hold: the price of leaving the model free
-        while the speaker thinks)."""
-        if not self.deferred:
-            return False
-        if self.judge_id is not None:
-            return silence >= rules.unsure
-        if acoustic_cue(self.acoustic, rules.threshold) is None:
-            return True
-        return silence >= max(rules.hold / 2, rules.hold - 1.5 * cost)  # 1.5: a redone window costs twice
 
     def ended_sentence(self, rules: EndOfTurnRules, interim: str) -> bool:
         """Whether the speech before this pause ended a sentence, where a long utterance may be cut

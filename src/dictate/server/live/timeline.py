@@ -131,14 +131,13 @@ class Timeline:
             return None
         cut, cut_at = current.pause, current.pause_at or now
         current.pause = current.pause_at = None
-        if not self.cuts_at(cut - current.start, sentence_end):
+        if not self._cuts_at(cut - current.start, sentence_end):
             current.gaps = (*current.gaps, (cut, self._position))
             return None
         closed = self._close(current, cut, cut_at, pause=cut)
         return closed, self._begin(cut, self._position, now)
 
-    def cuts_at(self, length: int, sentence_end: bool) -> bool:
-        """Whether speech resuming after a pause ``length`` samples into the utterance cuts it there."""
+    def _cuts_at(self, length: int, sentence_end: bool) -> bool:
         if self._cut_after is None or length < self._cut_after:
             return False
         return sentence_end or self._cut_any_after is None or length >= self._cut_any_after
