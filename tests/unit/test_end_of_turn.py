@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import pytest
-from tests.live import ACOUSTIC, ADAPTIVE, RULES, SECOND, Drive, FakeModel
+from tests.live import ACOUSTIC, ADAPTIVE, RULES, Drive, FakeModel
 
 from dictate.server.live.core import LiveRules
 from dictate.server.live.end_of_turn import (
@@ -226,14 +226,3 @@ def test_with_commands_a_short_stretch_of_speech_is_not_held_on_the_acoustic_cue
     long.start(revisions=True, commands=("scratch that",))
     long.turn = 0.1
     assert "final 1: w1 w2 w3." not in long.speech(0.5) + long.pause(3.5) + long.audio(4.5)  # longer: held
-
-
-def test_a_long_utterance_is_not_cut_at_a_pause_whose_acoustic_answer_is_still_due() -> None:
-    rules = replace(ACOUSTIC, cut_after=8 * SECOND, cut_any_after=15 * SECOND)
-    answered = Drive(rules, FakeModel(full_stop=True))
-    answered.turn = 0.9
-    said = answered.speech(0.5) + answered.pause(9) + answered.resume(9.1)
-    assert said[-2:] == ["speech 2 at 9", "final 1: w1 w2 w3 w4 w5 w6 w7 w8 w9."]  # a sentence end: cut
-    blind = Drive(rules, FakeModel(full_stop=True))
-    said = blind.speech(0.5) + blind.pause(9) + blind.resume(9.1)
-    assert said == ["speech 1 at 0.5", "judge 1 over 8 s", "pass 1 speculative 0.5-9"]  # resumed before the answer

@@ -123,9 +123,7 @@ class Pause:
     def ended_sentence(self, rules: EndOfTurnRules, interim: str) -> bool:
         """Whether the speech before this pause ended a sentence, where a long utterance may be cut
         (``timeline.py``): the text up to it (the speculative pass's, else ``interim``) ends one, and the end-of-turn
-        model, when it was asked, has answered and did not hear the speech unfinished."""
-        if self.judge_id is not None:
-            return False  # speech resumed within ~70 ms of the pause edge: not cut blind on the text alone
+        model, when it was asked, did not hear the speech unfinished."""
         text = self.text if self.text is not None else interim
         unfinished = acoustic_cue(self.acoustic, rules.threshold) is not None
         return completeness(text) is Completeness.COMPLETE and not unfinished
