@@ -151,3 +151,34 @@ def test_the_server_cuts_inside_a_sentence_only_where_the_next_final_could_not_j
     assert (rules.cut_after, rules.cut_any_after, rules.context_samples) == (8 * SECOND, 15 * SECOND, 15 * SECOND)
     assert live_rules(ServerSettings(cut_after=20)).cut_any_after == 20 * SECOND  # never sooner than cut_after
     assert live_rules(ServerSettings(cut_after=0)).cut_after is None
+
+
+def test_a_cut_decided_after_speech_resumed_closes_the_span_at_that_pause_and_only_there() -> None:
+    timeline = Timeline(preroll=0, cut_after=8 * SECOND, cut_any_after=15 * SECOND)
+    timeline.speech_started(now=0.0)
+    for at in (5, 9):
+        timeline.read(at * SECOND - timeline.position)
+        timeline.pause_started(now=at)
+        timeline.read(SECOND // 4)
+        assert timeline.speech_resumed(now=at + 0.25, sentence_end=False) is None
+    timeline.read(SECOND)
+    assert timeline.cut_at_last_pause(5 * SECOND, 5.0, now=10.25) is None  # not the latest pause
+    timeline.pause_started(now=10.25)
+    assert timeline.cut_at_last_pause(9 * SECOND, 9.0, now=10.25) is None  # a new pause began
+    timeline.read(SECOND // 4)
+    timeline.speech_resumed(now=10.5, sentence_end=False)
+    timeline.read(SECOND // 4)
+    assert timeline.cut_at_last_pause(9 * SECOND, 9.0, now=10.75) is None  # no longer the latest
+    cut = timeline.cut_at_last_pause(timeline.position - SECOND // 2, 10.25, now=10.75)
+    assert cut is not None
+    closed, utterance = cut
+    assert (closed.end, closed.pause, closed.speech_end, utterance) == (41 * SECOND // 4, 41 * SECOND // 4, 10.25, 2)
+    assert closed.gaps == ((5 * SECOND, 5 * SECOND + SECOND // 4), (9 * SECOND, 9 * SECOND + SECOND // 4))
+    assert timeline.open_span() == (2, 41 * SECOND // 4, 10.75)
+    short = Timeline(preroll=0, cut_after=8 * SECOND)
+    short.speech_started(now=0.0)
+    short.read(5 * SECOND)
+    short.pause_started(now=5.0)
+    short.read(SECOND // 4)
+    short.speech_resumed(now=5.25, sentence_end=False)
+    assert short.cut_at_last_pause(5 * SECOND, 5.0, now=5.5) is None  # too short to cut there

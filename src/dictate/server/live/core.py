@@ -7,10 +7,8 @@ It holds the session's audio (``SessionAudio``), its timeline of utterances (``T
 dropped). The shells around it (``worker.LiveWorker`` runs the passes it asks for and sends its events,
 ``voice_activity.VoiceActivity`` turns RealtimeSTT's callbacks into inputs) hold no rule of their own.
 
-Interim passes are timed here, by the VAD's reading of the audio (``interims.InterimBeat``): while an utterance
-is open and no pause has begun, at most one at a time, skipped when the audio is too short or its tail has gone
-quiet.
-
+Interim passes are timed by the VAD's reading of the audio (``interims.InterimBeat``): while an utterance is open
+and no pause has begun, at most one at a time, skipped when the audio is too short or its tail has gone quiet.
 Issue 18's rules: a revising pass is accepted by ``revisions.check_revision`` (against the earlier finals and
 the utterance's own text); a joined pass reads ``Finals._ranges`` (the middle of each pause left out,
 ``joins.py``); the end of an utterance is decided at pauses (``_end_of_turn``), not by RealtimeSTT's timer alone.
@@ -19,7 +17,7 @@ the utterance's own text); a joined pass reads ``Finals._ranges`` (the middle of
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.end_of_turn import EndOfTurnRules, Pause, pause_ends_utterance
@@ -121,6 +119,7 @@ class LiveCore:
         self._paused = False  # a pause began: the VAD waits for the closing silence; no interims
         self._pause: Pause | None = None  # the pause of the open utterance (adaptive end of turn)
         self._ended_at_pause = False  # the core ended the utterance at a pause before the VAD's closing silence
+        self._resumed_before: Pause | None = None  # the pause speech resumed after before its turn answer came
         self._stop_recording = False  # ... and the VAD is to be told (``StopRecording``, the last output)
         self._final_for: Span | None = None  # the pause the final-lane pass under way speculates for
         self._read_at = 0.0  # when the latest chunk was read
@@ -192,6 +191,8 @@ class LiveCore:
                 else:
                     interim = self._interims.get(current[0], "")
                     sentence_end = pause is None or pause.ended_sentence(self._rules.end_of_turn, interim)
+                    if pause is not None and pause.judge_id is not None:  # its turn answer is due: cut when it comes
+                        self._resumed_before, sentence_end = replace(pause, text=pause.text or interim), False
                     out += self._opened(self._timeline.speech_resumed(at, sentence_end))  # a long one may be cut
                     self._heard()  # the pause is inside it now
             case VoiceStopped(at=at):
@@ -206,6 +207,7 @@ class LiveCore:
                 if pause is not None and pause.judge_id == judge_id:
                     pause.judge_id, pause.acoustic = None, probability
                     self._end_of_turn(self._read_at)
+                out += self._judged_after_resume(judge_id, probability)
             case Stalled(samples=samples, seconds=seconds):
                 self._unheard.stalled(self.coverage.received, samples, seconds)
             case ClientStart():
@@ -245,6 +247,17 @@ class LiveCore:
         self._heard()
         self._beat.last = at  # RealtimeSTT's realtime timer restarted with each recording
         return [SpeechStarted(utterance, at)]
+
+    def _judged_after_resume(self, judge_id: int, probability: float | None) -> list[Output]:
+        """The turn answer for a pause speech resumed after: a long utterance is cut there now if it and the text
+        say a sentence ended (cut blind, 4 of 9 such cuts were mid-sentence: benchmark.md item 24)."""
+        pause = self._resumed_before
+        if pause is None or pause.judge_id != judge_id or pause.span is None:
+            return []
+        self._resumed_before = None
+        if not replace(pause, judge_id=None, acoustic=probability).ended_sentence(self._rules.end_of_turn, ""):
+            return []
+        return self._opened(self._timeline.cut_at_last_pause(pause.at_sample, pause.span.speech_end, self._read_at))
 
     def _heard(self) -> None:
         """Loud audio from the open utterance's start on is in its passes."""

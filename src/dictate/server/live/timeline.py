@@ -137,6 +137,21 @@ class Timeline:
         closed = self._close(current, cut, cut_at, pause=cut)
         return closed, self._begin(cut, self._position, now)
 
+    def cut_at_last_pause(self, pause: int, paused_at: float, now: float) -> tuple[Span, int] | None:
+        """A cut decided after speech resumed (that the speech before the pause ended a sentence was known only
+        then): the open span is closed at the pause at sample ``pause`` (begun at ``paused_at``), and the speech
+        since goes on as a new utterance. Returns what ``speech_resumed`` does; None when that is not the latest
+        pause the span resumed after, a new pause began, or the span is not long enough to cut there."""
+        current = self._open
+        if current is None or current.pause is not None or not current.gaps or current.gaps[-1][0] != pause:
+            return None
+        cut, resumed = current.gaps[-1]
+        if not self._cuts_at(cut - current.start, sentence_end=True):
+            return None
+        current.gaps = current.gaps[:-1]
+        closed = self._close(current, cut, paused_at, pause=cut)
+        return closed, self._begin(cut, resumed, now)
+
     def _cuts_at(self, length: int, sentence_end: bool) -> bool:
         if self._cut_after is None or length < self._cut_after:
             return False
