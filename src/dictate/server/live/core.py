@@ -190,10 +190,10 @@ class LiveCore:
                         out += self._speech_started(at)
                 else:
                     interim = self._interims.get(current[0], "")
-                    sentence_end = pause is None or pause.ended_sentence(self._rules.end_of_turn, interim)
-                    if pause is not None and pause.judge_id is not None:  # its turn answer is due: cut when it comes
-                        self._resumed_before, sentence_end = replace(pause, text=pause.text or interim), False
-                    out += self._opened(self._timeline.speech_resumed(at, sentence_end))  # a long one may be cut
+                    due = pause if pause is not None and pause.judge_id is not None else None  # cut when it comes
+                    self._resumed_before = None if due is None else replace(due, text=due.text or interim)
+                    ended = pause is None or (due is None and pause.ended_sentence(self._rules.end_of_turn, interim))
+                    out += self._opened(self._timeline.speech_resumed(at, ended))  # a long one may be cut
                     self._heard()  # the pause is inside it now
             case VoiceStopped(at=at):
                 self._paused, self._pause, self._ended_at_pause = False, None, False
