@@ -109,12 +109,15 @@ class ServerSettings(DictateSettings):
         False, description="Log transcript text at debug level (otherwise only lengths and timings are logged)."
     )
     model_workers: int = Field(
-        1,
-        ge=1,
-        description="Parallel model calls (CTranslate2 num_workers); raise it on a GPU for many sessions.",
+        0,
+        ge=0,
+        description="Parallel model calls (CTranslate2 num_workers). 0: two on a CPU with 2 or more cores (an "
+        "interim pass never waits behind a final), one on a GPU; raise it on a GPU for many sessions.",
     )
     cpu_threads: int = Field(
-        0, ge=0, description="CTranslate2 CPU threads per model call; 0: one per core (at most 8)."
+        0,
+        ge=0,
+        description="CTranslate2 CPU threads per model call. 0: the cores shared among the parallel calls (at most 8).",
     )
     cache_dir: Path | None = Field(
         None, description="Where packaged models are assembled. Unset: the user cache directory."

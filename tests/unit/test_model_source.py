@@ -10,7 +10,12 @@ import pytest
 from dictate.config import Device, ServerSettings
 from dictate.errors import ModelNotFoundError
 from dictate.server.model import source
-from dictate.server.model.source import assemble_packaged_model, choose_model, resolve_model_source
+from dictate.server.model.source import (
+    assemble_packaged_model,
+    choose_model,
+    model_concurrency,
+    resolve_model_source,
+)
 
 
 def test_cpu_fallback_uses_packaged_base_in_int8(tmp_path: Path) -> None:
@@ -32,6 +37,34 @@ def test_cuda_defaults_to_turbo_in_float16() -> None:
 def test_cuda_requested_without_gpu_is_a_clear_error() -> None:
     with pytest.raises(ModelNotFoundError, match="no CUDA GPU"):
         choose_model(ServerSettings(device=Device.CUDA), cuda_devices=0)
+
+
+@pytest.mark.parametrize(
+    ("device", "cores", "settings", "expected"),
+    [
+        ("cpu", 2, {}, (2, 1)),  # an interim pass beside a final, one core each (benchmark.md item 26)
+        ("cpu", 8, {}, (2, 4)),
+        ("cpu", 32, {}, (2, 8)),  # at most 8 threads a call
+        ("cpu", 1, {}, (1, 1)),
+        ("cuda", 8, {}, (1, 8)),
+        ("cpu", 2, {"model_workers": 1}, (1, 2)),  # the cores go to the one call
+        ("cpu", 8, {"model_workers": 3}, (3, 2)),
+        ("cpu", 2, {"model_workers": 4}, (4, 1)),  # never fewer than one thread
+        ("cpu", 2, {"cpu_threads": 3}, (2, 3)),
+        ("cuda", 4, {"model_workers": 2, "cpu_threads": 1}, (2, 1)),
+    ],
+)
+def test_model_concurrency_shares_the_cores_among_the_calls(
+    device: str, cores: int, settings: dict[str, int], expected: tuple[int, int]
+) -> None:
+    assert model_concurrency(device, ServerSettings(**settings), cores=cores) == expected
+
+
+def test_model_concurrency_counts_the_cores_this_process_may_use() -> None:
+    workers, threads = model_concurrency("cpu", ServerSettings())
+    cores = source.usable_cores()
+    assert 1 <= cores <= (os.cpu_count() or cores)
+    assert (workers, threads) == ((2, max(1, min(8, cores // 2))) if cores >= 2 else (1, 1))
 
 
 def test_packaged_model_is_assembled_once_with_the_right_size(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """One speech model shared by every session: who runs next. No model, no RealtimeSTT: the pass is injected.
 
-The rules, for ``workers`` model calls at once (1 on a CPU, where two passes in parallel each take twice as
-long):
+The rules, for ``workers`` model calls at once (``source.model_concurrency``: by default 2 on a CPU with two or
+more cores, each with half of them, so that an interim pass runs beside a final one; 1 on a GPU):
 
 * a final pass waits for a free slot, and goes ahead of every interim pass (a final is what gets typed);
 * an interim pass never waits: it is skipped when no slot is free or a final is waiting (an interim is a

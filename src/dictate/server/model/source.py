@@ -55,6 +55,28 @@ class ModelChoice:
     reason: str  # one line: why this device/model (logged at start-up)
 
 
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, as a container's cpuset limits it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def model_concurrency(device: str, settings: ServerSettings, cores: int | None = None) -> tuple[int, int]:
+    """(parallel model calls, CTranslate2 threads per call), each 0 in the settings meaning automatic.
+
+    On a CPU with two or more cores: two calls, so an interim pass never waits behind a final one, each with
+    half the cores (docs/benchmark.md item 26: on 2 cores the 52 s passage's longest interim gap fell from
+    2.5-3.3 s to 1.1 s at equal finals). On one core, or a GPU: one call. Threads: the cores shared among the
+    calls, at least one and at most 8.
+    """
+    cores = usable_cores() if cores is None else max(1, cores)
+    workers = settings.model_workers or (2 if device == "cpu" and cores >= 2 else 1)
+    threads = settings.cpu_threads or max(1, min(8, cores // workers))
+    return workers, threads
+
+
 def cuda_device_count() -> int:
     """Number of CUDA devices CTranslate2 can use (0 when none, or when CUDA libraries are missing)."""
     try:
