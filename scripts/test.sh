@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 export HF_HUB_OFFLINE=1            # tests never download anything
 export PYTHONUNBUFFERED=1
-"$VENV/bin/ruff" check src tests
+"$VENV/bin/ruff" check src tests docs/bench scripts
 "$VENV/bin/mypy"
 # A hung run fails here, well inside CI's 90 minutes, instead of running into CI's own limit (the suite takes
-# about 13 minutes on 2 cores; pytest-timeout bounds each test, this bounds the whole run and its exit).
+# about 15 minutes on 2 cores; pytest-timeout bounds each test, this bounds the whole run and its exit).
 timeout --kill-after=60 "${DICTATE_TEST_TIMEOUT:-3600}" "$VENV/bin/python" -m pytest "$@"

@@ -6,9 +6,13 @@ import json
 import os
 import sys
 
-print("report | final p50 / p95 | each final p95 | WER | formatted WER | words lost | revising (acc/rej) | per pause | bs/100 | interim gap p95 / max")
+print(
+    "report | final p50 / p95 | each final p95 | WER | formatted WER | words lost | revising (acc/rej) | per pause"
+    " | bs/100 | interim gap p95 / max"
+)
 for path in sys.argv[1:]:
-    report = json.load(open(path))
+    with open(path) as file:
+        report = json.load(file)
     summary = report["levels"][0]["summary"]
     plans = (report["settings"].get("pause_plans") or {}).values()
     pauses = sum(len(plan["cuts_s"]) for plan in plans)  # the thinking pauses --pauses inserted

@@ -5,7 +5,6 @@ many passes of each purpose ran and the seconds they held the model. Usage: docs
 import re
 import sys
 from collections import defaultdict
-from datetime import datetime
 from pathlib import Path
 
 out = Path(sys.argv[1])

@@ -5,8 +5,9 @@
 # (=adaptive with the Smart Turn model scripts/fetch-turn-model.sh installed), hold12 (acoustic, holding 1.2 s),
 # vad04 and vad06 (acoustic, DICTATE_VAD_SENSITIVITY=0.4, RealtimeSTT's default and ours before issue 18's
 # round 4; 0.6, the default since), before and after (every default; the server of the tree BEFORE names, e.g. a
-# worktree of an earlier commit, against this one's); t1 (DICTATE_CPU_THREADS=1: one thread per model call) and
-# w2t1 (that, with DICTATE_MODEL_WORKERS=2: two calls at once).
+# worktree of an earlier commit, against this one's); t1 (DICTATE_CPU_THREADS=1: one thread per model call), w2t1
+# (that, with DICTATE_MODEL_WORKERS=2: two calls at once; the default on 2 cores since benchmark.md item 26), w2t2
+# (two calls of two threads each: oversubscribed when both run) and w1 (one call with every core: the default before).
 # Usage: docs/bench/turn-ab.sh OUTDIR [ROUND...], each ROUND a list of kinds (plain, pauses, concat, noise, phone,
 # phoneplain, espeak, espeakplain: as in speech-ab.sh), e.g. ARMS="fixed acoustic" docs/bench/turn-ab.sh /tmp/turn-ab "plain pauses" "pauses plain"
 # (default: one round of plain, pauses, concat).
@@ -27,6 +28,8 @@ declare -A ARM_ENV=(
   [vad06]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=auto DICTATE_VAD_SENSITIVITY=0.6"
   [t1]="DICTATE_CPU_THREADS=1"
   [w2t1]="DICTATE_MODEL_WORKERS=2 DICTATE_CPU_THREADS=1"
+  [w2t2]="DICTATE_MODEL_WORKERS=2 DICTATE_CPU_THREADS=2"
+  [w1]="DICTATE_MODEL_WORKERS=1"
   [before]="PYTHONPATH=${BEFORE:-$PWD}/src"
   [after]=""
 )

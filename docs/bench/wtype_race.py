@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.tui.wayland import HeadlessSway  # noqa: E402
+from tests.tui.wayland import HeadlessSway
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 60
 VARIANTS = {
@@ -23,7 +23,7 @@ try:
     target = sway.terminal("race")
     env = {**os.environ, **sway.env}
     for run in range(RUNS):
-        for tag, lead in zip("abc", VARIANTS.values()):
+        for tag, lead in zip("abc", VARIANTS.values(), strict=True):
             subprocess.run(["wtype", *lead, f"{tag}{run:03d}-"], env=env, check=True)
     arrived, changed = "", time.monotonic()
     while time.monotonic() - changed < 3:  # until nothing new arrives for 3 s
@@ -33,7 +33,7 @@ try:
         time.sleep(0.2)
     whole = set(arrived.split("-"))
     print(f"wtype {RUNS} runs of each, interleaved, 5 characters a run, sway {sway.version()} headless + foot")
-    for tag, name in zip("abc", VARIANTS):
+    for tag, name in zip("abc", VARIANTS, strict=True):
         broken = [run for run in range(RUNS) if f"{tag}{run:03d}" not in whole]
         print(f"{name:24s} not whole: {len(broken):3d} of {RUNS}  {broken[:12]}")
         for run in [run for run in broken if run > 0][:2]:

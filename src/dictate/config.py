@@ -112,7 +112,7 @@ class ServerSettings(DictateSettings):
         0,
         ge=0,
         description="Parallel model calls (CTranslate2 num_workers). 0: two on a CPU with 2 or more cores (an "
-        "interim pass never waits behind a final), one on a GPU; raise it on a GPU for many sessions.",
+        "interim pass runs beside a final one), one on a GPU; raise it on a GPU for many sessions.",
     )
     cpu_threads: int = Field(
         0,
