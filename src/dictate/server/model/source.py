@@ -66,10 +66,10 @@ def usable_cores() -> int:
 def model_concurrency(device: str, settings: ServerSettings, cores: int | None = None) -> tuple[int, int]:
     """(parallel model calls, CTranslate2 threads per call), each 0 in the settings meaning automatic.
 
-    On a CPU with two or more cores: two calls, so an interim pass never waits behind a final one, each with
-    half the cores (docs/benchmark.md item 26: on 2 cores the 52 s passage's longest interim gap fell from
-    2.5-3.3 s to 1.1 s at equal finals). On one core, or a GPU: one call. Threads: the cores shared among the
-    calls, at least one and at most 8.
+    On a CPU with two or more cores: two calls, each with half the cores, so that an interim pass runs beside a
+    final one (docs/benchmark.md item 26: on 2 cores the 52 s passage's longest interim gap fell from 2.5-3.3 s
+    to about 1.1 s, plain and paused finals unchanged within noise). On one core, or a GPU: one call. Threads:
+    the cores shared among the calls, at least one and at most 8.
     """
     cores = usable_cores() if cores is None else max(1, cores)
     workers = settings.model_workers or (2 if device == "cpu" and cores >= 2 else 1)
