@@ -68,8 +68,8 @@ def model_concurrency(device: str, settings: ServerSettings, cores: int | None =
 
     On a CPU with two or more cores: two calls, each with half the cores, so that an interim pass runs beside a
     final one (docs/benchmark.md item 26: on 2 cores the 52 s passage's longest interim gap fell from 2.5-3.3 s
-    to about 1.1 s, plain and paused finals unchanged within noise). On one core, or a GPU: one call. Threads:
-    the cores shared among the calls, at least one and at most 8.
+    to 1.1-1.5 s; finals' p50 a little lower, p95 about 0.07 s higher, as a lone pass has one core). On one core,
+    or a GPU: one call. Threads: the cores shared among the calls, at least one and at most 8.
     """
     cores = usable_cores() if cores is None else max(1, cores)
     workers = settings.model_workers or (2 if device == "cpu" and cores >= 2 else 1)
