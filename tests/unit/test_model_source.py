@@ -67,6 +67,25 @@ def test_model_concurrency_counts_the_cores_this_process_may_use() -> None:
     assert (workers, threads) == ((2, max(1, min(8, cores // 2))) if cores >= 2 else (1, 1))
 
 
+@pytest.mark.parametrize(
+    ("cpu_max", "expected"),
+    [
+        ("150000 100000\n", 2),  # a Kubernetes limit of 1.5 CPUs: two cores, rounded up
+        ("100000 100000\n", 1),
+        ("50000 100000\n", 1),
+        ("max 100000\n", None),  # no limit: the affinity mask decides
+        ("garbage\n", None),
+        (None, None),  # no cgroup v2 file
+    ],
+)
+def test_usable_cores_follow_the_cgroup_cpu_quota(tmp_path: Path, cpu_max: str | None, expected: int | None) -> None:
+    path = tmp_path / "cpu.max"
+    if cpu_max is not None:
+        path.write_text(cpu_max)
+    unlimited = source.usable_cores(tmp_path / "absent")
+    assert source.usable_cores(path) == (unlimited if expected is None else min(unlimited, expected))
+
+
 def test_packaged_model_is_assembled_once_with_the_right_size(tmp_path: Path) -> None:
     target = assemble_packaged_model("base", tmp_path)
     model_bin = target / "model.bin"

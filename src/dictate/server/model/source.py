@@ -6,6 +6,7 @@ No faster-whisper / torch imports here (the bench's floor and the tests use it):
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 import tempfile
@@ -55,12 +56,22 @@ class ModelChoice:
     reason: str  # one line: why this device/model (logged at start-up)
 
 
-def usable_cores() -> int:
-    """CPU cores this process may run on (its affinity mask, as a container's cpuset limits it)."""
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "QUOTA PERIOD", or "max PERIOD" for no limit
+
+
+def usable_cores(cpu_max: Path = CGROUP_CPU_MAX) -> int:
+    """CPU cores this process may use: its affinity mask (a container's cpuset), capped by its cgroup's CPU quota
+    (a Kubernetes CPU limit), rounded up to whole cores."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = cpu_max.read_text().split()[:2]
+        limit = math.ceil(int(quota) / int(period))
+    except (OSError, ValueError, ZeroDivisionError):  # no cgroup v2 file, "max" (no limit), or a file we cannot read
+        return cores
+    return max(1, min(cores, limit))
 
 
 def model_concurrency(device: str, settings: ServerSettings, cores: int | None = None) -> tuple[int, int]:
