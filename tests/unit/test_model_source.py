@@ -60,6 +60,12 @@ def test_model_concurrency_shares_the_cores_among_the_calls(
     assert model_concurrency(device, ServerSettings(**settings), cores=cores) == expected
 
 
+def test_the_choice_carries_its_concurrency(tmp_path: Path) -> None:
+    settings = ServerSettings(cache_dir=tmp_path, model_workers=3)
+    choice = choose_model(settings, cuda_devices=0)
+    assert (choice.workers, choice.threads) == model_concurrency("cpu", settings) == (3, choice.threads)
+
+
 def test_model_concurrency_counts_the_cores_this_process_may_use() -> None:
     workers, threads = model_concurrency("cpu", ServerSettings())
     cores = source.usable_cores()

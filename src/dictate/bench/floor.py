@@ -110,8 +110,6 @@ class OfflineModel:
 
     def describe(self) -> dict[str, Any]:
         """What the floor ran, in the shape of the server's ready message (plus decoding settings)."""
-        from dictate.server.model.source import model_concurrency
-
         return {
             "model": self.choice.label,
             "device": self.choice.device,
@@ -120,7 +118,7 @@ class OfflineModel:
             "final_window_margin": self.settings.final_window_margin,
             "full_window_under": self.settings.full_window_under,
             "language": self.settings.language,
-            "cpu_threads": model_concurrency(self.choice.device, self.settings)[1],
+            "cpu_threads": self.choice.threads,
             "prompt": self.pass_options.prompt,
         }
 

@@ -13,7 +13,7 @@ from dictate.config import EndOfUtterance, ServerSettings
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.voice_activity import warm_up_recorder
 from dictate.server.model.scheduler import ModelScheduler
-from dictate.server.model.source import ModelChoice, model_concurrency
+from dictate.server.model.source import ModelChoice
 from dictate.server.model.turn import find_turn_model, load_turn_model
 
 logger = logging.getLogger(__name__)
@@ -28,19 +28,18 @@ def load_scheduler(choice: ModelChoice, settings: ServerSettings) -> ModelSchedu
 
     started = time.monotonic()
     model = whisper.load_model(choice, settings)
-    workers, threads = model_concurrency(choice.device, settings)
     logger.info(
         "model %s loaded in %.1f s: %d parallel call(s), %d CPU thread(s) each",
         choice.label,
         time.monotonic() - started,
-        workers,
-        threads,
+        choice.workers,
+        choice.threads,
     )
     scheduler = ModelScheduler(
         lambda audio, final, language, options: whisper.transcribe_pass(
             model, audio, settings, final, language, options
         ),
-        workers=workers,
+        workers=choice.workers,
         transcribe_window=lambda audio, options: whisper.transcribe_window(model, audio, options, settings),
         judge_turn=load_judge(settings),
     )

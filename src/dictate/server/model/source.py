@@ -54,6 +54,8 @@ class ModelChoice:
     compute_type: str
     is_local: bool
     reason: str  # one line: why this device/model (logged at start-up)
+    workers: int = 1  # parallel model calls and CTranslate2 threads per call: choose_model sets them from
+    threads: int = 1  # model_concurrency (a choice built by hand, as in tests, runs one call of one thread)
 
 
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "QUOTA PERIOD", or "max PERIOD" for no limit
@@ -116,7 +118,8 @@ def choose_model(settings: ServerSettings, cuda_devices: int | None = None) -> M
     else:
         reason = f"CPU requested: {requested} in {compute_type}"
     source, label, is_local = resolve_model_source(requested, settings.cache_dir)
-    return ModelChoice(source, label, device, compute_type, is_local, reason)
+    workers, threads = model_concurrency(device, settings)
+    return ModelChoice(source, label, device, compute_type, is_local, reason, workers, threads)
 
 
 def resolve_model_source(requested: str, cache_dir: Path | None = None) -> tuple[str, str, bool]:

