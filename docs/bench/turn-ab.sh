@@ -2,15 +2,18 @@
 # Issue 18 item 3, the adaptive end of utterance: one server of this tree per arm, one bench client, runs
 # interleaved arm by arm per kind and per round. Arms (ARMS, default "fixed adaptive"): fixed
 # (DICTATE_END_OF_UTTERANCE=fixed), adaptive (=adaptive, the text alone: DICTATE_TURN_MODEL=off), acoustic
-# (=adaptive with the Smart Turn model scripts/fetch-turn-model.sh installed), hold12 (acoustic, holding 1.2 s),
+# (=adaptive with the Smart Turn model scripts/fetch-turn-model.sh installed), hold12 (acoustic, holding 1.2 s), hold20 and hold25 (every
+# default, holding 2.0 s, the default before item 27, and 2.5 s),
 # vad04 and vad06 (acoustic, DICTATE_VAD_SENSITIVITY=0.4, RealtimeSTT's default and ours before issue 18's
 # round 4; 0.6, the default since), before and after (every default; the server of the tree BEFORE names, e.g. a
 # worktree of an earlier commit, against this one's); t1 (DICTATE_CPU_THREADS=1: one thread per model call), w2t1
 # (that, with DICTATE_MODEL_WORKERS=2: two calls at once; the default on 2 cores since benchmark.md item 26), w2t2
 # (two calls of two threads each: oversubscribed when both run) and w1 (one call with every core: the default before).
 # Usage: docs/bench/turn-ab.sh OUTDIR [ROUND...], each ROUND a list of kinds (plain, pauses, concat, noise, phone,
-# phoneplain, espeak, espeakplain: as in speech-ab.sh), e.g. ARMS="fixed acoustic" docs/bench/turn-ab.sh /tmp/turn-ab "plain pauses" "pauses plain"
-# (default: one round of plain, pauses, concat).
+# phoneplain, espeak, espeakplain: as in speech-ab.sh; pauses2: 2 s pauses; noise40, noise35: louder room noise;
+# phonenoise: the telephone band with room noise at -45 dBFS; noise40plain, noise35plain, phonenoiseplain: those
+# without the pauses), e.g. ARMS="fixed acoustic" docs/bench/turn-ab.sh /tmp/turn-ab "plain pauses" "pauses plain"
+# (default: one round of plain, pauses, concat). TRAILING: seconds of silence after each clip (default 1.5).
 set -u
 cd "$(dirname "$0")/../.."
 export HF_HUB_OFFLINE=1 PYTHONPATH=$PWD/src  # this tree, even with a venv of another
@@ -24,6 +27,8 @@ declare -A ARM_ENV=(
   [adaptive]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=off"
   [acoustic]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=auto"
   [hold12]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=auto DICTATE_HOLD_SILENCE=1.2"
+  [hold20]="DICTATE_HOLD_SILENCE=2.0"
+  [hold25]="DICTATE_HOLD_SILENCE=2.5"
   [vad04]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=auto DICTATE_VAD_SENSITIVITY=0.4"
   [vad06]="DICTATE_END_OF_UTTERANCE=adaptive DICTATE_TURN_MODEL=auto DICTATE_VAD_SENSITIVITY=0.6"
   [t1]="DICTATE_CPU_THREADS=1"
@@ -54,6 +59,13 @@ declare -A KINDS=(
   [concat]="$A/ljspeech_LJ001-0001_to_0008_concat.wav"
   [noise]="--pauses 1.0 --noise -50"
   [phone]="--pauses 1.0 --telephone"
+  [pauses2]="--pauses 2.0"
+  [noise40]="--pauses 1.0 --noise -40"
+  [noise35]="--pauses 1.0 --noise -35"
+  [phonenoise]="--pauses 1.0 --telephone --noise -45"
+  [noise40plain]="--noise -40"
+  [noise35plain]="--noise -35"
+  [phonenoiseplain]="--telephone --noise -45"
   [phoneplain]="--telephone"
   [espeak]="$ESPEAK/manifest.tsv --pauses 1.0"
   [espeakplain]="$ESPEAK/manifest.tsv --formatted-offline"
@@ -66,7 +78,7 @@ for kinds in "$@"; do
     for arm in "${ARM_LIST[@]}"; do
       echo "$(date -u +%T) round $round $kind $arm"
       # shellcheck disable=SC2086
-      .venv/bin/dictate bench ${KINDS[$kind]} --server "ws://127.0.0.1:${PORT[$arm]}/stream" --trailing-silence 1.5 \
+      .venv/bin/dictate bench ${KINDS[$kind]} --server "ws://127.0.0.1:${PORT[$arm]}/stream" --trailing-silence "${TRAILING:-1.5}" \
         --out "$OUT/$arm-$kind-$round.json" > "$OUT/$arm-$kind-$round.txt" 2>&1
     done
     .venv/bin/dictate bench compare "$OUT/${ARM_LIST[0]}-$kind-$round.json" "$OUT/${ARM_LIST[-1]}-$kind-$round.json" \

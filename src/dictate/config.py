@@ -224,7 +224,11 @@ class ServerSettings(DictateSettings):
         0.15, ge=0, le=5, description="Adaptive end of utterance: seconds of silence after a complete sentence."
     )
     hold_silence: float = dial(
-        2.0, gt=0, le=5, description="Adaptive end of utterance: longest silence an unfinished sentence is held open."
+        2.5,
+        gt=0,
+        le=5,
+        description="Adaptive end of utterance: longest silence an unfinished sentence is held open, counted from "
+        "the VAD's pause edge (2.5 covers a 2 s thinking pause and the gaps around it).",
     )
     turn_model: str = dial(
         "auto",

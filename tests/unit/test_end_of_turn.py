@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 from tests.live import ACOUSTIC, ADAPTIVE, RULES, SECOND, Drive, FakeModel
 
+from dictate.config import ServerSettings
 from dictate.server.live.core import LiveRules
 from dictate.server.live.end_of_turn import (
     Completeness,
@@ -19,6 +20,7 @@ from dictate.server.live.end_of_turn import (
 )
 from dictate.server.live.inputs import TurnJudged
 from dictate.server.live.outputs import PassRequest
+from dictate.server.live.pipeline import live_rules
 from dictate.server.model.pass_types import PassResult
 
 
@@ -86,6 +88,19 @@ def test_an_unfinished_sentence_is_held_no_longer_than_the_hold() -> None:
     said = drive.speech(0.5) + drive.pause(2) + drive.audio(3.75)
     assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2"]
     assert drive.audio(4) == ["final 1: We went to the", "stop recording"]
+
+
+def test_with_the_servers_defaults_a_two_second_thinking_pause_is_held() -> None:
+    """People stop to think for a second or two. Between the VAD's pause edge and its resume edge such a pause
+    measures its own length plus the quiet around the words on either side: with `dictate bench --pauses 2.0`, a
+    hold of 2 s ran out in 3 of 13 pauses, and each cost a revising final (benchmark.md item 27)."""
+    rules = replace(ADAPTIVE, end_of_turn=live_rules(ServerSettings()).end_of_turn)
+    drive = Drive(rules, Says(says={"w1 w2": "We went to the", "w1 w2 w3 w4 w5 w6 w7": "We went to the moon."}))
+    drive.start(revisions=True)
+    said = drive.speech(0.5) + drive.pause(2) + drive.audio(4.25) + drive.resume(4.25)  # 2.25 s between the edges
+    assert said == ["speech 1 at 0.5", "pass 1 speculative 0.5-2"]  # held: no final to revise
+    said = drive.pause(7) + drive.audio(7.25)
+    assert said == ["pass 2 speculative 0.5-7", "final 1: We went to the moon.", "stop recording"]
 
 
 def test_a_text_without_closing_punctuation_waits_the_fixed_silence() -> None:

@@ -78,7 +78,7 @@ class EndOfTurnRules:
     adaptive: bool = False  # False: the VAD's own closing silence decides (the fixed rule)
     complete: float = 0.15
     unsure: float = 0.45
-    hold: float = 2.0
+    hold: float = 2.5
     acoustic: bool = False  # ask the acoustic end-of-turn model at each pause
     threshold: float = 0.5  # its probability of a finished turn below which the utterance is held
 
