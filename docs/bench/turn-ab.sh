@@ -2,8 +2,8 @@
 # Issue 18 item 3, the adaptive end of utterance: one server of this tree per arm, one bench client, runs
 # interleaved arm by arm per kind and per round. Arms (ARMS, default "fixed adaptive"): fixed
 # (DICTATE_END_OF_UTTERANCE=fixed), adaptive (=adaptive, the text alone: DICTATE_TURN_MODEL=off), acoustic
-# (=adaptive with the Smart Turn model scripts/fetch-turn-model.sh installed), hold12 (acoustic, holding 1.2 s), hold20 and hold25 (every
-# default, holding 2.0 s, the default before item 27, and 2.5 s),
+# (=adaptive with the Smart Turn model scripts/fetch-turn-model.sh installed), hold12 (acoustic, holding 1.2 s),
+# hold20 and hold25 (every default, holding 2.0 s, the default before benchmark.md item 27, and 2.5 s),
 # vad04 and vad06 (acoustic, DICTATE_VAD_SENSITIVITY=0.4, RealtimeSTT's default and ours before issue 18's
 # round 4; 0.6, the default since), before and after (every default; the server of the tree BEFORE names, e.g. a
 # worktree of an earlier commit, against this one's); t1 (DICTATE_CPU_THREADS=1: one thread per model call), w2t1
