@@ -242,13 +242,6 @@ class ServerSettings(DictateSettings):
         description="Adaptive end of utterance: hold the utterance when the end-of-turn model's probability of a "
         "finished turn is below this.",
     )
-    turn_confident: float = dial(
-        1.0,
-        ge=0,
-        le=1,
-        description="Adaptive end of utterance: at or above this probability of a finished turn, a sentence "
-        "without closing punctuation ends after complete_silence (1: it waits silence_duration).",
-    )
     pre_roll: float = dial(
         1.0,
         ge=0,

@@ -183,32 +183,6 @@ def test_the_acoustic_cue_holds_below_the_threshold_and_leaves_the_text_to_decid
     assert replace(waiting, judge_id=None, acoustic=0.9).cue(rules, 0.2, "", no_commands) is Completeness.COMPLETE
 
 
-def test_a_text_without_a_full_stop_is_complete_only_when_the_model_is_confident_the_turn_is_finished() -> None:
-    rules = replace(ACOUSTIC.end_of_turn, confident=0.9)
-    pause = Pause(at_sample=0, span=None, text="Ten of clubs", acoustic=0.95)
-    assert pause.cue(rules, 0.2, "", no_commands) is Completeness.COMPLETE
-    assert replace(pause, acoustic=0.85).cue(rules, 0.2, "", no_commands) is Completeness.UNSURE
-    assert replace(pause, text="Ten of the").cue(rules, 0.2, "", no_commands) is Completeness.INCOMPLETE
-    # a comma is Whisper's sign that the clause goes on ("Printing, in the only sense...")
-    assert replace(pause, text="Printing,").cue(rules, 0.2, "", no_commands) is Completeness.UNSURE
-    assert replace(pause, command_sized=True).cue(rules, 0.2, "", no_commands) is Completeness.UNSURE
-    assert pause.cue(replace(rules, confident=1.0), 0.2, "", no_commands) is Completeness.UNSURE  # 1: never
-    assert replace(pause, text=None).cue(rules, 0.45, "Ten of clubs", no_commands) is Completeness.COMPLETE
-
-
-def test_a_sentence_without_a_full_stop_ends_after_the_complete_silence_when_the_model_is_confident() -> None:
-    confident = replace(ACOUSTIC, end_of_turn=replace(ACOUSTIC.end_of_turn, confident=0.9))
-    sure = Drive(confident, FakeModel())
-    sure.turn = 0.95
-    said = sure.speech(0.5) + sure.pause(2) + sure.audio(2.25)
-    assert said[-2:] == ["final 1: w1 w2", "stop recording"]
-    unsure = Drive(confident, FakeModel())
-    unsure.turn = 0.85
-    said = unsure.speech(0.5) + unsure.pause(2) + unsure.audio(2.25)
-    assert not [line for line in said if line.startswith("final")]  # it waits the fixed silence
-    assert unsure.audio(2.5)[-2:] == ["final 1: w1 w2", "stop recording"]
-
-
 def test_a_pause_the_model_hears_as_unfinished_is_held_though_the_text_ends_a_sentence() -> None:
     drive = Drive(ACOUSTIC, Says(says={"w1 w2": "Ask not.", "w1 w2 w3 w4 w5": "Ask not what your country."}))
     drive.start(revisions=True)

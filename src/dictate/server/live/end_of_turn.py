@@ -54,7 +54,6 @@ CONTINUATION_WORDS = frozenset({
 # fmt: on
 _OPEN_ENDING = re.compile(r"(-|\u2013|\u2014|\.\.\.|\u2026)$")
 _SENTENCE_END = re.compile(r"[.?!][\"')\]]*$")
-_OPEN_PUNCTUATION = re.compile(r"[,;:][\"')\]]*$")  # a clause goes on
 
 
 def completeness(text: str) -> Completeness:
@@ -82,14 +81,6 @@ class EndOfTurnRules:
     hold: float = 2.5
     acoustic: bool = False  # ask the acoustic end-of-turn model at each pause
     threshold: float = 0.5  # its probability of a finished turn below which the utterance is held
-    confident: float = 1.0  # at or above this probability a text that is only unsure counts as complete (1: never)
-
-
-def confident_finish(probability: float | None, confident: float) -> bool:
-    """Whether the acoustic model is sure enough the turn is finished that a text without a full stop (unsure)
-    ends the utterance as a complete one would: Whisper leaves the full stop out of short phrases ("ten of
-    clubs", "5, 5") and of clips that stop at a comma."""
-    return probability is not None and confident < 1.0 and probability >= confident
 
 
 def acoustic_cue(probability: float | None, threshold: float) -> Completeness | None:
@@ -151,15 +142,7 @@ class Pause:
         if self.judge_id is not None and not self.command_sized and silence < rules.unsure:
             return None  # the acoustic model's answer is due (about 50 ms)
         if self.text is not None:
-            return self._with_confidence(rules, self.text)
+            return completeness(self.text)
         if self.span is None or silence >= rules.unsure:
-            return self._with_confidence(rules, interim)  # no speculative pass, or it is late (busy model)
+            return completeness(interim)  # no speculative pass, or it is late (busy model)
         return None  # the speculative pass's text is the cue (the final waits for it anyway)
-
-    def _with_confidence(self, rules: EndOfTurnRules, text: str) -> Completeness:
-        """How complete ``text`` looks; one with no closing punctuation at all is complete when the acoustic model
-        is confident the turn is finished (a comma is Whisper's own sign that more is coming: it stays unsure)."""
-        verdict = completeness(text)
-        open_clause = _OPEN_PUNCTUATION.search(text.strip()) is not None
-        sure = not self.command_sized and confident_finish(self.acoustic, rules.confident)
-        return Completeness.COMPLETE if verdict is Completeness.UNSURE and sure and not open_clause else verdict

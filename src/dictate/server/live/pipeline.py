@@ -52,7 +52,6 @@ def live_rules(settings: ServerSettings, acoustic: bool = False) -> LiveRules:
             hold=max(settings.hold_silence, settings.silence_duration),
             acoustic=acoustic,
             threshold=settings.turn_threshold,
-            confident=settings.turn_confident,
         ),
     )
 
