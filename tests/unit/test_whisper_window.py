@@ -9,7 +9,6 @@ from faster_whisper.feature_extractor import FeatureExtractor
 from dictate.server.model.whisper import (
     CPU_FULL_WINDOW_UNDER,
     FULL_WINDOW_FRAMES,
-    FULL_WINDOW_OVER,
     MAX_PREVIEW_TOKENS,
     clean_segments,
     content_frames,
@@ -88,13 +87,6 @@ def test_short_finals_use_the_full_window_longer_ones_keep_the_margin() -> None:
     assert final_window_margin(2.99, 3.0, 3.0) is None
     assert final_window_margin(3.0, 3.0, 3.0) == 3.0
     assert final_window_margin(12.0, 3.0, 3.0) == 3.0
-
-
-def test_long_finals_use_the_full_window() -> None:
-    """Trimmed, a final pass of 16 s or more decoded its tail twice and was redone with the full window anyway."""
-    assert final_window_margin(FULL_WINDOW_OVER - 0.01, 3.0, 0.0) == 3.0
-    assert final_window_margin(FULL_WINDOW_OVER, 3.0, 0.0) is None
-    assert final_window_margin(17.0, 3.0, 0.0) is None
 
 
 def test_no_full_window_under_0_and_no_trim_with_margin_0() -> None:

@@ -43,11 +43,6 @@ MAX_PREVIEW_TOKENS = 224  # half of Whisper's 448-token context
 COMPRESSION_RATIO_LIMIT = 2.4  # faster-whisper's compression_ratio_threshold: above it a decode looped
 # Never on a CPU: there the full window cost ~0.3 s per short final, for no fewer errors (README, Performance 11).
 CPU_FULL_WINDOW_UNDER = 0.0
-# A final pass over this much audio or more uses the full window: with a trimmed one it stopped early and decoded
-# its tail again (``decoded_again``), so it was redone with the full window anyway, in 4 of 5 passes of 16-20 s
-# offline and 13 of 15 in the servers' logs (0-16 % under 16 s), and took 2.0-2.6 s instead of 1.2-1.4 s
-# (benchmark.md item 28). Past it the trim saves little: the window is two thirds of Whisper's 30 s or more.
-FULL_WINDOW_OVER = 16.0
 
 
 def content_frames(features: np.ndarray) -> int:
@@ -78,9 +73,9 @@ def full_window_under(setting: float | None, device: str) -> float:
 
 def final_window_margin(seconds: float, margin: float, full_under: float) -> float | None:
     """The trimmed window's margin for a final pass over ``seconds`` of audio, or None for the full window: with
-    the margin 0, for audio shorter than ``full_under`` (a short command is misheard more often with a
-    trimmed window: "stop loosening", "Scratch mat"), and for ``FULL_WINDOW_OVER`` seconds or more."""
-    return None if not margin or seconds < full_under or seconds >= FULL_WINDOW_OVER else margin
+    the margin 0, or for audio shorter than ``full_under`` (a short command is misheard more often with a
+    trimmed window: "stop loosening", "Scratch mat")."""
+    return None if not margin or seconds < full_under else margin
 
 
 def preview_token_budget(seconds: float) -> int:
