@@ -1,0 +1,89 @@
+"""What a trimmed final pass's second decode reads, and whether keeping it would match the full window's text.
+
+Usage: PYTHONPATH=src:. .venv/bin/python docs/bench/second-decode.py (benchmark.md item 28). For item 21's cases
+(``TAIL_DECODED_AGAIN`` of tests/server/test_whisper_window.py) and the 40 slices of ``long-final-window.py`` (same
+seed), a trimmed final pass whose first decode ends before the audio does is decoded again by faster-whisper from
+the last timestamp on. Each such pass prints: seconds of audio after that point, how much of it is louder than the
+quiet-frame rule of ``server/live/joins.py`` (10 dB over the pass's floor), the second decode's text, and the WER
+between the trimmed pass's kept text and the full window's. Passes with no second decode print nothing.
+"""
+
+import wave
+from pathlib import Path
+
+import numpy as np
+from faster_whisper import WhisperModel
+from tests.conftest import load_clips
+from tests.server.test_whisper_window import TAIL_DECODED_AGAIN, _held_pass_audio
+
+from dictate.bench.wer import clip_wer
+from dictate.config import ServerSettings
+from dictate.server.live.joins import FRAME, QUIET_ABOVE_FLOOR_DB, QUIET_MIN_DBFS
+from dictate.server.model.source import choose_model
+from dictate.server.model.whisper import clean_segments, load_model, transcribe_pass
+
+AUDIO = Path(__file__).resolve().parents[3] / "shared/audio"
+RATE = 16000
+settings, full = ServerSettings(), ServerSettings(final_window_margin=0)
+model = load_model(choose_model(settings), settings)
+
+
+def loud_seconds(audio: np.ndarray, start: int) -> float:
+    """Seconds of 20 ms frames from ``start`` on that are louder than the joins' quiet threshold."""
+    frames = len(audio) // FRAME
+    rms = np.sqrt((audio[: frames * FRAME].astype(np.float64).reshape(frames, FRAME) ** 2).mean(axis=1))
+    threshold = max(np.percentile(rms, 10) * 10 ** (QUIET_ABOVE_FLOOR_DB / 20), 10 ** (QUIET_MIN_DBFS / 20))
+    return float((rms[start // FRAME :] > threshold).sum() * FRAME / RATE)
+
+
+def report(name: str, audio: np.ndarray) -> None:
+    with model.window(3.0):
+        segments, _info = WhisperModel.transcribe(
+            model,
+            audio,
+            language="en",
+            beam_size=5,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            temperature=0.0,
+            max_new_tokens=224,
+        )
+        segments = [segment for segment in segments if segment.text.strip()]
+    again = [segment for segment in segments if segment.seek > 0]
+    if not again:
+        return
+    seek = again[0].seek * 160
+    kept, _dropped = clean_segments(((segment.start, segment.text) for segment in segments), audio.size / RATE)
+    reference = transcribe_pass(model, audio, full, final=True).text
+    second = " ".join(segment.text.strip() for segment in again)
+    print(
+        f"{name:34s} tail {(audio.size - seek) / RATE:4.1f}s loud {loud_seconds(audio, seek):4.2f}s | "
+        f"again {second[:40]!r} | WER kept-vs-full {clip_wer(reference, kept):.2f}",
+        flush=True,
+    )
+
+
+def load(path: Path) -> np.ndarray:
+    with wave.open(str(path)) as f:
+        return np.frombuffer(f.readframes(f.getnframes()), np.int16).astype(np.float32) / 32768
+
+
+clips = load_clips()
+for clip, cut, end, tail in TAIL_DECODED_AGAIN:
+    report(f"item21 {clip[-8:]} {cut} {tail}", _held_pass_audio(clips[clip], cut, end, tail))
+passage = load(AUDIO / "ljspeech_LJ001-0001_to_0008_concat.wav")
+others = np.concatenate(
+    [
+        np.concatenate([load(path), np.zeros(int(0.3 * RATE), np.float32)])
+        for path in [*sorted(AUDIO.glob("ps_librivox*.wav")), AUDIO / "whisper_jfk.wav"]
+    ]
+)
+rng = np.random.default_rng(28)
+for name, source in (("passage", passage), ("others", others)):
+    for _ in range(20):
+        length = rng.uniform(12, 20)
+        start = rng.uniform(0, source.size / RATE - length)
+        audio = np.concatenate(
+            [source[int(start * RATE) : int((start + length) * RATE)], np.zeros(RATE // 2, np.float32)]
+        )
+        report(f"{name} {length + 0.5:.1f}s", audio)
