@@ -12,9 +12,8 @@ import wave
 from pathlib import Path
 
 import numpy as np
-from faster_whisper import WhisperModel
 from tests.conftest import load_clips
-from tests.server.test_whisper_window import TAIL_DECODED_AGAIN, _held_pass_audio
+from tests.server.test_whisper_window import TAIL_DECODED_AGAIN, _held_pass_audio, trimmed_decode
 
 from dictate.bench.wer import clip_wer
 from dictate.config import ServerSettings
@@ -37,18 +36,7 @@ def loud_seconds(audio: np.ndarray, start: int) -> float:
 
 
 def report(name: str, audio: np.ndarray) -> None:
-    with model.window(3.0):
-        segments, _info = WhisperModel.transcribe(
-            model,
-            audio,
-            language="en",
-            beam_size=5,
-            vad_filter=False,
-            condition_on_previous_text=False,
-            temperature=0.0,
-            max_new_tokens=224,
-        )
-        segments = [segment for segment in segments if segment.text.strip()]
+    segments = [segment for segment in trimmed_decode(model, audio) if segment.text.strip()]
     again = [segment for segment in segments if segment.seek > 0]
     if not again:
         return

@@ -193,6 +193,22 @@ def _held_pass_audio(clip: Clip, cut: int | None, speech_end: int, tail: float) 
     return np.concatenate([np.zeros(rate, np.float32), *pause, speech[0 if cut is None else cut :]])
 
 
+def trimmed_decode(model: WindowedWhisperModel, audio: np.ndarray) -> list[Any]:
+    """faster-whisper's own decode of a final pass in the trimmed window (3 s margin): its segments, with the
+    window start (``seek``) of each, before the pass looks at them (``docs/bench/second-decode.py`` uses it too)."""
+    with model.window(3.0):
+        segments, _info = WhisperModel.transcribe(
+            model,
+            audio,
+            language="en",
+            beam_size=5,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            temperature=0.0,
+        )
+        return list(segments)
+
+
 def test_a_windowed_final_pass_that_decodes_its_tail_again_is_redone_with_the_full_window(
     model: WindowedWhisperModel, encoded_frames: list[int], clips: dict[str, Clip]
 ) -> None:
@@ -202,17 +218,7 @@ def test_a_windowed_final_pass_that_decodes_its_tail_again_is_redone_with_the_fu
     for name, cut, speech_end, tail in TAIL_DECODED_AGAIN:
         audio = _held_pass_audio(clips[name], cut, speech_end, tail)
         reference = set(_plain_words(clips[name].transcript))
-        with model.window(3.0):
-            segments, _info = WhisperModel.transcribe(
-                model,
-                audio,
-                language="en",
-                beam_size=5,
-                vad_filter=False,
-                condition_on_previous_text=False,
-                temperature=0.0,
-            )
-            again = [segment.text for segment in segments if segment.seek > 0]
+        again = [segment.text for segment in trimmed_decode(model, audio) if segment.seek > 0]
         invented = set(_plain_words(" ".join(again))) - reference
         if invented:
             break
