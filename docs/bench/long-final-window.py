@@ -9,20 +9,15 @@ trimmed passes were redone and the mean seconds of each. One process, one box: c
 """
 
 import logging
-import os
 import sys
 import time
-import wave
-from pathlib import Path
 
 import numpy as np
+from long_slices import PASSAGE, RATE, load, long_slices
 
 from dictate.config import ServerSettings
 from dictate.server.model.source import choose_model
 from dictate.server.model.whisper import load_model, transcribe_pass
-
-AUDIO = Path(os.environ.get("DICTATE_TEST_AUDIO", Path(__file__).resolve().parents[3] / "shared/audio"))
-RATE = 16000
 
 
 class Redone(logging.Handler):
@@ -38,44 +33,25 @@ class Redone(logging.Handler):
             self.reasons.append(message)
 
 
-def load(path: Path) -> np.ndarray:
-    with wave.open(str(path)) as f:
-        return np.frombuffer(f.readframes(f.getnframes()), np.int16).astype(np.float32) / 32768
-
-
 redone = Redone()
 whisper_log = logging.getLogger("dictate.server.model.whisper")
 whisper_log.setLevel(logging.DEBUG)
 whisper_log.addHandler(redone)
 trimmed, full = ServerSettings(), ServerSettings(final_window_margin=0)
 model = load_model(choose_model(trimmed), trimmed)
-passage = load(AUDIO / "ljspeech_LJ001-0001_to_0008_concat.wav")
-others = np.concatenate(
-    [
-        np.concatenate([load(path), np.zeros(int(0.3 * RATE), np.float32)])
-        for path in [*sorted(AUDIO.glob("ps_librivox*.wav")), AUDIO / "whisper_jfk.wav"]
-    ]
-)
-transcribe_pass(model, passage[: 3 * RATE], trimmed, final=True)  # warm-up
+transcribe_pass(model, load(PASSAGE)[: 3 * RATE], trimmed, final=True)  # warm-up
 slices = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-rng = np.random.default_rng(28)
 rows = []
-for name, source in (("passage", passage), ("others", others)):
-    for _ in range(slices):
-        length = rng.uniform(12, 20)
-        start = rng.uniform(0, source.size / RATE - length)
-        audio = np.concatenate(
-            [source[int(start * RATE) : int((start + length) * RATE)], np.zeros(RATE // 2, np.float32)]
-        )
-        redone.reasons.clear()
-        began = time.perf_counter()
-        transcribe_pass(model, audio, trimmed, final=True)
-        trim_seconds = time.perf_counter() - began
-        began = time.perf_counter()
-        transcribe_pass(model, audio, full, final=True)
-        full_seconds = time.perf_counter() - began
-        rows.append((length + 0.5, trim_seconds, full_seconds, bool(redone.reasons)))
-        print(f"{name} {length + 0.5:5.1f}s trim {trim_seconds:4.2f} full {full_seconds:4.2f} {redone.reasons}")
+for name, seconds, audio in long_slices(slices):
+    redone.reasons.clear()
+    began = time.perf_counter()
+    transcribe_pass(model, audio, trimmed, final=True)
+    trim_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    transcribe_pass(model, audio, full, final=True)
+    full_seconds = time.perf_counter() - began
+    rows.append((seconds, trim_seconds, full_seconds, bool(redone.reasons)))
+    print(f"{name} {seconds:5.1f}s trim {trim_seconds:4.2f} full {full_seconds:4.2f} {redone.reasons}")
 for low, high in ((12, 14), (14, 16), (16, 18), (18, 21)):
     band = [row for row in rows if low <= row[0] < high]
     if band:

@@ -8,10 +8,8 @@ quiet-frame rule of ``server/live/joins.py`` (10 dB over the pass's floor), the 
 between the trimmed pass's kept text and the full window's. Passes with no second decode print nothing.
 """
 
-import wave
-from pathlib import Path
-
 import numpy as np
+from long_slices import RATE, long_slices
 from tests.conftest import load_clips
 from tests.server.test_whisper_window import TAIL_DECODED_AGAIN, _held_pass_audio, trimmed_decode
 
@@ -21,8 +19,6 @@ from dictate.server.live.joins import FRAME, QUIET_ABOVE_FLOOR_DB, QUIET_MIN_DBF
 from dictate.server.model.source import choose_model
 from dictate.server.model.whisper import clean_segments, load_model, transcribe_pass
 
-AUDIO = Path(__file__).resolve().parents[3] / "shared/audio"
-RATE = 16000
 settings, full = ServerSettings(), ServerSettings(final_window_margin=0)
 model = load_model(choose_model(settings), settings)
 
@@ -51,27 +47,8 @@ def report(name: str, audio: np.ndarray) -> None:
     )
 
 
-def load(path: Path) -> np.ndarray:
-    with wave.open(str(path)) as f:
-        return np.frombuffer(f.readframes(f.getnframes()), np.int16).astype(np.float32) / 32768
-
-
 clips = load_clips()
 for clip, cut, end, tail in TAIL_DECODED_AGAIN:
     report(f"item21 {clip[-8:]} {cut} {tail}", _held_pass_audio(clips[clip], cut, end, tail))
-passage = load(AUDIO / "ljspeech_LJ001-0001_to_0008_concat.wav")
-others = np.concatenate(
-    [
-        np.concatenate([load(path), np.zeros(int(0.3 * RATE), np.float32)])
-        for path in [*sorted(AUDIO.glob("ps_librivox*.wav")), AUDIO / "whisper_jfk.wav"]
-    ]
-)
-rng = np.random.default_rng(28)
-for name, source in (("passage", passage), ("others", others)):
-    for _ in range(20):
-        length = rng.uniform(12, 20)
-        start = rng.uniform(0, source.size / RATE - length)
-        audio = np.concatenate(
-            [source[int(start * RATE) : int((start + length) * RATE)], np.zeros(RATE // 2, np.float32)]
-        )
-        report(f"{name} {length + 0.5:.1f}s", audio)
+for name, seconds, audio in long_slices():
+    report(f"{name} {seconds:.1f}s", audio)
