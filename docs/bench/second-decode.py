@@ -16,8 +16,9 @@ from tests.server.test_whisper_window import TAIL_DECODED_AGAIN, _held_pass_audi
 from dictate.bench.wer import clip_wer
 from dictate.config import ServerSettings
 from dictate.server.live.joins import FRAME, QUIET_ABOVE_FLOOR_DB, QUIET_MIN_DBFS
+from dictate.server.model.decoded_text import clean_segments
 from dictate.server.model.source import choose_model
-from dictate.server.model.whisper import clean_segments, load_model, transcribe_pass
+from dictate.server.model.whisper import load_model, transcribe_pass
 
 settings, full = ServerSettings(), ServerSettings(final_window_margin=0)
 model = load_model(choose_model(settings), settings)

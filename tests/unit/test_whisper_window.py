@@ -6,11 +6,11 @@ import numpy as np
 from faster_whisper.audio import pad_or_trim
 from faster_whisper.feature_extractor import FeatureExtractor
 
+from dictate.server.model.decoded_text import clean_segments
 from dictate.server.model.whisper import (
     CPU_FULL_WINDOW_UNDER,
     FULL_WINDOW_FRAMES,
     MAX_PREVIEW_TOKENS,
-    clean_segments,
     content_frames,
     final_window_margin,
     full_window_under,
@@ -66,7 +66,7 @@ def test_preview_token_budget_is_twice_a_fast_speaker_and_capped() -> None:
 
 
 def test_a_looping_decode_is_detected_and_collapsed_to_one_of_each_phrase() -> None:
-    from dictate.server.model.whisper import COMPRESSION_RATIO_LIMIT, collapse_repeats, compression_ratio
+    from dictate.server.model.decoded_text import COMPRESSION_RATIO_LIMIT, collapse_repeats, compression_ratio
 
     looped = "And so my fellow Americans " * 12 + "and so"
     assert compression_ratio(looped) > COMPRESSION_RATIO_LIMIT

@@ -18,8 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,6 +29,14 @@ from faster_whisper.feature_extractor import FeatureExtractor
 from dictate.config import ServerSettings
 from dictate.errors import ModelLoadError, ModelNotFoundError
 from dictate.protocol import SAMPLE_RATE
+from dictate.server.model.decoded_text import (
+    COMPRESSION_RATIO_LIMIT,
+    clean_segments,
+    collapse_repeats,
+    compression_ratio,
+    decoded_again,
+    word_keys,
+)
 from dictate.server.model.pass_types import NO_OPTIONS, PassOptions, Transcription
 from dictate.server.model.source import ModelChoice
 from dictate.server.uploads.formats import FileOptions, Segment, WindowTranscript, Word
@@ -40,7 +47,6 @@ FRAMES_PER_SECOND = 100  # log-Mel frames (hop 160 at 16 kHz)
 FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s
 VOCABULARY_NO_REPEAT_NGRAM = 4  # with a prompt, short clips came back repeated ("Ten of clubs. Ten of clubs.")
 MAX_PREVIEW_TOKENS = 224  # half of Whisper's 448-token context
-COMPRESSION_RATIO_LIMIT = 2.4  # faster-whisper's compression_ratio_threshold: above it a decode looped
 # Never on a CPU: there the full window cost ~0.3 s per short final, for no fewer errors (README, Performance 11).
 CPU_FULL_WINDOW_UNDER = 0.0
 
@@ -87,84 +93,6 @@ def token_budget(seconds: float, preview: bool) -> int:
     """Most tokens a pass may decode per window: an interim's ``preview_token_budget``; a final may decode
     Whisper's usual 224 (a budget only stops a pass that loops on a repeat, it never cuts real speech)."""
     return preview_token_budget(seconds) if preview else MAX_PREVIEW_TOKENS
-
-
-def compression_ratio(text: str) -> float:
-    """faster-whisper's test for a decode stuck in a loop: how well the text compresses (over 2.4: a loop)."""
-    data = text.encode("utf-8")
-    return len(data) / len(zlib.compress(data)) if data else 0.0
-
-
-def collapse_repeats(text: str, looped: bool = True) -> str:
-    """The text with a phrase that repeats back to back kept once (a decode that looped: "and so my fellow
-    Americans and so my fellow Americans and so..."): a phrase of 3+ words repeated at all, a shorter one
-    repeated 3+ times when the decode ``looped`` (else 5+: "five five", "very very very" stay). A trailing
-    start of the phrase (where the loop ran out of tokens) is dropped too."""
-    words = text.split()
-    keys = [" ".join(_words(word)) or word for word in words]
-    kept: list[str] = []
-    index = 0
-    while index < len(words):
-        repeat = _repeat_at(keys, index, 3 if looped else 5)
-        if repeat is None:
-            kept.append(words[index])
-            index += 1
-            continue
-        size, count = repeat
-        kept += words[index : index + size]
-        index += size * count
-        rest = keys[index:]
-        if rest and rest == keys[index - size : index - size + len(rest)]:
-            break
-    return " ".join(kept)
-
-
-def _repeat_at(keys: list[str], index: int, short_times: int, longest: int = 12) -> tuple[int, int] | None:
-    """(phrase length, times) of a phrase that repeats back to back from ``index`` (a phrase of one or two words
-    at least ``short_times``), or None."""
-    for size in range(1, longest + 1):
-        phrase = keys[index : index + size]
-        if len(phrase) < size:
-            return None
-        count = 1
-        while keys[index + count * size : index + (count + 1) * size] == phrase:
-            count += 1
-        if count >= (2 if size >= 3 else short_times):
-            return size, count
-    return None
-
-
-def clean_segments(segments: Iterable[tuple[float, str]], duration: float) -> tuple[str, int]:
-    """The text of a windowed pass from ``(start seconds, text)`` segments, and how many were dropped: segments
-    that start at or after the end of the audio, and a segment that repeats the one before it word for word,
-    are a trimmed window's hallucinations."""
-    kept: list[str] = []
-    dropped = 0
-    for start, raw in segments:
-        text = raw.strip()
-        if not text:
-            continue
-        if start >= duration or (kept and _words(text) == _words(kept[-1])):
-            dropped += 1
-            continue
-        kept.append(text)
-    return " ".join(kept), dropped
-
-
-def decoded_again(seeks: Iterable[int]) -> bool:
-    """Whether a windowed pass decoded part of its audio a second time (``seeks``: the window start, in frames, of
-    each segment with text). A trimmed window holds all of a pass's audio, yet when the first decode ends on a
-    timestamp before the end, faster-whisper decodes the rest again, as for long audio: a few hundred ms, mostly
-    the silence after the speech, in a window of its own. Offline, over the 20 shared clips with 0.15-0.6 s of
-    silence after the speech, with and without a joined pause, clean, in room noise and in the telephone band
-    (297 passes), that happened 12 times. Each time the second decode invented words: "printed book, fuck",
-    "amiable himself. I don't know.", "fine typography You", "Click. Click. ..."; 3 starting after the audio were
-    dropped already, 9 were in the text. The full window heard none of them."""
-    return any(seek > 0 for seek in seeks)
-
-
-def _words(text: str) -> list[str]:
-    return [word.strip(".,!?;:\"'").lower() for word in text.replace("-", " ").split()]
 
 
 class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whisper has no type hints
@@ -355,7 +283,7 @@ def transcribe_window(
             text = segment.text
             if not text.strip() or segment.start >= duration:
                 continue
-            if kept and _words(text) == _words(kept[-1].text):
+            if kept and word_keys(text) == word_keys(kept[-1].text):
                 continue
             words = tuple(
                 Word(w.word, float(w.start), min(float(w.end), duration), float(w.probability))
