@@ -6,7 +6,7 @@ import numpy as np
 from faster_whisper.audio import pad_or_trim
 from faster_whisper.feature_extractor import FeatureExtractor
 
-from dictate.server.model.decoded_text import clean_segments
+from dictate.server.model.decoded_text import clean_segments, join_at_seek, second_decode_from
 from dictate.server.model.whisper import (
     CPU_FULL_WINDOW_UNDER,
     FULL_WINDOW_FRAMES,
@@ -57,6 +57,25 @@ def test_clean_segments_keeps_genuine_text() -> None:
     assert clean_segments([(0.0, " Yes."), (1.0, " No."), (2.0, " Yes.")], duration=3.0) == ("Yes. No. Yes.", 0)
     assert clean_segments([(0.0, " "), (0.5, "Hi")], duration=1.0) == ("Hi", 0)
     assert clean_segments([], duration=1.0) == ("", 0)
+
+
+def test_second_decode_from_is_the_first_window_start_after_the_first_decode() -> None:
+    assert second_decode_from([0, 0, 0]) is None
+    assert second_decode_from([]) is None
+    assert second_decode_from([0, 0, 812, 812]) == 812  # frames: faster-whisper's seek, 100 a second
+
+
+def test_join_at_seek_leaves_out_the_words_both_decodes_hold() -> None:
+    assert (
+        join_at_seek("in his power to do for them.", "them. Unless to be")
+        == "in his power to do for them. Unless to be"
+    )
+    assert join_at_seek("what your country can do for you,", "you ask what you") == (
+        "what your country can do for you, ask what you"
+    )
+    assert join_at_seek("the art of printing.", "And it is") == "the art of printing. And it is"
+    assert join_at_seek("", "It is") == "It is"
+    assert join_at_seek("of fine typography,", "") == "of fine typography,"
 
 
 def test_preview_token_budget_is_twice_a_fast_speaker_and_capped() -> None:

@@ -1,6 +1,7 @@
 """What a Whisper pass decoded, checked as text: a decode stuck in a loop (``compression_ratio``, collapsed by
-``collapse_repeats``), a trimmed window's hallucinations (``clean_segments``), and a second decode of a pass's
-tail (``decoded_again``). Pure functions, no model: ``whisper.py`` runs the passes."""
+``collapse_repeats``), a trimmed window's hallucinations (``clean_segments``), where a second decode of a pass's
+tail starts (``second_decode_from``) and how it joins the first (``join_at_seek``). Pure functions, no model:
+``whisper.py`` runs the passes."""
 
 from __future__ import annotations
 
@@ -72,16 +73,30 @@ def clean_segments(segments: Iterable[tuple[float, str]], duration: float) -> tu
     return " ".join(kept), dropped
 
 
-def decoded_again(seeks: Iterable[int]) -> bool:
-    """Whether a windowed pass decoded part of its audio a second time (``seeks``: the window start, in frames, of
-    each segment with text). A trimmed window holds all of a pass's audio, yet when the first decode ends on a
-    timestamp before the end, faster-whisper decodes the rest again, as for long audio: a few hundred ms, mostly
-    the silence after the speech, in a window of its own. Offline, over the 20 shared clips with 0.15-0.6 s of
+def second_decode_from(seeks: Iterable[int]) -> int | None:
+    """Where a windowed pass's second decode starts, in log-Mel frames, or None (``seeks``: the window start of
+    each segment with text, in decode order). A trimmed window holds all of a pass's audio, yet when the first
+    decode ends on a timestamp before the end, faster-whisper drops the text after that timestamp and decodes the
+    rest again in a window of its own, as for long audio. On a short pass that rest is mostly the silence after
+    the speech, and the second decode invents words there: offline, over the 20 shared clips with 0.15-0.6 s of
     silence after the speech, with and without a joined pause, clean, in room noise and in the telephone band
-    (297 passes), that happened 12 times. Each time the second decode invented words: "printed book, fuck",
-    "amiable himself. I don't know.", "fine typography You", "Click. Click. ..."; 3 starting after the audio were
-    dropped already, 9 were in the text. The full window heard none of them."""
-    return any(seek > 0 for seek in seeks)
+    (297 passes), it happened 12 times and each time invented words ("printed book, fuck", "amiable himself.
+    I don't know.", "Click. Click. ..."). On a pass of 15 s or more the rest is often real speech, seconds of it
+    (benchmark.md items 21, 28 and 29)."""
+    return next((seek for seek in seeks if seek > 0), None)
+
+
+def join_at_seek(first: str, second: str, longest: int = 4) -> str:
+    """A first decode's text and then a second decode's, less the words the second starts with that the first ends
+    with: the second window starts at the first decode's last timestamp, which can fall inside its last words
+    ("...to do for them." + "them. Unless to be...", "...can do for you," + "you ask what you")."""
+    before, after = first.split(), second.split()
+    keys_before, keys_after = [word_keys(word) for word in before], [word_keys(word) for word in after]
+    for size in range(min(longest, len(before), len(after)), 0, -1):
+        if keys_before[-size:] == keys_after[:size]:
+            after = after[size:]
+            break
+    return " ".join(before + after)
 
 
 def word_keys(text: str) -> list[str]:

@@ -6,9 +6,11 @@ shorter window, so a pass can encode only the audio plus a margin (whisper.cpp's
 cheaper for dictation-length audio. Whisper was trained on full windows, and with a trimmed one it sometimes
 repeats the utterance as if the audio went on, so a windowed pass decodes with timestamps and
 ``clean_segments`` drops what starts after the audio ends and exact repeats, and a final pass that needed
-that, or that decoded the silence after its speech a second time (``decoded_again``: invented words), is done
-again with the full window. Measured with ``dictate bench`` (README, Performance): same WER,
-passes 2-3x faster. ``DICTATE_INTERIM_WINDOW_MARGIN`` / ``DICTATE_FINAL_WINDOW_MARGIN`` = 0 turn it off.
+that is done again with the full window. When a final pass's first decode stops short of the audio,
+faster-whisper decodes the rest again; that second decode is left out when the rest holds no speech (it invented
+words there) and kept when it does (``second_decode_from``, ``speech_in``). Measured with ``dictate bench``
+(README, Performance): same WER, passes 2-3x faster. ``DICTATE_INTERIM_WINDOW_MARGIN`` /
+``DICTATE_FINAL_WINDOW_MARGIN`` = 0 turn it off.
 
 The only module that imports faster-whisper (tests/unit/test_imports.py checks it).
 """
@@ -25,6 +27,7 @@ from typing import Any
 import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.feature_extractor import FeatureExtractor
+from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from dictate.config import ServerSettings
 from dictate.errors import ModelLoadError, ModelNotFoundError
@@ -34,7 +37,8 @@ from dictate.server.model.decoded_text import (
     clean_segments,
     collapse_repeats,
     compression_ratio,
-    decoded_again,
+    join_at_seek,
+    second_decode_from,
     word_keys,
 )
 from dictate.server.model.pass_types import NO_OPTIONS, PassOptions, Transcription
@@ -45,6 +49,10 @@ logger = logging.getLogger(__name__)
 
 FRAMES_PER_SECOND = 100  # log-Mel frames (hop 160 at 16 kHz)
 FULL_WINDOW_FRAMES = 3000  # Whisper's 30 s
+HOP = SAMPLE_RATE // FRAMES_PER_SECOND  # samples per log-Mel frame
+# Speech in a pass's tail: at least 0.1 s of it (the release of the last word, already in the first decode, is
+# shorter; a short word such as "it is" is longer); faster-whisper's defaults would count 0.
+TAIL_VAD = VadOptions(min_speech_duration_ms=100, min_silence_duration_ms=100, speech_pad_ms=0)
 VOCABULARY_NO_REPEAT_NGRAM = 4  # with a prompt, short clips came back repeated ("Ten of clubs. Ten of clubs.")
 MAX_PREVIEW_TOKENS = 224  # half of Whisper's 448-token context
 # Never on a CPU: there the full window cost ~0.3 s per short final, for no fewer errors (README, Performance 11).
@@ -95,6 +103,20 @@ def token_budget(seconds: float, preview: bool) -> int:
     return preview_token_budget(seconds) if preview else MAX_PREVIEW_TOKENS
 
 
+def speech_in(tail: np.ndarray) -> bool:
+    """Whether the audio after a final pass's first decode holds speech (Silero VAD, ``TAIL_VAD``). When it does
+    not, it is the silence after the speech, and faster-whisper's second decode of it invented words: over the
+    shared clips' short passes that was every second decode (benchmark.md items 21 and 29). When it does, a pass of
+    15 s or more stopped its first decode seconds before the end, and the second decode holds those words."""
+    speech = bool(get_speech_timestamps(tail, TAIL_VAD))
+    logger.debug(
+        "a final pass decoded its last %.2f s again: %s",
+        tail.size / SAMPLE_RATE,
+        "kept" if speech else "no speech there, left out",
+    )
+    return speech
+
+
 class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whisper has no type hints
     """A ``WhisperModel`` whose encoder window can be trimmed per call (per thread) with ``window``."""
 
@@ -137,8 +159,9 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
         test: such a final pass took 1.8-7 s instead of 0.6 s, every later final queued behind it, and the
         sampled text was no better. The one thing the fallback caught that matters, a decode stuck in a loop
         (``compression_ratio`` over 2.4), is handled without sampling: a final windowed pass that loops, shows a
-        trimmed window's hallucination, decodes its tail again, or comes back empty is done again with the full
-        window (what is typed must be right), and a loop left after that is collapsed (``collapse_repeats``).
+        trimmed window's hallucination, or comes back empty is done again with the full window (what is typed
+        must be right), and a loop left after that is collapsed (``collapse_repeats``). A final windowed pass
+        keeps a second decode of its tail (``second_decode_from``) only when the tail holds speech.
         Empty: faster-whisper skips a segment whose no-speech probability is over 0.6 when its log-probability is
         low, and with a trimmed window that was the whole text of 3 in 20 short espeak-ng phrases ("call me
         tomorrow at nine"), which the full window hears.
@@ -164,14 +187,19 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
                 **limits,
             )
             if window_margin is None:
-                text, dropped, again = " ".join(segment.text.strip() for segment in segments).strip(), 0, False
+                text, dropped = " ".join(segment.text.strip() for segment in segments).strip(), 0
             else:
                 kept = [segment for segment in segments if segment.text.strip()]
-                text, dropped = clean_segments(((segment.start, segment.text) for segment in kept), duration)
-                again = decoded_again(segment.seek for segment in kept)
+                tail_from = None if preview else second_decode_from(segment.seek for segment in kept)
+                first = [segment for segment in kept if tail_from is None or segment.seek < tail_from]
+                text, dropped = clean_segments(((segment.start, segment.text) for segment in first), duration)
+                if tail_from is not None and speech_in(audio[tail_from * HOP :]):
+                    rest = ((segment.start, segment.text) for segment in kept if segment.seek >= tail_from)
+                    more, more_dropped = clean_segments(rest, duration)
+                    text, dropped = join_at_seek(text, more), dropped + more_dropped
         looped = compression_ratio(text) > COMPRESSION_RATIO_LIMIT
-        if (dropped or looped or again or not text) and window_margin is not None and not preview:
-            reasons = (("looped", looped), ("dropped segments", dropped), ("decoded its tail again", again))
+        if (dropped or looped or not text) and window_margin is not None and not preview:
+            reasons = (("looped", looped), ("dropped segments", dropped))
             why = next((reason for reason, seen in reasons if seen), "came back empty")
             logger.debug("windowed final pass %s: redone with the full window", why)
             return self.transcribe_text(audio, beam_size, language)
