@@ -1,5 +1,6 @@
-"""The random 12-20 s slices of real speech that ``long-final-window.py`` and ``second-decode.py`` (benchmark.md
-item 28) pass through final passes: the same slices in both, in the same order (seeded)."""
+"""The random 12-20 s slices of real speech that ``long-final-window.py``, ``second-decode.py`` (benchmark.md
+item 28) and ``second-decode-truth.py`` (item 29) pass through final passes: the same slices in all, in the same
+order (seeded)."""
 
 import os
 import wave
@@ -19,20 +20,27 @@ def load(path: Path) -> np.ndarray:
         return np.frombuffer(f.readframes(f.getnframes()), np.int16).astype(np.float32) / 32768
 
 
-def long_slices(per_source: int = 20) -> Iterator[tuple[str, float, np.ndarray]]:
-    """(source, seconds, audio) of ``per_source`` random slices of the 52 s passage, then of the LibriVox and JFK
-    clips joined with 0.3 s gaps (other speakers), each 12-20 s of speech followed by 0.5 s of silence."""
+def sources() -> dict[str, np.ndarray]:
+    """The audio the slices are cut from: the 52 s passage, and the LibriVox and JFK clips joined with 0.3 s gaps
+    (other speakers)."""
     gap = np.zeros(int(0.3 * RATE), np.float32)
-    others = np.concatenate(
-        [
-            np.concatenate([load(path), gap])
-            for path in [*sorted(AUDIO.glob("ps_librivox*.wav")), AUDIO / "whisper_jfk.wav"]
-        ]
-    )
+    readers = [*sorted(AUDIO.glob("ps_librivox*.wav")), AUDIO / "whisper_jfk.wav"]
+    return {"passage": load(PASSAGE), "others": np.concatenate([np.concatenate([load(path), gap]) for path in readers])}
+
+
+def slices(per_source: int = 20) -> Iterator[tuple[str, float, float, np.ndarray]]:
+    """(source, start seconds, seconds of speech, audio) of ``per_source`` random slices of each of ``sources``,
+    each 12-20 s of speech followed by 0.5 s of silence."""
     rng = np.random.default_rng(28)
-    for name, source in (("passage", load(PASSAGE)), ("others", others)):
+    for name, source in sources().items():
         for _ in range(per_source):
             length = rng.uniform(12, 20)
             start = rng.uniform(0, source.size / RATE - length)
             speech = source[int(start * RATE) : int((start + length) * RATE)]
-            yield name, length + 0.5, np.concatenate([speech, np.zeros(RATE // 2, np.float32)])
+            yield name, start, length, np.concatenate([speech, np.zeros(RATE // 2, np.float32)])
+
+
+def long_slices(per_source: int = 20) -> Iterator[tuple[str, float, np.ndarray]]:
+    """(source, seconds, audio) of ``slices``."""
+    for name, _start, length, audio in slices(per_source):
+        yield name, length + 0.5, audio

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.feature_extractor import FeatureExtractor
-from faster_whisper.vad import VadOptions, get_speech_timestamps
+from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model
 
 from dictate.config import ServerSettings
 from dictate.errors import ModelLoadError, ModelNotFoundError
@@ -250,7 +250,7 @@ def load_model(choice: ModelChoice, settings: ServerSettings) -> WindowedWhisper
                 "or pre-download it into HF_HOME"
             ) from exc
     try:
-        return WindowedWhisperModel(
+        model = WindowedWhisperModel(
             source,
             device=choice.device,
             compute_type=choice.compute_type,
@@ -259,6 +259,8 @@ def load_model(choice: ModelChoice, settings: ServerSettings) -> WindowedWhisper
         )
     except Exception as exc:
         raise ModelLoadError(f"cannot load model {choice.label!r} on {choice.device}: {exc}") from exc
+    get_vad_model()  # speech_in's Silero (66 ms to load here), loaded now rather than inside a final pass
+    return model
 
 
 def transcribe_pass(
