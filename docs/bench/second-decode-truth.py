@@ -19,11 +19,10 @@ from collections.abc import Callable
 
 import numpy as np
 import soundfile as sf
-from faster_whisper import WhisperModel
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 from long_slices import RATE, slices, sources
 from tests.conftest import load_clips
-from tests.server.test_whisper_window import _held_pass_audio, trimmed_decode
+from tests.server.test_whisper_window import _held_pass_audio, faster_whisper_decode, trimmed_decode
 
 from dictate.bench.channel import channel_label, clip_seed, through_channel
 from dictate.bench.wer import clip_wer
@@ -69,16 +68,7 @@ def report(name: str, audio: np.ndarray, reference: str) -> None:
 
 def word_times(source: np.ndarray) -> list[tuple[float, str]]:
     """(mid time, word) of Whisper's offline transcript of ``source`` (full windows, word timestamps)."""
-    segments, _info = WhisperModel.transcribe(
-        model,
-        source,
-        language="en",
-        beam_size=5,
-        vad_filter=False,
-        condition_on_previous_text=False,
-        temperature=0.0,
-        word_timestamps=True,
-    )
+    segments = faster_whisper_decode(model, source, None, word_timestamps=True)
     return [((word.start + word.end) / 2, word.word) for segment in segments for word in segment.words]
 
 

@@ -200,10 +200,13 @@ def _held_pass_audio(clip: Clip, cut: int | None, speech_end: int, tail: float) 
     return np.concatenate([np.zeros(rate, np.float32), *pause, speech[0 if cut is None else cut :]])
 
 
-def trimmed_decode(model: WindowedWhisperModel, audio: np.ndarray) -> list[Any]:
-    """faster-whisper's own decode of a final pass in the trimmed window (3 s margin): its segments, with the
-    window start (``seek``) of each, before the pass looks at them (``docs/bench/second-decode.py`` uses it too)."""
-    with model.window(3.0):
+def faster_whisper_decode(
+    model: WindowedWhisperModel, audio: np.ndarray, margin: float | None = 3.0, **options: Any
+) -> list[Any]:
+    """faster-whisper's own decode of a final pass (English, beam 5, temperature 0) in a window of the audio plus
+    ``margin`` seconds (None: the full window): its segments, with the window start (``seek``) of each, before the
+    pass looks at them (``docs/bench/second-decode*.py`` use it too)."""
+    with model.window(margin):
         segments, _info = WhisperModel.transcribe(
             model,
             audio,
@@ -212,8 +215,14 @@ def trimmed_decode(model: WindowedWhisperModel, audio: np.ndarray) -> list[Any]:
             vad_filter=False,
             condition_on_previous_text=False,
             temperature=0.0,
+            **options,
         )
         return list(segments)
+
+
+def trimmed_decode(model: WindowedWhisperModel, audio: np.ndarray) -> list[Any]:
+    """``faster_whisper_decode`` in the trimmed window of a final pass (3 s margin)."""
+    return faster_whisper_decode(model, audio)
 
 
 def test_a_windowed_final_pass_leaves_out_a_second_decode_of_the_silence_after_its_speech(
