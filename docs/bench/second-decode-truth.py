@@ -22,7 +22,7 @@ import soundfile as sf
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 from long_slices import RATE, slices, sources
 from tests.conftest import load_clips
-from tests.server.test_whisper_window import _held_pass_audio, faster_whisper_decode, trimmed_decode
+from tests.server.test_whisper_window import _held_pass_audio, faster_whisper_decode, joined_clips, trimmed_decode
 
 from dictate.bench.channel import channel_label, clip_seed, through_channel
 from dictate.bench.wer import clip_wer
@@ -86,13 +86,12 @@ for name, clip in sorted(clips.items()):
             audio = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
             label = f"{name.removesuffix('.wav')[-14:]} {channel_label(noise, telephone) or 'clean'} +{after_speech}"
             report(label, audio, clip.transcript)
-gap, after = np.zeros(int(0.3 * RATE), np.float32), np.zeros(int(0.2 * RATE), np.float32)
 readers = sorted(name for name in clips if name.startswith("ps_librivox") or name == "whisper_jfk.wav")
 for names in itertools.permutations(readers, 3):
-    audio = np.concatenate([p for name in names for p in (sf.read(clips[name].path, dtype="float32")[0], gap)])
-    if audio.size / RATE <= 25:
+    audio = joined_clips(clips, names)
+    if audio.size / RATE - 0.2 <= 25:  # 25 s at most before the closing silence
         label = "clips " + "+".join(name[-8:-4] for name in names)
-        report(label, np.concatenate([audio, after]), " ".join(clips[name].transcript for name in names))
+        report(label, audio, " ".join(clips[name].transcript for name in names))
 words = {name: word_times(source) for name, source in sources().items()}
 for name, start, length, audio in slices():
     reference = "".join(word for middle, word in words[name] if start <= middle < start + length)

@@ -263,6 +263,14 @@ LONG_PASS_DECODED_AGAIN = [
 ]
 
 
+def joined_clips(clips: dict[str, Clip], names: tuple[str, ...]) -> np.ndarray:
+    """The clips back to back, 0.3 s apart, with 0.2 s of silence after the last (``docs/bench/second-decode-truth.py``
+    makes its three-clip passes with it too)."""
+    gap = np.zeros(4800, np.float32)
+    parts = [part for name in names for part in (sf.read(clips[name].path, dtype="float32")[0], gap)]
+    return np.concatenate([*parts, np.zeros(3200, np.float32)])
+
+
 def test_a_long_final_pass_keeps_the_second_decode_of_its_last_words(
     model: WindowedWhisperModel, encoded_frames: list[int], clips: dict[str, Clip]
 ) -> None:
@@ -270,12 +278,8 @@ def test_a_long_final_pass_keeps_the_second_decode_of_its_last_words(
     second decode holds those words, and the final keeps it, joined without the word the two decodes share. No
     full-window pass: redoing the whole pass that way cost 1.5 s more here, and lost whole sentences where the
     speaker changed (benchmark.md item 29)."""
-    gap, after = np.zeros(4800, np.float32), np.zeros(3200, np.float32)
     for names in LONG_PASS_DECODED_AGAIN:
-        audio = np.concatenate(
-            [part for name in names for part in (sf.read(clips[name].path, dtype="float32")[0], gap)]
-        )
-        audio = np.concatenate([audio, after])
+        audio = joined_clips(clips, names)
         tail_from = second_decode_from(segment.seek for segment in trimmed_decode(model, audio) if segment.text.strip())
         if tail_from is not None and speech_in(audio[tail_from * HOP :]):
             break
