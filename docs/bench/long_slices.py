@@ -1,11 +1,14 @@
 """The random 12-20 s slices of real speech that ``long-final-window.py``, ``second-decode.py`` (benchmark.md
-item 28) and ``second-decode-truth.py`` (item 29) pass through final passes: the same slices in all, in the same
-order (seeded)."""
+item 28), ``second-decode-truth.py`` (item 29) and ``full-window-finals.py`` (item 30) pass through final passes:
+the same slices in all, in the same order (seeded); and ``scored_passes``, the passes with what was said in them
+that the last two score."""
 
+import itertools
 import os
 import wave
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,3 +47,57 @@ def long_slices(per_source: int = 20) -> Iterator[tuple[str, float, np.ndarray]]
     """(source, seconds, audio) of ``slices``."""
     for name, _start, length, audio in slices(per_source):
         yield name, length + 0.5, audio
+
+
+def scored_passes(model: Any, after_speech: tuple[float, ...]) -> Iterator[tuple[str, np.ndarray, str]]:
+    """(label, audio, what was said) of the final passes ``second-decode-truth.py`` and ``full-window-finals.py``
+    score, decoded by ``model`` only for the slices' references (Whisper's word timestamps of the whole source):
+
+    - each shared clip of 25 s or less, held as a final pass holds it (1 s before, then ``after_speech`` seconds of
+      the clip's own audio after the speech Silero hears), clean, in room noise at -50 dBFS and through the
+      telephone band;
+    - every permutation of three of the LibriVox and JFK clips (0.3 s apart, 0.2 s of silence after; 25 s at most);
+    - the 40 ``slices``; the reference is the words of the source whose middle is inside the slice.
+    """
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    from tests.conftest import load_clips
+    from tests.server.test_whisper_window import _held_pass_audio, faster_whisper_decode, joined_clips
+
+    from dictate.bench.channel import channel_label, clip_seed, through_channel
+
+    clips = load_clips()
+    for name, clip in sorted(clips.items()):
+        whole = load(clip.path)
+        if whole.size / RATE > 25:
+            continue
+        speech_end = int(get_speech_timestamps(whole, VadOptions(speech_pad_ms=0))[-1]["end"])
+        for noise, telephone in ((None, False), (-50.0, False), (None, True)):
+            for after in after_speech:
+                audio = _held_pass_audio(clip, None, speech_end, after)
+                pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+                pcm = through_channel(pcm, noise, telephone, clip_seed(name))
+                audio = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+                label = f"{name.removesuffix('.wav')[-14:]} {channel_label(noise, telephone) or 'clean'} +{after}"
+                yield label, audio, clip.transcript
+    readers = sorted(name for name in clips if name.startswith("ps_librivox") or name == "whisper_jfk.wav")
+    for names in itertools.permutations(readers, 3):
+        audio = joined_clips(clips, names)
+        if audio.size / RATE - 0.2 <= 25:  # 25 s at most before the closing silence
+            label = "clips " + "+".join(name[-8:-4] for name in names)
+            yield label, audio, " ".join(clips[name].transcript for name in names)
+    words = {}
+    for name, source in sources().items():
+        segments = faster_whisper_decode(model, source, None, word_timestamps=True)
+        words[name] = [((word.start + word.end) / 2, word.word) for segment in segments for word in segment.words]
+    for name, start, length, audio in slices():
+        reference = "".join(word for middle, word in words[name] if start <= middle < start + length)
+        yield f"{name} {length + 0.5:.1f}s", audio, reference
+
+
+def untimed_full_window(model: Any, audio: np.ndarray) -> str:
+    """A final pass as the server made one in Whisper's full window until benchmark.md item 30 (every final on
+    CUDA, a redone one on a CPU): one decode without timestamps (English, beam 5, temperature 0)."""
+    from tests.server.test_whisper_window import faster_whisper_decode
+
+    segments = faster_whisper_decode(model, audio, None, without_timestamps=True)
+    return " ".join(segment.text.strip() for segment in segments).strip()

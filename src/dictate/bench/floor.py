@@ -4,8 +4,8 @@ The time of one final pass over the whole clip is the compute no streaming serve
 of speech (it needs the last word before it can finish the text): its end-of-speech-to-final latency minus
 its silence timeout can approach this floor but not beat it. The model, device, compute type, beam size,
 language and thread count are resolved from the same ServerSettings (flags and DICTATE_* variables) and
-by the same ``dictate.server.model.source.choose_model`` as `dictate serve`; the decoding options mirror the
-server's final pass (no VAD filter, no conditioning on previous text, no timestamps). With `--vocabulary FILE`
+by the same ``dictate.server.model.source.choose_model`` as `dictate serve`; each pass is the server's own final
+pass (``transcribe_pass``: its window, timestamps and checks). With `--vocabulary FILE`
 each pass gets the prompt a streaming session with that vocabulary gets (``PassOptions.prompt``), so that a
 floor and a stream run with the same words file compare like with like.
 ``OfflineModel.words`` gives the word timestamps `--pauses` cuts at (see ``paused.py``).

@@ -12,6 +12,10 @@ words there) and kept when it does (``second_decode_from``, ``speech_in``). Meas
 (README, Performance): same WER, passes 2-3x faster. ``DICTATE_INTERIM_WINDOW_MARGIN`` /
 ``DICTATE_FINAL_WINDOW_MARGIN`` = 0 turn it off.
 
+A final pass in the full window (every final on CUDA) decodes with timestamps too, under the same rule: decoded
+once without them, Whisper ended the text of a long pass early where the speaker changed, and nothing decoded the
+rest (benchmark.md item 30).
+
 The only module that imports faster-whisper (tests/unit/test_imports.py checks it).
 """
 
@@ -117,6 +121,21 @@ def speech_in(tail: np.ndarray) -> bool:
     return speech
 
 
+def timestamped_text(segments: list[Any], audio: np.ndarray, final: bool) -> tuple[str, int]:
+    """The text of a pass decoded with timestamps, and how many segments were dropped (``clean_segments``). A final
+    pass keeps a second decode of its tail (``second_decode_from``) only when that tail holds speech (``speech_in``)."""
+    duration = audio.size / SAMPLE_RATE
+    kept = [segment for segment in segments if segment.text.strip()]
+    tail_from = second_decode_from(segment.seek for segment in kept) if final else None
+    first = [segment for segment in kept if tail_from is None or segment.seek < tail_from]
+    text, dropped = clean_segments(((segment.start, segment.text) for segment in first), duration)
+    if tail_from is not None and speech_in(audio[tail_from * HOP :]):
+        rest = ((segment.start, segment.text) for segment in kept if segment.seek >= tail_from)
+        more, more_dropped = clean_segments(rest, duration)
+        text, dropped = join_at_seek(text, more), dropped + more_dropped
+    return text, dropped
+
+
 class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whisper has no type hints
     """A ``WhisperModel`` whose encoder window can be trimmed per call (per thread) with ``window``."""
 
@@ -176,6 +195,7 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
         limits: dict[str, Any] = {"temperature": 0.0, "max_new_tokens": token_budget(duration, preview)}
         if prompt:
             limits.update(initial_prompt=prompt, no_repeat_ngram_size=VOCABULARY_NO_REPEAT_NGRAM)
+        without_timestamps = preview and window_margin is None
         with self.window(window_margin):
             segments, info = self.transcribe(
                 audio,
@@ -183,20 +203,13 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
                 beam_size=beam_size,
                 vad_filter=False,
                 condition_on_previous_text=False,
-                without_timestamps=window_margin is None,
+                without_timestamps=without_timestamps,
                 **limits,
             )
-            if window_margin is None:
+            if without_timestamps:
                 text, dropped = " ".join(segment.text.strip() for segment in segments).strip(), 0
             else:
-                kept = [segment for segment in segments if segment.text.strip()]
-                tail_from = None if preview else second_decode_from(segment.seek for segment in kept)
-                first = [segment for segment in kept if tail_from is None or segment.seek < tail_from]
-                text, dropped = clean_segments(((segment.start, segment.text) for segment in first), duration)
-                if tail_from is not None and speech_in(audio[tail_from * HOP :]):
-                    rest = ((segment.start, segment.text) for segment in kept if segment.seek >= tail_from)
-                    more, more_dropped = clean_segments(rest, duration)
-                    text, dropped = join_at_seek(text, more), dropped + more_dropped
+                text, dropped = timestamped_text(list(segments), audio, final=not preview)
         looped = compression_ratio(text) > COMPRESSION_RATIO_LIMIT
         if (dropped or looped or not text) and window_margin is not None and not preview:
             reasons = (("looped", looped), ("dropped segments", dropped))
