@@ -12,9 +12,9 @@ words there) and kept when it does (``second_decode_from``, ``speech_in``). Meas
 (README, Performance): same WER, passes 2-3x faster. ``DICTATE_INTERIM_WINDOW_MARGIN`` /
 ``DICTATE_FINAL_WINDOW_MARGIN`` = 0 turn it off.
 
-A final pass in the full window (every final on CUDA) decodes with timestamps too, under the same rule: decoded
-once without them, Whisper ended the text of a long pass early where the speaker changed, and nothing decoded the
-rest (benchmark.md item 30).
+A final pass of 10 s or more in the full window (on CUDA every final uses it) decodes with timestamps too, under
+the same rule: decoded once without them, Whisper ended the text of a long pass early where the speaker changed,
+and nothing decoded the rest (benchmark.md item 30).
 
 The only module that imports faster-whisper (tests/unit/test_imports.py checks it).
 """
@@ -61,6 +61,10 @@ VOCABULARY_NO_REPEAT_NGRAM = 4  # with a prompt, short clips came back repeated 
 MAX_PREVIEW_TOKENS = 224  # half of Whisper's 448-token context
 # Never on a CPU: there the full window cost ~0.3 s per short final, for no fewer errors (README, Performance 11).
 CPU_FULL_WINDOW_UNDER = 0.0
+# A full-window final over this many seconds or more decodes with timestamps: decoded once without them, Whisper
+# ended 13-20 s passes early where the speaker changed (benchmark.md item 30). A shorter one decodes as Whisper's
+# short-form transcription does, without them: a prompt (a vocabulary, the command check) biased it less with them.
+TIMESTAMPS_FROM = 10.0
 
 
 def content_frames(features: np.ndarray) -> int:
@@ -195,7 +199,7 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
         limits: dict[str, Any] = {"temperature": 0.0, "max_new_tokens": token_budget(duration, preview)}
         if prompt:
             limits.update(initial_prompt=prompt, no_repeat_ngram_size=VOCABULARY_NO_REPEAT_NGRAM)
-        without_timestamps = preview and window_margin is None
+        without_timestamps = window_margin is None and (preview or duration < TIMESTAMPS_FROM)
         with self.window(window_margin):
             segments, info = self.transcribe(
                 audio,
