@@ -12,7 +12,8 @@
 # Usage: docs/bench/turn-ab.sh OUTDIR [ROUND...], each ROUND a list of kinds (plain, pauses, concat, noise, phone,
 # phoneplain, espeak, espeakplain: as in speech-ab.sh; pauses2: 2 s pauses; noise40, noise35: louder room noise;
 # phonenoise: the telephone band with room noise at -45 dBFS; noise40plain, noise35plain, phonenoiseplain: those
-# without the pauses), e.g. ARMS="fixed acoustic" docs/bench/turn-ab.sh /tmp/turn-ab "plain pauses" "pauses plain"
+# without the pauses; others: the LibriVox clips and JFK's as one 37 s stream, docs/bench/other-readers.py),
+# e.g. ARMS="fixed acoustic" docs/bench/turn-ab.sh /tmp/turn-ab "plain pauses" "pauses plain"
 # (default: one round of plain, pauses, concat). TRAILING: seconds of silence after each clip (default 1.5).
 set -u
 cd "$(dirname "$0")/../.."
@@ -21,6 +22,7 @@ OUT=$1; shift; mkdir -p "$OUT"
 [ $# -gt 0 ] || set -- "plain pauses concat"
 A=${DICTATE_TEST_AUDIO:-../shared/audio}
 ESPEAK=${ESPEAK_DIR:-/tmp/dictate-espeak-speakers}
+OTHERS=${OTHERS_DIR:-/tmp/dictate-other-readers}
 read -r -a ARM_LIST <<< "${ARMS:-fixed adaptive}"
 declare -A ARM_ENV=(
   [fixed]="DICTATE_END_OF_UTTERANCE=fixed"
@@ -69,8 +71,10 @@ declare -A KINDS=(
   [phoneplain]="--telephone"
   [espeak]="$ESPEAK/manifest.tsv --pauses 1.0"
   [espeakplain]="$ESPEAK/manifest.tsv --formatted-offline"
+  [others]="$OTHERS/manifest.tsv"
 )
 case " $* " in *espeak*) [ -f "$ESPEAK/manifest.tsv" ] || docs/bench/espeak-speakers.sh "$ESPEAK" > /dev/null ;; esac
+case " $* " in *others*) [ -f "$OTHERS/manifest.tsv" ] || "$PY" docs/bench/other-readers.py "$OTHERS" > /dev/null ;; esac
 round=0
 for kinds in "$@"; do
   round=$((round + 1))
