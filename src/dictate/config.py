@@ -316,9 +316,9 @@ class ServerSettings(DictateSettings):
         3.0,
         ge=0,
         le=30,
-        description="The same for final passes; one that shows a trimmed window's hallucination (text after the "
-        "audio, an echo of the utterance), or comes back empty, is redone with the full window; a second decode of "
-        "the silence after the speech (which invents words) is left out. 0: always the full 30 s window.",
+        description="The same for final passes; a trimmed window's hallucinations (text after the audio, an echo "
+        "of the utterance) and a second decode of the silence after the speech are left out; one that loops or comes "
+        "back empty is redone with the full window. 0: always the full 30 s window.",
     )
     full_window_under: float | None = dial(
         None,

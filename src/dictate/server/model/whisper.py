@@ -5,11 +5,11 @@ Whisper's encoder always sees a 30 s window: faster-whisper pads the log-Mel fea
 shorter window, so a pass can encode only the audio plus a margin (whisper.cpp's ``audio_ctx``): about 3x
 cheaper for dictation-length audio. Whisper was trained on full windows, and with a trimmed one it sometimes
 repeats the utterance as if the audio went on, so a windowed pass decodes with timestamps and
-``clean_segments`` drops what starts after the audio ends and exact repeats, and a final pass that needed
-that is done again with the full window. When a final pass's first decode stops short of the audio,
-faster-whisper decodes the rest again; that second decode is left out when the rest holds no speech (it invented
-words there) and kept when it does (``second_decode_from``, ``speech_in``). Measured with ``dictate bench``
-(README, Performance): same WER, passes 2-3x faster. ``DICTATE_INTERIM_WINDOW_MARGIN`` /
+``clean_segments`` drops what starts after the audio ends and exact repeats (until benchmark.md item 31 a final
+pass that needed that was done again with the full window; it now keeps the rest). When a final pass's first
+decode stops short of the audio, faster-whisper decodes the rest again; that second decode is left out when the
+rest holds no speech (it invented words there) and kept when it does (``second_decode_from``, ``speech_in``).
+Measured with ``dictate bench`` (README, Performance): same WER, passes 2-3x faster. ``DICTATE_INTERIM_WINDOW_MARGIN`` /
 ``DICTATE_FINAL_WINDOW_MARGIN`` = 0 turn it off.
 
 A final pass of 10 s or more in the full window (on CUDA every final uses it) decodes with timestamps too, under
@@ -181,10 +181,12 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
         temperatures up to 1.0. Short fragments (a command, half a sentence cut at a pause) often fail that
         test: such a final pass took 1.8-7 s instead of 0.6 s, every later final queued behind it, and the
         sampled text was no better. The one thing the fallback caught that matters, a decode stuck in a loop
-        (``compression_ratio`` over 2.4), is handled without sampling: a final windowed pass that loops, shows a
-        trimmed window's hallucination, or comes back empty is done again with the full window (what is typed
-        must be right), and a loop left after that is collapsed (``collapse_repeats``). A final windowed pass
-        keeps a second decode of its tail (``second_decode_from``) only when the tail holds speech.
+        (``compression_ratio`` over 2.4), is handled without sampling: a final windowed pass that loops or comes
+        back empty is done again with the full window (what is typed must be right), and a loop left after that
+        is collapsed (``collapse_repeats``). A trimmed window's hallucinations (``clean_segments``) are left out
+        of the text, and the rest is kept: redone in the full window, such a pass took 0.8-1.1 s more for the same
+        words (benchmark.md item 31). A final windowed pass keeps a second decode of its tail
+        (``second_decode_from``) only when the tail holds speech.
         Empty: faster-whisper skips a segment whose no-speech probability is over 0.6 when its log-probability is
         low, and with a trimmed window that was the whole text of 3 in 20 short espeak-ng phrases ("call me
         tomorrow at nine"), which the full window hears.
@@ -215,11 +217,11 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
             else:
                 text, dropped = timestamped_text(list(segments), audio, final=not preview)
         looped = compression_ratio(text) > COMPRESSION_RATIO_LIMIT
-        if (dropped or looped or not text) and window_margin is not None and not preview:
-            reasons = (("looped", looped), ("dropped segments", dropped))
-            why = next((reason for reason, seen in reasons if seen), "came back empty")
-            logger.debug("windowed final pass %s: redone with the full window", why)
+        if (looped or not text) and window_margin is not None and not preview:
+            logger.debug("windowed final pass %s: redone with the full window", "looped" if looped else "empty")
             return self.transcribe_text(audio, beam_size, language)
+        if dropped and not preview:
+            logger.debug("windowed final pass: %d segment(s) after the audio or repeated, left out", dropped)
         if looped:
             logger.debug("a pass looped over %.2f s of audio: repeats collapsed", duration)
         text = collapse_repeats(text, looped)  # what the temperature fallback was for, at no extra decode
