@@ -125,9 +125,10 @@ def speech_in(tail: np.ndarray) -> bool:
     return speech
 
 
-def timestamped_text(segments: list[Any], audio: np.ndarray, final: bool) -> tuple[str, int]:
-    """The text of a pass decoded with timestamps, and how many segments were dropped (``clean_segments``). A final
-    pass keeps a second decode of its tail (``second_decode_from``) only when that tail holds speech (``speech_in``)."""
+def timestamped_text(segments: list[Any], audio: np.ndarray, final: bool) -> tuple[str, int, bool]:
+    """The text of a pass decoded with timestamps, how many segments were dropped (``clean_segments``), and whether
+    it decoded its tail again. A final pass keeps that second decode (``second_decode_from``) only when the tail
+    holds speech (``speech_in``)."""
     duration = audio.size / SAMPLE_RATE
     kept = [segment for segment in segments if segment.text.strip()]
     tail_from = second_decode_from(segment.seek for segment in kept) if final else None
@@ -137,7 +138,7 @@ def timestamped_text(segments: list[Any], audio: np.ndarray, final: bool) -> tup
         rest = ((segment.start, segment.text) for segment in kept if segment.seek >= tail_from)
         more, more_dropped = clean_segments(rest, duration)
         text, dropped = join_at_seek(text, more), dropped + more_dropped
-    return text, dropped
+    return text, dropped, tail_from is not None
 
 
 class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whisper has no type hints
@@ -185,8 +186,9 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
         back empty is done again with the full window (what is typed must be right), and a loop left after that
         is collapsed (``collapse_repeats``). A trimmed window's hallucinations (``clean_segments``) are left out
         of the text, and the rest is kept: redone in the full window, such a pass took 0.8-1.1 s more for the same
-        words (benchmark.md item 31). A final windowed pass keeps a second decode of its tail
-        (``second_decode_from``) only when the tail holds speech.
+        words (benchmark.md item 31). One that also decoded its tail again is redone: live, such a pass kept a
+        second decode of its last word's end ("...of about 1455, 5."). A final windowed pass keeps a second decode
+        of its tail (``second_decode_from``) only when the tail holds speech.
         Empty: faster-whisper skips a segment whose no-speech probability is over 0.6 when its log-probability is
         low, and with a trimmed window that was the whole text of 3 in 20 short espeak-ng phrases ("call me
         tomorrow at nine"), which the full window hears.
@@ -213,12 +215,14 @@ class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]  # faster-whispe
                 **limits,
             )
             if without_timestamps:
-                text, dropped = " ".join(segment.text.strip() for segment in segments).strip(), 0
+                text, dropped, again = " ".join(segment.text.strip() for segment in segments).strip(), 0, False
             else:
-                text, dropped = timestamped_text(list(segments), audio, final=not preview)
+                text, dropped, again = timestamped_text(list(segments), audio, final=not preview)
         looped = compression_ratio(text) > COMPRESSION_RATIO_LIMIT
-        if (looped or not text) and window_margin is not None and not preview:
-            logger.debug("windowed final pass %s: redone with the full window", "looped" if looped else "empty")
+        confused = dropped and again  # both a hallucination and a second decode: "...of about 1455, 5."
+        if (looped or confused or not text) and window_margin is not None and not preview:
+            why = "looped" if looped else "dropped segments and decoded its tail again" if confused else "was empty"
+            logger.debug("windowed final pass %s: redone with the full window", why)
             return self.transcribe_text(audio, beam_size, language)
         if dropped and not preview:
             logger.debug("windowed final pass: %d segment(s) after the audio or repeated, left out", dropped)
