@@ -59,24 +59,18 @@ def scored_passes(model: Any, after_speech: tuple[float, ...]) -> Iterator[tuple
     - every permutation of three of the LibriVox and JFK clips (0.3 s apart, 0.2 s of silence after; 25 s at most);
     - the 40 ``slices``; the reference is the words of the source whose middle is inside the slice.
     """
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
     from tests.conftest import load_clips
-    from tests.server.test_whisper_window import _held_pass_audio, faster_whisper_decode, joined_clips
+    from tests.server.test_whisper_window import faster_whisper_decode, held_in_channel, joined_clips
 
-    from dictate.bench.channel import channel_label, clip_seed, through_channel
+    from dictate.bench.channel import channel_label
 
     clips = load_clips()
     for name, clip in sorted(clips.items()):
-        whole = load(clip.path)
-        if whole.size / RATE > 25:
+        if load(clip.path).size / RATE > 25:
             continue
-        speech_end = int(get_speech_timestamps(whole, VadOptions(speech_pad_ms=0))[-1]["end"])
         for noise, telephone in ((None, False), (-50.0, False), (None, True)):
             for after in after_speech:
-                audio = _held_pass_audio(clip, None, speech_end, after)
-                pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
-                pcm = through_channel(pcm, noise, telephone, clip_seed(name))
-                audio = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+                audio = held_in_channel(clip, after, noise, telephone)
                 label = f"{name.removesuffix('.wav')[-14:]} {channel_label(noise, telephone) or 'clean'} +{after}"
                 yield label, audio, clip.transcript
     readers = sorted(name for name in clips if name.startswith("ps_librivox") or name == "whisper_jfk.wav")

@@ -200,6 +200,23 @@ def _held_pass_audio(clip: Clip, cut: int | None, speech_end: int, tail: float) 
     return np.concatenate([np.zeros(rate, np.float32), *pause, speech[0 if cut is None else cut :]])
 
 
+def held_in_channel(clip: Clip, after: float, noise: float | None, telephone: bool) -> np.ndarray:
+    """The whole clip held as a final pass holds it (``_held_pass_audio``: 1 s before, then ``after`` seconds of its
+    own audio after the speech Silero hears), through the bench's channel (room noise at ``noise`` dBFS, the
+    telephone band), seeded by the clip (``docs/bench/long_slices.py`` makes its short passes with it too)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    from dictate.bench.channel import clip_seed, through_channel
+
+    whole = sf.read(clip.path, dtype="float32")[0]
+    speech_end = int(get_speech_timestamps(whole, VadOptions(speech_pad_ms=0))[-1]["end"])
+    held = _held_pass_audio(clip, None, speech_end, after)
+    pcm = through_channel(
+        (np.clip(held, -1, 1) * 32767).astype("<i2").tobytes(), noise, telephone, clip_seed(clip.path.name)
+    )
+    return np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+
+
 def faster_whisper_decode(
     model: WindowedWhisperModel, audio: np.ndarray, margin: float | None = 3.0, **options: Any
 ) -> list[Any]:
@@ -336,17 +353,10 @@ def test_a_windowed_final_pass_that_drops_a_segment_keeps_the_rest_without_the_f
     """A trimmed window's hallucination after the audio is left out of the text, and the rest of the pass is the
     final: redone in the full window, such a pass took 0.8-1.1 s more here for the same words (6 of 6 offline,
     benchmark.md item 31), and live the end-of-turn decision stopped waiting for it and took an interim's text."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    from dictate.bench.channel import clip_seed, through_channel
     from dictate.server.model.decoded_text import clean_segments
 
     for name, after in SEGMENT_AFTER_THE_AUDIO:
-        whole = sf.read(clips[name].path, dtype="float32")[0]
-        speech_end = int(get_speech_timestamps(whole, VadOptions(speech_pad_ms=0))[-1]["end"])
-        held = _held_pass_audio(clips[name], None, speech_end, after)
-        pcm = through_channel((np.clip(held, -1, 1) * 32767).astype("<i2").tobytes(), -50.0, False, clip_seed(name))
-        audio = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+        audio = held_in_channel(clips[name], after, -50.0, False)
         segments = [segment for segment in trimmed_decode(model, audio) if segment.text.strip()]
         cleaned, dropped = clean_segments(((s.start, s.text) for s in segments), audio.size / 16000)
         if dropped and second_decode_from(segment.seek for segment in segments) is None:
