@@ -164,7 +164,11 @@ def words(text: str) -> str:
 @contextlib.contextmanager
 def running_xvfb(number: int, *options: str) -> Iterator[str]:
     """Xvfb on display ``:number`` (with Xvfb's ``options``) while the block runs; yields its DISPLAY value. Fails
-    (never skips) when Xvfb or xdotool is missing."""
+    (never skips) when Xvfb or xdotool is missing.
+
+    ``-noreset``: by default Xvfb resets when its last client disconnects, and the reset drops a client that
+    connected meanwhile before its setup was answered (xorg/xserver#1102). CI once failed that way: one test closed
+    its xterm and dashboard, the next test's xterm started at once and got "Can't open display"."""
     import shutil
     import subprocess
 
@@ -173,7 +177,7 @@ def running_xvfb(number: int, *options: str) -> Iterator[str]:
             pytest.fail(f"{tool} is not installed: the typing tests need it (Debian: apt-get install xvfb xdotool)")
     display = f":{number}"
     process = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", *options],
+        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset", *options],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
