@@ -359,16 +359,23 @@ def tui_command(server: str, source: Path, tmp_path: Path, *extra: str) -> list[
 
 
 def dictate_into_window(
-    server: str, source: Path, display: str, tmp_path: Path, speech_seconds: float, settle: float = 6.0
+    server: str,
+    source: Path,
+    display: str,
+    tmp_path: Path,
+    speech_seconds: float,
+    settle: float = 6.0,
+    mode: str = "final",
 ) -> tuple[str, str]:
-    """The real `dictate tui --source SOURCE --on --type final` in tmux, typing into a focused Tk window under
+    """The real `dictate tui --source SOURCE --on --type MODE` in tmux, typing into a focused Tk window under
     ``display``: (the window's text, the dashboard's screen) once its log says the whole file was sent and then
     nothing was typed for ``settle`` seconds (at most 60 s after the audio). The clock starts at that log line,
-    not at the launch: the dashboard starts and connects first, and the last utterance may be long."""
+    not at the launch: the dashboard starts and connects first, and the last utterance may be long. The log
+    (``tmp_path/tui.log``, debug level) has a line for every keystroke batch (``bench.replay.keys_typed``)."""
     target = TypingTarget(display, tmp_path)
     log = tmp_path / "tui.log"
     command = tui_command(
-        server, source, tmp_path, "--on", "--type", "final", "--no-global-hotkey", "--log-file", str(log)
+        server, source, tmp_path, "--on", "--type", mode, "--no-global-hotkey", "--log-file", str(log), "--debug"
     )
     tmux = Tmux(command, env={"DISPLAY": display})
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dictate.audio import silence
-from dictate.bench.replay import Replay, ReplayPart, part_coverage, score_typed
+from dictate.bench.replay import Replay, ReplayPart, keys_typed, part_coverage, score_typed
 
 
 def part(name: str, text: str) -> ReplayPart:
@@ -47,3 +47,20 @@ def test_part_coverage_counts_wrong_words_as_typed() -> None:
     assert part_coverage(["ten of clubs", "five five"], "ten of gloves") == [1.0, 0.0]
     assert part_coverage(["ten of clubs"], "") == [0.0]
     assert part_coverage(["", "ten"], "10") == [1.0, 1.0]
+
+
+def test_the_keys_a_dashboard_pressed_are_read_from_its_debug_log() -> None:
+    log = "\n".join(
+        [
+            "2026-12-08 00:01:02,003 DEBUG dictate.tui.typist: typed 0 backspaces and 12 chars with XTEST in 3.1 ms",
+            "2026-12-08 00:01:03,003 INFO dictate.tui.app: final utterance 2",
+            "2026-12-08 00:01:04,003 DEBUG dictate.tui.typist: typed 3 backspaces and 8 chars with XTEST in 2.0 ms",
+        ]
+    )
+    assert keys_typed(log) == {
+        "typing_batches": 2,
+        "typed_chars": 20,
+        "backspaced_chars": 3,
+        "backspaced_per_100_typed": 15.0,
+    }
+    assert keys_typed("")["backspaced_per_100_typed"] is None

@@ -4,7 +4,8 @@ Issue 10's end-to-end check: clips spoken one after another (some with thinking 
 one file streamed by `dictate tui --source FILE`, and the text it typed into a window scored against the
 clips. ``build_replay`` makes the file (it runs or reads the cached offline transcripts, so it needs the
 server extra); ``score_typed`` is pure. ``scripts/dashboard-replay.py`` runs the dashboard under Xvfb and
-``tests/tui/test_replay_x11.py`` is its short version.
+``tests/tui/test_replay_x11.py`` is its short version. ``keys_typed`` reads the keystrokes the dashboard's debug
+log counted (its churn in ``--type live``: characters backspaced per 100 typed).
 
 What the score says:
 
@@ -19,6 +20,7 @@ What the score says:
 
 from __future__ import annotations
 
+import re
 import wave
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -132,4 +134,20 @@ def score_typed(replay: Replay, typed: str) -> dict[str, Any]:
         "extra_runs": list(extra.runs),
         "parts_missing": [part.name for part, share in zip(replay.parts, coverage, strict=True) if share < 0.5],
         "parts": [{**asdict(part), "typed_share": share} for part, share in zip(replay.parts, coverage, strict=True)],
+    }
+
+
+_TYPED_LINE = re.compile(r"typed (\d+) backspaces and (\d+) chars with ")
+
+
+def keys_typed(log: str) -> dict[str, Any]:
+    """The keys the dashboard pressed, from its debug log (``tui/typist.py``'s line for each typed plan):
+    characters typed, backspaces, and backspaces per 100 characters typed (None when nothing was typed)."""
+    batches = [(int(back), int(chars)) for back, chars in _TYPED_LINE.findall(log)]
+    typed, backspaced = sum(chars for _, chars in batches), sum(back for back, _ in batches)
+    return {
+        "typing_batches": len(batches),
+        "typed_chars": typed,
+        "backspaced_chars": backspaced,
+        "backspaced_per_100_typed": round(100 * backspaced / typed, 2) if typed else None,
     }
