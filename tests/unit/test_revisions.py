@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from dictate.server.live.revisions import check_revision, mend_seam, words_of
+from dictate.server.live.revisions import check_revision, keep_typed_form, mend_seam, words_of
 
 
 def test_a_full_stop_before_a_sentence_that_goes_on_is_dropped() -> None:
@@ -249,3 +249,42 @@ def test_two_missing_words_are_tolerated_three_are_not() -> None:
 def test_words_of_ignores_case_punctuation_and_apostrophes() -> None:
     assert words_of("It's a cold-hearted, SELFISH man.") == ["its", "a", "cold", "hearted", "selfish", "man"]
     assert words_of("") == []
+
+
+PRINTING = (
+    "Printing, in the only sense with which we are at present concerned, differs from most if not from all the arts "
+    "and crafts represented in the exhibition."
+)
+
+
+def test_a_revision_keeps_the_words_it_did_not_change_as_they_were_typed() -> None:
+    """Revised with different commas (heard with the pause shortened), the typed sentence would be backspaced to
+    its first comma and typed again: only the seam's full stop goes."""
+    revised = (
+        "Printing in the only sense with which we are at present concerned differs from most, if not from all, "
+        "the arts and crafts represented in the exhibition in being comparatively modern."
+    )
+    kept = keep_typed_form([PRINTING], revised)
+    assert kept == PRINTING[:-1] + " in being comparatively modern."
+    assert words_of(kept) == words_of(revised)  # the revision's words, every one
+
+
+def test_the_words_a_revision_changed_are_its_own() -> None:
+    earlier = ["And Mr. John Dashwood had them leisure to consider how."]
+    revised = "And Mister John Dashwood had then leisure to consider how much there might be in his power."
+    assert keep_typed_form(earlier, revised) == revised
+
+
+def test_where_finals_meet_and_where_a_change_begins_the_revision_says_how_the_words_join() -> None:
+    earlier = ["And so, my fellow Americans.", "Ask not."]
+    revised = "And so my fellow Americans, ask not what your country can do for you."
+    assert keep_typed_form(earlier, revised) == "And so, my fellow Americans, ask not what your country can do for you."
+    changed = "Had he married a more amiable lady? He might."
+    assert keep_typed_form(["Had he married a more amiable woman?"], changed) == changed
+    cards = "4 Queen of clubs, 7 of hearts"
+    assert keep_typed_form(["Four, Queen of clubs."], cards) == cards
+
+
+def test_nothing_earlier_or_nothing_revised_is_the_revision_as_it_is() -> None:
+    assert keep_typed_form([], " Ask not. ") == "Ask not."
+    assert keep_typed_form(["Ask not."], "") == ""

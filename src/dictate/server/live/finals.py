@@ -39,7 +39,13 @@ import numpy as np
 from dictate.protocol import SAMPLE_RATE
 from dictate.server.live.joins import KEEP_PAUSE, joined_ranges, pauses_between
 from dictate.server.live.outputs import EngineEvent, Final, Purpose, SpeechDropped
-from dictate.server.live.revisions import SHORT_UTTERANCE, check_revision, command_set, mend_seam
+from dictate.server.live.revisions import (
+    SHORT_UTTERANCE,
+    check_revision,
+    command_set,
+    keep_typed_form,
+    mend_seam,
+)
 from dictate.server.live.session_audio import Range
 from dictate.server.live.timeline import Piece, Span, context_for, piece_parts, span_parts, speech_end
 from dictate.server.model.pass_types import PassResult
@@ -266,6 +272,8 @@ class Finals:
         self._passes.clear()
         revises = tuple(piece.utterance_id for piece in context)
         text = result.text.strip() if result is not None else ""
+        if context and text:  # an accepted revision: the words it keeps, as they were typed
+            text = keep_typed_form([piece.text for piece in context], text)
         if text and self.revisions:
             context, text = self._mend_seam(span, context, text)
             revises = tuple(piece.utterance_id for piece in context)
