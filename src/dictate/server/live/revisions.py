@@ -53,14 +53,14 @@ without it. So may any text of an utterance of at most ``SHORT_UTTERANCE`` secon
 the same crowd came back as "All right, all right." once an utterance held through a pause had grown long
 enough to be cut there; heard with the sentence before it, Whisper leaves it out.
 
-What an accepted revision sends (``keep_typed_form``): its words, but where a word is one the earlier finals had,
-written as they had it (its case, punctuation, digits), except the last one, where the new speech joins and the
-revising pass decides (a full stop before a sentence that goes on goes). The revising pass reads the pauses
-shortened (``joins.py``), so it hears a string of short sentences as one and writes it without punctuation
-("Ten of clubs four Queen of clubs seven of clubs" for "10 of clubs. 4, Queen of clubs. 7 of clubs."); and a
-dashboard that typed the earlier finals must backspace to the first character that differs: in the dashboard
-replay of a dictated session, with every word of the earlier finals kept, a revision backspaced 29.5 characters
-per 100 typed. Words it did change are its own: that is what a revision is for.
+What an accepted revision sends (``keep_typed_form``): its words, each one that the earlier finals had written as
+they had it (case, punctuation), except where the earlier finals meet each other or the new speech, and where a
+kept run of words meets one the revision changed: there the revising pass says how the words join (a full stop
+before a sentence that goes on goes). The revising pass reads the pauses shortened (``joins.py``), so it often
+punctuates otherwise ("Ten of clubs four Queen of clubs" for "Ten of clubs. 4, Queen of clubs."), and a
+dashboard that typed the earlier finals backspaces to the first character that differs: in the dashboard replay
+of a dictated session, 20-34 characters per 100 typed with the revising pass's text as it was, 6-7 in this form
+(benchmark.md item 33). The words it changed are its own: that is what a revision is for.
 """
 
 from __future__ import annotations
